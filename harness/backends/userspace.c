@@ -1,0 +1,289 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * The userspace backend: any UAPI speaker (wireguard-go by default,
+ * boringtun, a deliberately broken build...) started from a command template
+ * as a child in the node's namespace and configured over its UNIX socket
+ * with the text protocol (https://www.wireguard.com/xplatform/).
+ *
+ * The socket path /var/run/wireguard/<if>.sock is per mount namespace, so two
+ * "wg0" daemons would collide. Each daemon therefore runs in a private mount
+ * namespace with its own tmpfs on /run; wglab reaches the socket through
+ * /proc/<pid>/root, and the socket vanishes with the daemon.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include "harness/backends/backend.h"
+#include "harness/backends/uapi.h"
+#include "harness/child.h"
+#include "harness/log.h"
+#include "netns/netns.h"
+
+#define DEFAULT_TEMPLATE "wireguard-go -f {ifname}"
+#define START_TIMEOUT_MS 5000
+#define MAX_ARGS 32
+
+static char template_buf[1024];
+static char log_dir[512];
+
+void wgl_backend_set_log_dir(const char *dir)
+{
+	snprintf(log_dir, sizeof(log_dir), "%s", dir ? dir : "");
+}
+
+static int open_log(const struct wgl_wgdev *dev)
+{
+	char path[700];
+
+	if (!log_dir[0])
+		return -1;
+	snprintf(path, sizeof(path), "%s/%s-%s.log", log_dir, dev->ns->label, dev->ifname);
+	return open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+}
+
+void wgl_userspace_set_template(const char *tmpl)
+{
+	snprintf(template_buf, sizeof(template_buf), "%s", tmpl);
+}
+
+const char *wgl_userspace_template(void)
+{
+	const char *env = getenv("WGLAB_USERSPACE");
+
+	if (template_buf[0])
+		return template_buf;
+	if (env && *env)
+		return env;
+	return DEFAULT_TEMPLATE;
+}
+
+/*
+ * Splits the template on blanks (single and double quotes group words) and
+ * substitutes {ifname}. Returns argc or -EINVAL; words live in buf.
+ */
+int wgl_userspace_argv(const char *tmpl, const char *ifname, char *buf, size_t len,
+		       char *argv[], int max)
+{
+	size_t o = 0;
+	int argc = 0;
+	const char *p = tmpl;
+
+	while (*p) {
+		char quote = 0;
+
+		while (*p == ' ' || *p == '\t')
+			p++;
+		if (!*p)
+			break;
+		if (argc >= max - 1)
+			return -EINVAL;
+		argv[argc++] = buf + o;
+		for (; *p && (quote || (*p != ' ' && *p != '\t')); p++) {
+			if ((*p == '\'' || *p == '"') && (!quote || quote == *p)) {
+				quote = quote ? 0 : *p;
+				continue;
+			}
+			if (!strncmp(p, "{ifname}", 8)) {
+				size_t n = strlen(ifname);
+
+				if (o + n >= len)
+					return -EINVAL;
+				memcpy(buf + o, ifname, n);
+				o += n;
+				p += 7;
+				continue;
+			}
+			if (o + 1 >= len)
+				return -EINVAL;
+			buf[o++] = *p;
+		}
+		if (quote || o + 1 >= len)
+			return -EINVAL;
+		buf[o++] = '\0';
+	}
+	argv[argc] = NULL;
+	return argc ? argc : -EINVAL;
+}
+
+/* Resolves a command name through $PATH like execvp will. */
+int wgl_which(const char *cmd, char *out, size_t len)
+{
+	const char *path = getenv("PATH");
+	char dir[512];
+
+	if (strchr(cmd, '/')) {
+		if (access(cmd, X_OK) < 0)
+			return -errno;
+		if (!realpath(cmd, out) || strlen(out) >= len)
+			snprintf(out, len, "%s", cmd);
+		return 0;
+	}
+	if (!path)
+		path = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+	while (*path) {
+		size_t n = strcspn(path, ":");
+
+		snprintf(dir, sizeof(dir), "%.*s/%s", (int)n, path, cmd);
+		if (access(dir, X_OK) == 0) {
+			snprintf(out, len, "%s", dir);
+			return 0;
+		}
+		path += n + (path[n] == ':');
+	}
+	return -ENOENT;
+}
+
+/* First line of `BINARY --version`, for the run metadata. */
+static void probe_version(const char *binary, char *out, size_t len)
+{
+	struct wgl_child_opts o = WGL_CHILD_OPTS_INIT;
+	char *argv[] = { (char *)binary, "--version", NULL };
+	int pfd[2], status;
+	ssize_t n;
+	pid_t pid;
+
+	snprintf(out, len, "unknown");
+	if (pipe2(pfd, O_CLOEXEC) < 0)
+		return;
+	o.stdout_fd = pfd[1];
+	pid = wgl_child_exec(&o, "version-probe", argv);
+	close(pfd[1]);
+	if (pid > 0) {
+		char buf[256];
+
+		n = read(pfd[0], buf, sizeof(buf) - 1);
+		if (n > 0) {
+			buf[n] = '\0';
+			buf[strcspn(buf, "\n")] = '\0';
+			snprintf(out, len, "%.*s", (int)len - 1, buf);
+		}
+		if (wgl_child_wait(pid, 2000, &status) < 0)
+			wgl_child_stop(pid, 100);
+	}
+	close(pfd[0]);
+}
+
+static int wait_for_socket(struct wgl_wgdev *dev)
+{
+	long long deadline = wgl_now_ns() + START_TIMEOUT_MS * 1000000LL;
+	int status;
+
+	while (wgl_now_ns() < deadline) {
+		int fd = wgl_uapi_connect(dev->sock_path);
+
+		if (fd >= 0) {
+			close(fd);
+			return 0;
+		}
+		if (!wgl_child_alive(dev->pid, &status)) {
+			dev->pid = -1;
+			wgl_err("userspace: '%s' exited (status %d) before its UAPI socket appeared",
+				dev->impl, WIFEXITED(status) ? WEXITSTATUS(status) : -1);
+			return -ECHILD;
+		}
+		wgl_sleep_ms(10);
+	}
+	return -ETIMEDOUT;
+}
+
+static int us_create(struct wgl_wgdev *dev)
+{
+	struct wgl_child_opts o = WGL_CHILD_OPTS_INIT;
+	char words[1024], *argv[MAX_ARGS], label[80];
+	const char *tmpl = wgl_userspace_template();
+	int err;
+
+	if (wgl_userspace_argv(tmpl, dev->ifname, words, sizeof(words), argv, MAX_ARGS) < 0) {
+		wgl_err("userspace: cannot parse command template '%s'", tmpl);
+		return -EINVAL;
+	}
+	err = wgl_which(argv[0], dev->impl, sizeof(dev->impl));
+	if (err < 0) {
+		wgl_err("userspace: '%s' not found on PATH", argv[0]);
+		return err;
+	}
+	probe_version(dev->impl, dev->impl_version, sizeof(dev->impl_version));
+	o.netns_fd = dev->ns->fd;
+	o.private_run = true;
+	dev->log_fd = open_log(dev);
+	o.stdout_fd = dev->log_fd;
+	o.stderr_fd = dev->log_fd;
+	dev->pid = wgl_child_exec(&o, argv[0], argv);
+	if (dev->log_fd >= 0) {
+		close(dev->log_fd);
+		dev->log_fd = -1;
+	}
+	if (dev->pid < 0)
+		return (int)dev->pid;
+	snprintf(dev->sock_path, sizeof(dev->sock_path), "/proc/%d/root/run/wireguard/%s.sock",
+		 (int)dev->pid, dev->ifname);
+	err = wait_for_socket(dev);
+	if (err < 0) {
+		if (dev->pid > 0)
+			wgl_child_stop(dev->pid, 500);
+		return err;
+	}
+	snprintf(label, sizeof(label), "tun %s/%s", dev->ns->label, dev->ifname);
+	wgl_created("link", label);
+	return 0;
+}
+
+static int us_set(struct wgl_wgdev *dev, const struct wgl_device *cfg)
+{
+	return wgl_uapi_set(dev->sock_path, cfg);
+}
+
+static int us_get(struct wgl_wgdev *dev, struct wgl_device **out)
+{
+	return wgl_uapi_get(dev->sock_path, dev->ifname, out);
+}
+
+static void us_destroy(struct wgl_wgdev *dev)
+{
+	char label[80];
+
+	if (dev->pid <= 0)
+		return;
+	/* wireguard-go removes its TUN device itself when it exits. */
+	wgl_child_stop(dev->pid, 2000);
+	dev->pid = -1;
+	snprintf(label, sizeof(label), "tun %s/%s", dev->ns->label, dev->ifname);
+	wgl_destroyed("link", label);
+}
+
+static int us_available(char *why, size_t len)
+{
+	char words[1024], *argv[MAX_ARGS], path[512];
+	const char *tmpl = wgl_userspace_template();
+
+	if (wgl_userspace_argv(tmpl, "wg0", words, sizeof(words), argv, MAX_ARGS) < 0) {
+		snprintf(why, len, "cannot parse userspace command template '%s'", tmpl);
+		return -EINVAL;
+	}
+	if (wgl_which(argv[0], path, sizeof(path)) < 0) {
+		snprintf(why, len, "'%s' not found on PATH (apt-get install wireguard-go)", argv[0]);
+		return -ENOENT;
+	}
+	if (access("/dev/net/tun", R_OK | W_OK) < 0) {
+		snprintf(why, len, "/dev/net/tun unavailable: %s", strerror(errno));
+		return -errno;
+	}
+	snprintf(why, len, "%s", path);
+	return 0;
+}
+
+const struct wgl_backend_ops wgl_backend_userspace = {
+	.name = "userspace",
+	.available = us_available,
+	.create = us_create,
+	.set = us_set,
+	.get = us_get,
+	.destroy = us_destroy,
+};

@@ -1,0 +1,60 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * Child processes that live inside a wglab namespace.
+ *
+ * Every child gets PR_SET_PDEATHSIG(SIGKILL), so it dies with wglab even when
+ * wglab itself crashes; a namespace held only by wglab's fds and its children
+ * then disappears with every link in it. Children are recorded in a registry
+ * that the SIGINT/SIGTERM handler and wgl_children_kill_all() empty.
+ */
+#ifndef WGL_CHILD_H
+#define WGL_CHILD_H
+
+#include <stdbool.h>
+#include <sys/types.h>
+
+struct wgl_child_opts {
+	int netns_fd;      /* -1: stay in wglab's namespace */
+	/*
+	 * true: the child gets its own mount namespace with a fresh tmpfs on
+	 * /run, so a UAPI daemon's /run/wireguard/<if>.sock cannot collide
+	 * with any other; reach it through /proc/<pid>/root/run/wireguard/.
+	 */
+	bool private_run;
+	int stdin_fd;      /* -1: /dev/null */
+	int stdout_fd;     /* -1: /dev/null */
+	int stderr_fd;     /* -1: /dev/null */
+	int keep_fd;       /* one extra fd the child keeps (e.g. a pipe), -1: none */
+};
+
+#define WGL_CHILD_OPTS_INIT { .netns_fd = -1, .stdin_fd = -1, .stdout_fd = -1, \
+			      .stderr_fd = -1, .keep_fd = -1 }
+
+/*
+ * Forks a child set up as opts says that runs fn(arg) and _exit()s with its
+ * return value. name is used in logs. Returns the pid or -errno.
+ */
+pid_t wgl_child_run(const struct wgl_child_opts *opts, const char *name,
+		    int (*fn)(void *arg), void *arg);
+/* Same, but execvp()s argv. Exit status 127 means the exec failed. */
+pid_t wgl_child_exec(const struct wgl_child_opts *opts, const char *name,
+		     char *const argv[]);
+/*
+ * Waits up to timeout_ms (-1: forever) for the child. Returns 0 and sets
+ * *status (wait status), or -ETIMEDOUT leaving the child running.
+ */
+int wgl_child_wait(pid_t pid, int timeout_ms, int *status);
+/* SIGTERM, then SIGKILL after grace_ms; always reaps. Returns the wait status. */
+int wgl_child_stop(pid_t pid, int grace_ms);
+/* Non-blocking: true if the child is still running (reaps it if not). */
+bool wgl_child_alive(pid_t pid, int *status);
+/* Kills every registered child with SIGKILL; async-signal-safe. */
+void wgl_children_kill_all(void);
+
+/* Installs SIGINT/SIGTERM/SIGHUP handlers that clean up and exit (code 130/143). */
+void wgl_cleanup_install_signals(void);
+/* Registers a cleanup hook run (in reverse order) by the handlers and by wgl_cleanup_run(). */
+void wgl_cleanup_register(void (*fn)(void));
+void wgl_cleanup_run(void);
+
+#endif

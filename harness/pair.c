@@ -1,0 +1,169 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "harness/backends/backend.h"
+#include "harness/log.h"
+#include "harness/pair.h"
+#include "harness/ping.h"
+#include "netns/netns.h"
+
+#define WG_PORT 51820
+
+static const char *const underlay4[2] = { "198.18.0.1", "198.18.0.2" };
+static const char *const underlay6[2] = { "2001:2:0:1::1", "2001:2:0:1::2" };
+static const char *const tunnel4[2] = { "198.19.0.1", "198.19.0.2" };
+static const char *const tunnel6[2] = { "2001:2:0:2::1", "2001:2:0:2::2" };
+
+static int add_addr(struct wgl_ns *ns, const char *ifname, const char *addr, int plen)
+{
+	char cidr[80];
+
+	snprintf(cidr, sizeof(cidr), "%s/%d", addr, plen);
+	return wgl_addr_add(ns, ifname, cidr);
+}
+
+static int build_underlay(struct wgl_pair *p, const struct wgl_pair_opts *o)
+{
+	int err = wgl_veth_add(p->ns[0], "veth0", p->ns[1], "veth0");
+
+	for (int i = 0; i < 2 && !err; i++) {
+		snprintf(p->underlay_if[i], sizeof(p->underlay_if[i]), "veth0");
+		if (o->mtu)
+			err = wgl_link_set_mtu(p->ns[i], "veth0", o->mtu);
+		if (!err)
+			err = add_addr(p->ns[i], "veth0", underlay4[i], 24);
+		if (!err)
+			err = add_addr(p->ns[i], "veth0", underlay6[i], 64);
+		if (!err)
+			err = wgl_link_set_up(p->ns[i], "veth0", true);
+		snprintf(p->underlay_addr[i], sizeof(p->underlay_addr[i]), "%s",
+			 o->outer_family == AF_INET6 ? underlay6[i] : underlay4[i]);
+	}
+	return err;
+}
+
+/* Config of node i: its key and port, the other node as its only peer. */
+static int configure(struct wgl_pair *p, int i, const struct wgl_pair_opts *o)
+{
+	struct wgl_device dev = { .flags = WGL_DEV_HAS_PRIVATE_KEY | WGL_DEV_HAS_LISTEN_PORT |
+					   WGL_DEV_REPLACE_PEERS };
+	struct wgl_allowedip a4 = { 0 }, a6 = { 0 };
+	struct wgl_peer peer = { 0 };
+	char ep[96];
+	int j = !i, err;
+
+	memcpy(dev.private_key, p->priv[i], WGL_KEY_LEN);
+	dev.listen_port = p->port[i];
+	memcpy(peer.public_key, p->pub[j], WGL_KEY_LEN);
+	peer.flags = WGL_PEER_HAS_PUBLIC_KEY | WGL_PEER_REPLACE_ALLOWEDIPS;
+	snprintf(ep, sizeof(ep), o->outer_family == AF_INET6 ? "[%s]:%u" : "%s:%u",
+		 p->underlay_addr[j], p->port[j]);
+	if (wgl_endpoint_parse(&peer, ep) < 0)
+		return -EINVAL;
+	if (o->keepalive) {
+		peer.flags |= WGL_PEER_HAS_KEEPALIVE;
+		peer.keepalive_interval = o->keepalive;
+	}
+	snprintf(ep, sizeof(ep), "%s/32", tunnel4[j]);
+	err = wgl_allowedip_parse(&a4, ep);
+	snprintf(ep, sizeof(ep), "%s/128", tunnel6[j]);
+	err = err ?: wgl_allowedip_parse(&a6, ep);
+	if (err)
+		return err;
+	a4.next = &a6;
+	peer.first_allowedip = &a4;
+	peer.last_allowedip = &a6;
+	dev.first_peer = dev.last_peer = &peer;
+	return wgl_wg_set(p->wg[i], &dev);
+}
+
+static int build_wireguard(struct wgl_pair *p, const struct wgl_pair_opts *o)
+{
+	int err = 0;
+
+	for (int i = 0; i < 2; i++) {
+		wgl_key_generate_private(p->priv[i]);
+		wgl_key_public(p->pub[i], p->priv[i]);
+		p->port[i] = WG_PORT;
+		p->wg[i] = wgl_wg_create(p->backend[i], p->ns[i], "wg0");
+		if (!p->wg[i])
+			return -errno;
+		err = add_addr(p->ns[i], "wg0", tunnel4[i], 24);
+		err = err ?: add_addr(p->ns[i], "wg0", tunnel6[i], 64);
+		err = err ?: wgl_link_set_up(p->ns[i], "wg0", true);
+		if (err)
+			return err;
+	}
+	for (int i = 0; i < 2 && !err; i++) {
+		err = configure(p, i, o);
+		if (err)
+			wgl_err("pair: configuring wg0 in %s failed: %s", p->ns[i]->label,
+				strerror(-err));
+	}
+	return err;
+}
+
+int wgl_pair_up(struct wgl_pair *p, const struct wgl_pair_opts *o)
+{
+	static const char *const label[2] = { "a", "b" };
+	bool wg = strcmp(o->backend[0], "none") || strcmp(o->backend[1], "none");
+	int err = 0;
+
+	memset(p, 0, sizeof(*p));
+	p->outer_family = o->outer_family ? o->outer_family : AF_INET;
+	p->inner_family = o->inner_family ? o->inner_family : AF_INET;
+	for (int i = 0; i < 2; i++) {
+		snprintf(p->backend[i], sizeof(p->backend[i]), "%s", o->backend[i]);
+		p->ns[i] = wgl_ns_new(label[i], o->visible);
+		if (!p->ns[i]) {
+			err = -errno;
+			wgl_err("pair: cannot create namespace: %s", strerror(errno));
+			goto fail;
+		}
+	}
+	err = build_underlay(p, &(struct wgl_pair_opts){ .mtu = o->mtu,
+				 .outer_family = p->outer_family });
+	if (err) {
+		wgl_err("pair: building the underlay failed: %s", strerror(-err));
+		goto fail;
+	}
+	if (wg && (!strcmp(o->backend[0], "none") || !strcmp(o->backend[1], "none"))) {
+		wgl_err("pair: backend 'none' cannot be mixed with a WireGuard backend");
+		err = -EINVAL;
+		goto fail;
+	}
+	if (wg && (err = build_wireguard(p, o)))
+		goto fail;
+	for (int i = 0; i < 2; i++)
+		snprintf(p->tunnel_addr[i], sizeof(p->tunnel_addr[i]), "%s",
+			 !wg ? (p->inner_family == AF_INET6 ? underlay6[i] : underlay4[i])
+			     : (p->inner_family == AF_INET6 ? tunnel6[i] : tunnel4[i]));
+	p->configured_ns = wgl_now_ns();
+	return 0;
+fail:
+	wgl_pair_down(p);
+	return err;
+}
+
+void wgl_pair_down(struct wgl_pair *p)
+{
+	for (int i = 1; i >= 0; i--) {
+		wgl_wg_destroy(p->wg[i]);
+		p->wg[i] = NULL;
+	}
+	/* The veth pair dies with the namespaces; account for it here. */
+	if (p->ns[0] && p->ns[1] && p->underlay_if[0][0])
+		wgl_destroyed("link", "veth pair");
+	for (int i = 1; i >= 0; i--) {
+		wgl_ns_free(p->ns[i]);
+		p->ns[i] = NULL;
+	}
+	p->underlay_if[0][0] = '\0';
+}
+
+int wgl_pair_ping(struct wgl_pair *p, int from, int timeout_ms, double *elapsed_ms)
+{
+	return wgl_ping(p->ns[from], p->tunnel_addr[!from], timeout_ms, 100, elapsed_ms, NULL);
+}

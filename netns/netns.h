@@ -1,0 +1,70 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * Network namespaces, links, addresses and routes through libnl-route-3.
+ *
+ * A namespace is anonymous and held by an fd: when wglab and its children are
+ * gone, the kernel frees it with every link inside. With visible=true it is
+ * also bind-mounted at /run/netns/<name> for `ip netns exec` debugging; the
+ * cleanup path unmounts it.
+ *
+ * Safety: addresses and routes are refused unless they lie in the
+ * benchmarking ranges 198.18.0.0/15 and 2001:2::/48 (or are IPv6 link-local),
+ * and no function here ever touches wglab's own (root) namespace.
+ */
+#ifndef WGL_NETNS_H
+#define WGL_NETNS_H
+
+#include <stdbool.h>
+#include <netinet/in.h>
+
+struct nl_sock;
+
+struct wgl_ns {
+	char name[64];        /* unique per run: wglab-<pid>-<label> */
+	char label[32];       /* what the scenario calls it, e.g. "client" */
+	int fd;               /* /proc/.../ns/net, O_CLOEXEC */
+	struct nl_sock *rt;   /* NETLINK_ROUTE socket opened inside the namespace */
+	bool visible;         /* bind-mounted under /run/netns */
+};
+
+/* Creates a namespace (loopback up). NULL with errno on failure. */
+struct wgl_ns *wgl_ns_new(const char *label, bool visible);
+/* Closes, unmounts and frees; NULL-safe. Links inside die with the namespace. */
+void wgl_ns_free(struct wgl_ns *ns);
+/*
+ * Moves the calling thread into ns (wgl_ns_enter) and back into the namespace
+ * wglab started in (wgl_ns_leave). Open sockets, pcap handles etc. in between:
+ * they stay bound to ns afterwards.
+ */
+int wgl_ns_enter(const struct wgl_ns *ns);
+int wgl_ns_leave(void);
+/* socket(2) created inside ns; returns the fd or -errno. */
+int wgl_ns_socket(const struct wgl_ns *ns, int domain, int type, int protocol);
+
+/* true if the address (text, optional /len) lies in the allowed ranges. */
+bool wgl_addr_allowed(const char *cidr);
+
+/* Creates a veth pair with one end in each namespace (a may equal b). */
+int wgl_veth_add(struct wgl_ns *a, const char *name_a, struct wgl_ns *b, const char *name_b);
+/* Creates a link of the given kind (e.g. "wireguard", "dummy") in ns. */
+int wgl_link_add(struct wgl_ns *ns, const char *ifname, const char *kind);
+int wgl_link_del(struct wgl_ns *ns, const char *ifname);
+int wgl_link_set_up(struct wgl_ns *ns, const char *ifname, bool up);
+int wgl_link_set_mtu(struct wgl_ns *ns, const char *ifname, unsigned int mtu);
+/* ifindex (> 0) or -errno (-ENODEV if absent). */
+int wgl_link_index(struct wgl_ns *ns, const char *ifname);
+/* Current MTU or -errno. */
+int wgl_link_mtu(struct wgl_ns *ns, const char *ifname);
+/* Adds "ADDR/LEN" to ifname; IPv6 addresses are added with IFA_F_NODAD. */
+int wgl_addr_add(struct wgl_ns *ns, const char *ifname, const char *cidr);
+int wgl_addr_del(struct wgl_ns *ns, const char *ifname, const char *cidr);
+/* Route dst ("ADDR/LEN") via gateway (may be NULL) out of ifname. */
+int wgl_route_add(struct wgl_ns *ns, const char *dst, const char *gateway, const char *ifname);
+
+/* Translates a libnl NLE_* code (negative or positive) into a negative errno. */
+int wgl_nl_errno(int nlerr);
+
+/* Records for the cleanup path; wgl_ns_free_all() frees every live namespace. */
+void wgl_ns_free_all(void);
+
+#endif
