@@ -1,0 +1,589 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/* Bindings for nodes (namespaces), links, addresses, WireGuard devices and pairs. */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "harness/backends/backend.h"
+#include "harness/log.h"
+#include "harness/lua/lua.h"
+#include "harness/pair.h"
+#include "harness/ping.h"
+#include "harness/result.h"
+#include "netns/netns.h"
+
+#define NODE_CLASS "wglab.node"
+#define WG_CLASS "wglab.wg"
+#define PAIR_CLASS "wglab.pair"
+
+struct lnode {
+	struct wgl_ns *ns;
+	bool owned;         /* false: belongs to a pair (kept alive by the user value) */
+};
+
+struct lwg {
+	struct wgl_wgdev *dev;
+	bool owned;
+};
+
+struct lpair {
+	struct wgl_pair p;
+	bool up;
+};
+
+struct wgl_ns *wgl_lua_checknode(lua_State *L, int idx)
+{
+	struct lnode *n = luaL_checkudata(L, idx, NODE_CLASS);
+
+	if (!n->ns)
+		luaL_error(L, "node is closed");
+	return n->ns;
+}
+
+struct wgl_wgdev *wgl_lua_checkwg(lua_State *L, int idx)
+{
+	struct lwg *w = luaL_checkudata(L, idx, WG_CLASS);
+
+	if (!w->dev)
+		luaL_error(L, "wg device is closed");
+	return w->dev;
+}
+
+/* Pushes a node userdata; owner (stack index or 0) is kept alive by it. */
+static void push_node(lua_State *L, struct wgl_ns *ns, bool owned, int owner)
+{
+	struct lnode *n = lua_newuserdatauv(L, sizeof(*n), 1);
+
+	n->ns = ns;
+	n->owned = owned;
+	luaL_setmetatable(L, NODE_CLASS);
+	if (owner) {
+		lua_pushvalue(L, owner);
+		lua_setiuservalue(L, -2, 1);
+	}
+}
+
+static void record_impl(lua_State *L, const struct wgl_wgdev *dev)
+{
+	struct wgl_lua_case *c = wgl_lua_ctx(L);
+	bool us = !strcmp(dev->ops->name, "userspace");
+
+	wgl_result_add_impl(c->run, dev->ops->name, us ? wgl_userspace_template() : "kernel",
+			    dev->impl, dev->impl_version);
+}
+
+static void push_wg(lua_State *L, struct wgl_wgdev *dev, bool owned, int owner)
+{
+	struct lwg *w = lua_newuserdatauv(L, sizeof(*w), 1);
+
+	w->dev = dev;
+	w->owned = owned;
+	luaL_setmetatable(L, WG_CLASS);
+	lua_pushvalue(L, owner);
+	lua_setiuservalue(L, -2, 1);
+	record_impl(L, dev);
+}
+
+static int l_node(lua_State *L)
+{
+	const char *label = luaL_checkstring(L, 1);
+	bool visible = lua_istable(L, 2) && wgl_lua_optbool(L, 2, "visible", false);
+	struct wgl_ns *ns;
+
+	if (strlen(label) > 20 || strspn(label, "abcdefghijklmnopqrstuvwxyz0123456789-_") !=
+	    strlen(label))
+		return luaL_error(L, "node('%s'): label must be [a-z0-9_-], at most 20 chars", label);
+	ns = wgl_ns_new(label, visible);
+	if (!ns)
+		return wgl_lua_errno(L, -errno, "node: cannot create namespace");
+	push_node(L, ns, true, 0);
+	return 1;
+}
+
+static int node_gc(lua_State *L)
+{
+	struct lnode *n = luaL_checkudata(L, 1, NODE_CLASS);
+
+	if (n->owned)
+		wgl_ns_free(n->ns);
+	n->ns = NULL;
+	return 0;
+}
+
+static int node_name(lua_State *L)
+{
+	struct wgl_ns *ns = wgl_lua_checknode(L, 1);
+
+	lua_pushstring(L, ns->name);
+	lua_pushstring(L, ns->label);
+	return 2;
+}
+
+static int check_err(lua_State *L, int err, const char *what, const char *arg)
+{
+	char msg[256];
+
+	if (err >= 0)
+		return 0;
+	snprintf(msg, sizeof(msg), "%s(%s)", what, arg ? arg : "");
+	return wgl_lua_errno(L, err, msg);
+}
+
+static int node_veth(lua_State *L)
+{
+	struct wgl_ns *a = wgl_lua_checknode(L, 1), *b = wgl_lua_checknode(L, 3);
+	const char *na = luaL_checkstring(L, 2), *nb = luaL_checkstring(L, 4);
+
+	check_err(L, wgl_veth_add(a, na, b, nb), "veth", na);
+	return 0;
+}
+
+static int node_link_add(lua_State *L)
+{
+	struct wgl_ns *ns = wgl_lua_checknode(L, 1);
+	const char *ifname = luaL_checkstring(L, 2);
+
+	check_err(L, wgl_link_add(ns, ifname, luaL_checkstring(L, 3)), "link_add", ifname);
+	return 0;
+}
+
+static int node_link_del(lua_State *L)
+{
+	struct wgl_ns *ns = wgl_lua_checknode(L, 1);
+	const char *ifname = luaL_checkstring(L, 2);
+
+	check_err(L, wgl_link_del(ns, ifname), "link_del", ifname);
+	return 0;
+}
+
+static int node_up(lua_State *L)
+{
+	struct wgl_ns *ns = wgl_lua_checknode(L, 1);
+	const char *ifname = luaL_checkstring(L, 2);
+	bool up = lua_isnone(L, 3) ? true : lua_toboolean(L, 3);
+
+	check_err(L, wgl_link_set_up(ns, ifname, up), "up", ifname);
+	return 0;
+}
+
+static int node_mtu(lua_State *L)
+{
+	struct wgl_ns *ns = wgl_lua_checknode(L, 1);
+	const char *ifname = luaL_checkstring(L, 2);
+	int mtu;
+
+	if (!lua_isnoneornil(L, 3))
+		check_err(L, wgl_link_set_mtu(ns, ifname, (unsigned int)luaL_checkinteger(L, 3)),
+			  "mtu", ifname);
+	mtu = wgl_link_mtu(ns, ifname);
+	check_err(L, mtu, "mtu", ifname);
+	lua_pushinteger(L, mtu);
+	return 1;
+}
+
+static int node_addr(lua_State *L)
+{
+	struct wgl_ns *ns = wgl_lua_checknode(L, 1);
+	const char *ifname = luaL_checkstring(L, 2), *cidr = luaL_checkstring(L, 3);
+
+	check_err(L, wgl_addr_add(ns, ifname, cidr), "addr", cidr);
+	return 0;
+}
+
+static int node_addr_del(lua_State *L)
+{
+	struct wgl_ns *ns = wgl_lua_checknode(L, 1);
+	const char *ifname = luaL_checkstring(L, 2), *cidr = luaL_checkstring(L, 3);
+
+	check_err(L, wgl_addr_del(ns, ifname, cidr), "addr_del", cidr);
+	return 0;
+}
+
+static int node_route(lua_State *L)
+{
+	struct wgl_ns *ns = wgl_lua_checknode(L, 1);
+	const char *dst = luaL_checkstring(L, 2), *gw = luaL_optstring(L, 3, NULL);
+
+	check_err(L, wgl_route_add(ns, dst, gw, luaL_checkstring(L, 4)), "route", dst);
+	return 0;
+}
+
+/* node:ping(dst, {timeout=s, interval=s}) -> ok, elapsed_ms, rtt_ms | false, reason */
+static int node_ping(lua_State *L)
+{
+	struct wgl_ns *ns = wgl_lua_checknode(L, 1);
+	const char *dst = luaL_checkstring(L, 2);
+	double timeout = 5, interval = 0.1, elapsed = 0, rtt = 0;
+	int err;
+
+	if (lua_istable(L, 3)) {
+		timeout = wgl_lua_optnum(L, 3, "timeout", timeout);
+		interval = wgl_lua_optnum(L, 3, "interval", interval);
+	}
+	if (timeout <= 0 || interval <= 0)
+		return luaL_error(L, "ping: timeout and interval must be > 0");
+	err = wgl_ping(ns, dst, (int)(timeout * 1000), (int)(interval * 1000), &elapsed, &rtt);
+	if (err == -EINVAL)
+		return luaL_error(L, "ping: '%s' is not an IP address", dst);
+	lua_pushboolean(L, err == 0);
+	if (err) {
+		lua_pushstring(L, strerror(-err));
+		return 2;
+	}
+	lua_pushnumber(L, elapsed);
+	lua_pushnumber(L, rtt);
+	return 3;
+}
+
+static int node_wg(lua_State *L)
+{
+	struct wgl_ns *ns = wgl_lua_checknode(L, 1);
+	const char *backend = luaL_checkstring(L, 2), *ifname = luaL_optstring(L, 3, "wg0");
+	struct wgl_wgdev *dev;
+	char why[512];
+
+	if (wgl_backend_available(backend, why, sizeof(why)) < 0)
+		return luaL_error(L, "wg: backend %s unavailable: %s", backend, why);
+	dev = wgl_wg_create(backend, ns, ifname);
+	if (!dev)
+		return wgl_lua_errno(L, -errno, "wg: cannot create device");
+	push_wg(L, dev, true, 1);
+	return 1;
+}
+
+static const luaL_Reg node_methods[] = {
+	{ "name", node_name }, { "veth", node_veth }, { "link_add", node_link_add },
+	{ "link_del", node_link_del }, { "up", node_up }, { "mtu", node_mtu },
+	{ "addr", node_addr }, { "addr_del", node_addr_del }, { "route", node_route },
+	{ "ping", node_ping }, { "wg", node_wg }, { NULL, NULL },
+};
+
+/* ---- wg devices -------------------------------------------------------- */
+
+static void key_field(lua_State *L, int idx, const char *field, uint8_t *key, uint32_t *flags,
+		      uint32_t flag)
+{
+	const char *b64 = wgl_lua_optstring(L, idx, field, NULL);
+
+	if (!b64)
+		return;
+	if (wgl_key_from_base64(key, b64) < 0)
+		luaL_error(L, "%s: not a base64 WireGuard key: '%s'", field, b64);
+	*flags |= flag;
+}
+
+static void parse_allowed(lua_State *L, int idx, struct wgl_peer *p)
+{
+	if (lua_getfield(L, idx, "allowed_ips") == LUA_TTABLE) {
+		lua_Integer n = luaL_len(L, -1);
+
+		for (lua_Integer i = 1; i <= n; i++) {
+			struct wgl_allowedip *a = wgl_peer_add_allowedip(p);
+
+			lua_geti(L, -1, i);
+			if (!a || wgl_allowedip_parse(a, luaL_checkstring(L, -1)) < 0)
+				luaL_error(L, "allowed_ips: bad prefix '%s'", lua_tostring(L, -1));
+			lua_pop(L, 1);
+		}
+	}
+	lua_pop(L, 1);
+}
+
+static void parse_peer(lua_State *L, int idx, struct wgl_peer *p)
+{
+	const char *ep = wgl_lua_optstring(L, idx, "endpoint", NULL);
+	lua_Integer ka = wgl_lua_optint(L, idx, "keepalive", -1);
+
+	key_field(L, idx, "public_key", p->public_key, &p->flags, WGL_PEER_HAS_PUBLIC_KEY);
+	if (!(p->flags & WGL_PEER_HAS_PUBLIC_KEY))
+		luaL_error(L, "peer without public_key");
+	key_field(L, idx, "preshared_key", p->preshared_key, &p->flags,
+		  WGL_PEER_HAS_PRESHARED_KEY);
+	if (wgl_lua_optbool(L, idx, "remove", false))
+		p->flags |= WGL_PEER_REMOVE_ME;
+	if (wgl_lua_optbool(L, idx, "replace_allowed_ips", true))
+		p->flags |= WGL_PEER_REPLACE_ALLOWEDIPS;
+	if (ep && wgl_endpoint_parse(p, ep) < 0)
+		luaL_error(L, "endpoint: expected IP:PORT or [IP6]:PORT, got '%s'", ep);
+	if (ka >= 0) {
+		if (ka > 65535)
+			luaL_error(L, "keepalive: %d out of range", (int)ka);
+		p->keepalive_interval = (uint16_t)ka;
+		p->flags |= WGL_PEER_HAS_KEEPALIVE;
+	}
+	parse_allowed(L, idx, p);
+}
+
+/* Fills dev from the table at idx; raises on bad input (dev is freed by the caller). */
+static void parse_config(lua_State *L, int idx, struct wgl_device *dev)
+{
+	lua_Integer port = wgl_lua_optint(L, idx, "listen_port", -1);
+
+	key_field(L, idx, "private_key", dev->private_key, &dev->flags, WGL_DEV_HAS_PRIVATE_KEY);
+	if (port >= 0) {
+		if (port > 65535)
+			luaL_error(L, "listen_port: %d out of range", (int)port);
+		dev->listen_port = (uint16_t)port;
+		dev->flags |= WGL_DEV_HAS_LISTEN_PORT;
+	}
+	if (wgl_lua_optbool(L, idx, "replace_peers", false))
+		dev->flags |= WGL_DEV_REPLACE_PEERS;
+	if (lua_getfield(L, idx, "peers") == LUA_TTABLE) {
+		int t = lua_gettop(L);
+		lua_Integer n = luaL_len(L, t);
+
+		for (lua_Integer i = 1; i <= n; i++) {
+			struct wgl_peer *p = wgl_device_add_peer(dev);
+
+			if (!p)
+				luaL_error(L, "out of memory");
+			lua_geti(L, t, i);
+			luaL_checktype(L, -1, LUA_TTABLE);
+			parse_peer(L, lua_gettop(L), p);
+			lua_pop(L, 1);
+		}
+	}
+	lua_pop(L, 1);
+}
+
+/* Protected part of wg:set(): parse into a heap device so errors cannot leak it. */
+static int set_protected(lua_State *L)
+{
+	struct wgl_device *dev = lua_touserdata(L, 2);
+
+	parse_config(L, 1, dev);
+	return 0;
+}
+
+static int wg_set(lua_State *L)
+{
+	struct wgl_wgdev *w = wgl_lua_checkwg(L, 1);
+	struct wgl_device *dev = calloc(1, sizeof(*dev));
+	int err;
+
+	luaL_checktype(L, 2, LUA_TTABLE);
+	if (!dev)
+		return luaL_error(L, "out of memory");
+	lua_pushcfunction(L, set_protected);
+	lua_pushvalue(L, 2);
+	lua_pushlightuserdata(L, dev);
+	if (lua_pcall(L, 2, 0, 0) != LUA_OK) {
+		wgl_device_free(dev);
+		return lua_error(L);
+	}
+	err = wgl_wg_set(w, dev);
+	wgl_device_free(dev);
+	if (err < 0)
+		return wgl_lua_errno(L, err, "wg:set");
+	return 0;
+}
+
+static void push_peer(lua_State *L, const struct wgl_peer *p)
+{
+	char b64[WGL_KEY_B64_LEN], buf[INET6_ADDRSTRLEN + 16];
+	const struct wgl_allowedip *a;
+	int i = 1;
+
+	lua_newtable(L);
+	wgl_key_to_base64(b64, p->public_key);
+	lua_pushstring(L, b64);
+	lua_setfield(L, -2, "public_key");
+	if (p->flags & WGL_PEER_HAS_ENDPOINT) {
+		wgl_endpoint_format(p, buf, sizeof(buf));
+		lua_pushstring(L, buf);
+		lua_setfield(L, -2, "endpoint");
+	}
+	lua_pushinteger(L, p->keepalive_interval);
+	lua_setfield(L, -2, "keepalive");
+	lua_pushnumber(L, (double)p->last_handshake.tv_sec + p->last_handshake.tv_nsec / 1e9);
+	lua_setfield(L, -2, "last_handshake");
+	lua_pushinteger(L, (lua_Integer)p->rx_bytes);
+	lua_setfield(L, -2, "rx_bytes");
+	lua_pushinteger(L, (lua_Integer)p->tx_bytes);
+	lua_setfield(L, -2, "tx_bytes");
+	lua_newtable(L);
+	wgl_for_each_allowedip(p, a) {
+		char ip[INET6_ADDRSTRLEN];
+
+		inet_ntop(a->family, a->family == AF_INET ? (const void *)&a->ip4
+							  : (const void *)&a->ip6, ip, sizeof(ip));
+		snprintf(buf, sizeof(buf), "%s/%u", ip, a->cidr);
+		lua_pushstring(L, buf);
+		lua_rawseti(L, -2, i++);
+	}
+	lua_setfield(L, -2, "allowed_ips");
+}
+
+static int wg_get(lua_State *L)
+{
+	struct wgl_wgdev *w = wgl_lua_checkwg(L, 1);
+	struct wgl_device *dev = NULL;
+	char b64[WGL_KEY_B64_LEN];
+	struct wgl_peer *p;
+	int err = wgl_wg_get(w, &dev), i = 1;
+
+	if (err < 0)
+		return wgl_lua_errno(L, err, "wg:get");
+	lua_newtable(L);
+	lua_pushstring(L, w->ifname);
+	lua_setfield(L, -2, "name");
+	if (dev->flags & WGL_DEV_HAS_PUBLIC_KEY) {
+		wgl_key_to_base64(b64, dev->public_key);
+		lua_pushstring(L, b64);
+		lua_setfield(L, -2, "public_key");
+	}
+	lua_pushinteger(L, dev->listen_port);
+	lua_setfield(L, -2, "listen_port");
+	lua_newtable(L);
+	wgl_for_each_peer(dev, p) {
+		push_peer(L, p);
+		lua_rawseti(L, -2, i++);
+	}
+	lua_setfield(L, -2, "peers");
+	wgl_device_free(dev);
+	return 1;
+}
+
+static int wg_info(lua_State *L)
+{
+	struct wgl_wgdev *w = wgl_lua_checkwg(L, 1);
+
+	lua_newtable(L);
+	lua_pushstring(L, w->ops->name);
+	lua_setfield(L, -2, "backend");
+	lua_pushstring(L, w->ifname);
+	lua_setfield(L, -2, "ifname");
+	lua_pushstring(L, w->impl);
+	lua_setfield(L, -2, "impl");
+	lua_pushstring(L, w->impl_version);
+	lua_setfield(L, -2, "version");
+	lua_pushinteger(L, w->pid);
+	lua_setfield(L, -2, "pid");
+	return 1;
+}
+
+static int wg_gc(lua_State *L)
+{
+	struct lwg *w = luaL_checkudata(L, 1, WG_CLASS);
+
+	if (w->owned)
+		wgl_wg_destroy(w->dev);
+	w->dev = NULL;
+	return 0;
+}
+
+static const luaL_Reg wg_methods[] = {
+	{ "set", wg_set }, { "get", wg_get }, { "info", wg_info }, { "close", wg_gc },
+	{ NULL, NULL },
+};
+
+/* ---- pairs -------------------------------------------------------------- */
+
+static int family_of(lua_State *L, const char *s)
+{
+	if (!strcmp(s, "ipv4") || !strcmp(s, "4"))
+		return AF_INET;
+	if (!strcmp(s, "ipv6") || !strcmp(s, "6"))
+		return AF_INET6;
+	return luaL_error(L, "family must be \"ipv4\" or \"ipv6\", got '%s'", s);
+}
+
+static void set_pair_strings(lua_State *L, const char *field, const char *a, const char *b)
+{
+	lua_createtable(L, 2, 0);
+	lua_pushstring(L, a);
+	lua_rawseti(L, -2, 1);
+	lua_pushstring(L, b);
+	lua_rawseti(L, -2, 2);
+	lua_setfield(L, -2, field);
+}
+
+static void push_pair_table(lua_State *L, struct lpair *lp, int ud)
+{
+	char k[2][WGL_KEY_B64_LEN], pk[2][WGL_KEY_B64_LEN];
+	struct wgl_pair *p = &lp->p;
+
+	lua_newtable(L);
+	lua_pushvalue(L, ud);
+	lua_setfield(L, -2, "_handle");
+	push_node(L, p->ns[0], false, ud);
+	lua_setfield(L, -2, "a");
+	push_node(L, p->ns[1], false, ud);
+	lua_setfield(L, -2, "b");
+	lua_newtable(L);
+	for (int i = 0; i < 2; i++) {
+		if (p->wg[i]) {
+			push_wg(L, p->wg[i], false, ud);
+			lua_rawseti(L, -2, i + 1);
+		}
+		wgl_key_to_base64(k[i], p->priv[i]);
+		wgl_key_to_base64(pk[i], p->pub[i]);
+	}
+	lua_setfield(L, -2, "wg");
+	set_pair_strings(L, "tunnel", p->tunnel_addr[0], p->tunnel_addr[1]);
+	set_pair_strings(L, "underlay", p->underlay_addr[0], p->underlay_addr[1]);
+	set_pair_strings(L, "backend", p->backend[0], p->backend[1]);
+	set_pair_strings(L, "private_key", k[0], k[1]);
+	set_pair_strings(L, "public_key", pk[0], pk[1]);
+	lua_pushinteger(L, p->port[0]);
+	lua_setfield(L, -2, "port");
+	lua_pushnumber(L, (double)p->configured_ns / 1e9);
+	lua_setfield(L, -2, "configured_at");
+}
+
+/* wglab.pair{backends={A,B}, outer=, inner=, mtu=, keepalive=, visible=} */
+static int l_pair(lua_State *L)
+{
+	struct wgl_pair_opts o = { 0 };
+	struct lpair *lp;
+	char why[512];
+
+	luaL_checktype(L, 1, LUA_TTABLE);
+	if (lua_getfield(L, 1, "backends") != LUA_TTABLE)
+		return luaL_error(L, "pair: backends = {A, B} is required");
+	for (int i = 0; i < 2; i++) {
+		lua_geti(L, -1, i + 1);
+		o.backend[i] = luaL_checkstring(L, -1);
+		lua_pop(L, 1);
+		if (strcmp(o.backend[i], "none") &&
+		    wgl_backend_available(o.backend[i], why, sizeof(why)) < 0)
+			return luaL_error(L, "pair: backend %s unavailable: %s", o.backend[i], why);
+	}
+	o.outer_family = family_of(L, wgl_lua_optstring(L, 1, "outer", "ipv4"));
+	o.inner_family = family_of(L, wgl_lua_optstring(L, 1, "inner", "ipv4"));
+	o.mtu = (unsigned int)wgl_lua_optint(L, 1, "mtu", 0);
+	o.keepalive = (uint16_t)wgl_lua_optint(L, 1, "keepalive", 0);
+	o.visible = wgl_lua_optbool(L, 1, "visible", false);
+	lp = lua_newuserdatauv(L, sizeof(*lp), 1);
+	memset(lp, 0, sizeof(*lp));
+	luaL_setmetatable(L, PAIR_CLASS);
+	if (wgl_pair_up(&lp->p, &o) < 0)
+		return luaL_error(L, "pair: could not build the %s:%s pair (see log)",
+				  o.backend[0], o.backend[1]);
+	lp->up = true;
+	push_pair_table(L, lp, lua_gettop(L));
+	return 1;
+}
+
+static int pair_gc(lua_State *L)
+{
+	struct lpair *lp = luaL_checkudata(L, 1, PAIR_CLASS);
+
+	if (lp->up)
+		wgl_pair_down(&lp->p);
+	lp->up = false;
+	return 0;
+}
+
+static const luaL_Reg pair_methods[] = { { NULL, NULL } };
+
+void wgl_lua_open_net(lua_State *L)
+{
+	wgl_lua_class(L, NODE_CLASS, node_methods, node_gc);
+	wgl_lua_class(L, WG_CLASS, wg_methods, wg_gc);
+	wgl_lua_class(L, PAIR_CLASS, pair_methods, pair_gc);
+	wgl_lua_setfn(L, "node", l_node);
+	wgl_lua_setfn(L, "pair", l_pair);
+}

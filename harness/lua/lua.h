@@ -1,0 +1,68 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * Internal interface between the scenario runner and the Lua bindings of
+ * each area. docs/SCENARIO-API.md is the contract scenario authors see.
+ *
+ * Conventions for bindings: C objects are full userdata with a named
+ * metatable (class) and a __gc that releases them, so closing the case's
+ * lua_State tears everything down in reverse creation order. An object that
+ * depends on another keeps it alive through its user value. Bindings raise
+ * Lua errors for misuse and for setup failures (the case then fails with
+ * file:line); outcomes a scenario may want to assert on (a ping timing out,
+ * a peer not answering) are returned as values instead.
+ */
+#ifndef WGL_LUA_H
+#define WGL_LUA_H
+
+#include <stdbool.h>
+#include <jansson.h>
+#include <lua.h>
+#include <lauxlib.h>
+
+struct wgl_lua_case {
+	json_t *run;            /* the run's result model */
+	json_t *result;         /* this case's entry in it */
+	json_t *params;         /* the case's parameters */
+	char dir[512];          /* artifacts directory of this case (exists) */
+	int negative_depth;     /* > 0 inside expect_fail(): checks are collected, not recorded */
+	int negative_failed;    /* failed checks seen at the current negative depth */
+	bool skipped;
+	char skip_reason[256];
+};
+
+/* The case context of L (set by the runner before the script runs). */
+struct wgl_lua_case *wgl_lua_ctx(lua_State *L);
+
+/* Sets wglab.<name> = fn in the global "wglab" table. */
+void wgl_lua_setfn(lua_State *L, const char *name, lua_CFunction fn);
+/* Creates metatable tname with methods as __index and gc as __gc (may be NULL). */
+void wgl_lua_class(lua_State *L, const char *tname, const luaL_Reg *methods, lua_CFunction gc);
+/* Raises "what: strerror(-err)". Never returns. */
+int wgl_lua_errno(lua_State *L, int err, const char *what);
+/*
+ * Path for an artifact of the current case ("<case dir>/<name>") into buf;
+ * records it in the result under kind when kind is not NULL.
+ */
+const char *wgl_lua_artifact(lua_State *L, const char *kind, const char *name,
+			     char *buf, size_t len);
+/* Optional string / integer / number / boolean field of the table at idx. */
+const char *wgl_lua_optstring(lua_State *L, int idx, const char *key, const char *def);
+lua_Integer wgl_lua_optint(lua_State *L, int idx, const char *key, lua_Integer def);
+lua_Number wgl_lua_optnum(lua_State *L, int idx, const char *key, lua_Number def);
+bool wgl_lua_optbool(lua_State *L, int idx, const char *key, bool def);
+/* Pushes a jansson value as a Lua value (objects -> tables, arrays -> sequences). */
+void wgl_lua_push_json(lua_State *L, const json_t *v);
+
+/* The node class: struct wgl_ns * of a node userdata at idx (raises if not a node). */
+struct wgl_ns *wgl_lua_checknode(lua_State *L, int idx);
+/* The wg class: struct wgl_wgdev * of a device userdata at idx. */
+struct wgl_wgdev *wgl_lua_checkwg(lua_State *L, int idx);
+
+/* Area bindings; each registers its functions and classes. */
+void wgl_lua_open_core(lua_State *L);
+void wgl_lua_open_net(lua_State *L);
+void wgl_lua_open_pcap(lua_State *L);
+void wgl_lua_open_probe(lua_State *L);
+void wgl_lua_open_traffic(lua_State *L);
+
+#endif

@@ -1,0 +1,82 @@
+-- The prelude every scenario runs with (compiled into wglab).
+-- Contract: docs/SCENARIO-API.md.
+
+-- scenario{...}: declares the scenario; the runner expands its matrix.
+function scenario(t)
+  if type(t) ~= "table" or type(t.name) ~= "string" then
+    error("scenario{} needs at least name = \"...\"", 2)
+  end
+  __scenario = t
+end
+
+-- wait_until(fn, timeout_s, interval_s): polls fn until it returns a truthy
+-- value; returns that value and the elapsed seconds, or nil and elapsed.
+function wait_until(fn, timeout, interval)
+  timeout = timeout or 5
+  interval = interval or 0.05
+  local start = wglab.now()
+  while true do
+    local v = fn()
+    local elapsed = wglab.now() - start
+    if v then return v, elapsed end
+    if elapsed >= timeout then return nil, elapsed end
+    wglab.sleep(interval)
+  end
+end
+
+-- expect_fail(name, fn): a negative control. fn runs the same checks
+-- against a setup that is deliberately wrong; at least one of them must
+-- fail, which proves the checks can fail at all. The checks inside are not
+-- recorded as the case's own.
+function expect_fail(name, fn)
+  local saved = wglab._negative_begin()
+  local ok, err = pcall(fn)
+  local failed = wglab._negative_end(saved)
+  if not ok then error(err, 0) end
+  return check("negative control: " .. name, failed > 0,
+               failed > 0 and (failed .. " check(s) failed as they must")
+                          or "no check failed: the assertions cannot detect this fault")
+end
+
+-- Comparison helpers that say what they saw.
+function check_eq(name, got, want)
+  return check(name, got == want, string.format("got %s, want %s", tostring(got), tostring(want)))
+end
+
+function check_le(name, got, limit)
+  return check(name, got ~= nil and got <= limit,
+               string.format("got %s, limit %s", tostring(got), tostring(limit)))
+end
+
+function check_ge(name, got, limit)
+  return check(name, got ~= nil and got >= limit,
+               string.format("got %s, at least %s", tostring(got), tostring(limit)))
+end
+
+-- Statistics over a list of numbers.
+stats = {}
+function stats.sorted(t)
+  local c = {}
+  for i, v in ipairs(t) do c[i] = v end
+  table.sort(c)
+  return c
+end
+function stats.percentile(t, p)
+  if #t == 0 then return nil end
+  local c = stats.sorted(t)
+  local rank = math.max(1, math.ceil(p / 100 * #c))
+  return c[rank]
+end
+function stats.median(t) return stats.percentile(t, 50) end
+
+-- Peer config for a node of a pair-like topology.
+function peer_of(public_key, endpoint, allowed, extra)
+  local p = { public_key = public_key, endpoint = endpoint, allowed_ips = allowed }
+  for k, v in pairs(extra or {}) do p[k] = v end
+  return p
+end
+
+-- The address family string of the case as the pair wants it.
+function family_of(case)
+  return case.family or "ipv4"
+end

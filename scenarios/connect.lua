@@ -1,0 +1,69 @@
+-- connect: how long from "config applied" to the first packet through the
+-- tunnel, and is the handshake on the wire what it should be.
+--
+--   [a: veth0, wg0]----veth----[b: veth0, wg0]
+--
+-- Each repetition builds a fresh pair (so every repetition pays a real
+-- handshake), pings b's tunnel address from a, and checks the peers' state
+-- and the capture of the underlay.
+
+scenario {
+  name = "connect",
+  description = "handshake latency and first-packet time",
+  topology = "pair",
+  families = { "ipv4", "ipv6" },
+  params = { reps = 3, timeout = 10 },
+}
+
+-- The checks of a connected pair; run against a healthy pair and against a
+-- deliberately broken one (negative control).
+local function verify(net, case, tag)
+  local ok, elapsed = net.a:ping(net.tunnel[2], { timeout = case.timeout })
+  check("first packet through the tunnel" .. tag, ok, ok and string.format("%.1f ms", elapsed) or elapsed)
+  local sa, sb = net.wg[1]:get(), net.wg[2]:get()
+  local pa, pb = sa.peers[1], sb.peers[1]
+  check("a reports a handshake" .. tag, pa ~= nil and pa.last_handshake > 0)
+  check("b reports a handshake" .. tag, pb ~= nil and pb.last_handshake > 0)
+  check("b counted bytes from a" .. tag, pb ~= nil and pb.rx_bytes > 0,
+        pb and ("rx_bytes=" .. pb.rx_bytes) or "no peer")
+  return ok, elapsed
+end
+
+local function capture_start(net, name)
+  if wglab.capture then
+    return wglab.capture(net.b, "veth0", { file = name .. ".pcap" })
+  end
+end
+
+function run(case)
+  local fam = case.family
+  local latencies, rtts = {}, {}
+  for rep = 1, case.reps do
+    local net = wglab.pair { backends = { case.backend_a, case.backend_b }, outer = fam, inner = fam }
+    local cap = capture_start(net, "connect-" .. rep)
+    local ok, elapsed = verify(net, case, "")
+    if ok then latencies[#latencies + 1] = elapsed end
+    if cap then
+      local w = cap:stop()
+      check_eq("one initiation on the wire (rep " .. rep .. ")", w.initiations, 1)
+      check_eq("one response on the wire (rep " .. rep .. ")", w.responses, 1)
+      check("no plaintext on the underlay (rep " .. rep .. ")", w.leaks == 0,
+            w.leak_example or "")
+      for _, r in ipairs(w.handshake_rtt_ms or {}) do rtts[#rtts + 1] = r end
+    end
+    local b = net.wg[2]:get().peers[1]
+    check_eq("b learned a's endpoint (rep " .. rep .. ")",
+             b and b.endpoint and b.endpoint:match("^%[?([^%]]+)%]?:%d+$"), net.underlay[1])
+  end
+  metric("connect_latency", "ms", latencies, "lower")
+  if #rtts > 0 then metric("handshake_rtt", "ms", rtts, "lower") end
+
+  -- Negative control: b does not know a's key, so nothing may pass.
+  expect_fail("peer with the wrong public key", function()
+    local net = wglab.pair { backends = { case.backend_a, case.backend_b }, outer = fam, inner = fam }
+    local _, stranger = wglab.genkey()
+    net.wg[2]:set { replace_peers = true,
+                    peers = { { public_key = stranger, allowed_ips = { net.tunnel[1] .. (fam == "ipv6" and "/128" or "/32") } } } }
+    verify(net, { timeout = 2 }, " (wrong key)")
+  end)
+end
