@@ -2,6 +2,6 @@
 /* Bindings of areas not wired in yet (removed as each one lands). */
 #include "harness/lua/lua.h"
 
-void wgl_lua_open_pcap(lua_State *L) { (void)L; }
+
 void wgl_lua_open_probe(lua_State *L) { (void)L; }
 void wgl_lua_open_traffic(lua_State *L) { (void)L; }
