@@ -8,6 +8,7 @@
 #include "harness/lua/lua.h"
 #include "harness/lua/prelude.h"
 #include "harness/lua/runner.h"
+#include "harness/lua/sock.h"
 
 void wgl_lua_set_ctx(lua_State *L, struct wgl_lua_case *c);
 
@@ -91,6 +92,7 @@ static lua_State *new_state(void)
 	luaL_openlibs(L);
 	wgl_lua_open_core(L);
 	wgl_lua_open_net(L);
+	wgl_lua_open_sock(L);
 	wgl_lua_open_pcap(L);
 	wgl_lua_open_probe(L);
 	wgl_lua_open_traffic(L);

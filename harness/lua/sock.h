@@ -1,0 +1,22 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* UDP socket userdata shared by the socket and probe bindings. */
+#ifndef WGL_LUA_SOCK_H
+#define WGL_LUA_SOCK_H
+
+#include <sys/socket.h>
+
+#include "harness/lua/lua.h"
+
+#define WGL_SOCK_CLASS "wglab.udp"
+
+struct wgl_lua_sock {
+	int fd;
+	int family;
+};
+
+struct wgl_lua_sock *wgl_lua_checksock(lua_State *L, int idx);
+/* Fills a sockaddr_in/in6 (out must hold a sockaddr_in6) from text; 0 or -EINVAL. */
+int wgl_lua_sockaddr(const char *ip, int port, void *out, socklen_t *len);
+void wgl_lua_open_sock(lua_State *L);
+
+#endif
