@@ -53,6 +53,13 @@ void wgl_result_finish(json_t *run);
  */
 int wgl_reports_write(json_t *run, const char *dir);
 
+/*
+ * Loads and checks a result.json written by wgl_reports_write(). On error
+ * returns NULL and puts one line into err naming the file and the problem
+ * ("FILE:LINE:COL: jansson's message", or the field that is wrong).
+ */
+json_t *wgl_result_load(const char *path, char *err, size_t errlen);
+
 /* Median of n values (copies, does not reorder the input). */
 double wgl_median(const double *v, size_t n);
 

@@ -1,0 +1,98 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "harness/log.h"
+#include "reports/progress.h"
+
+#define REDRAW_NS 100000000LL
+#define PLAIN_HEARTBEAT_NS 30000000000LL
+
+static struct {
+	FILE *out;         /* NULL until the first call: stderr */
+	bool live, colour, active;
+	char scenario[128], name[256];
+	long long start_ns, last_ns;
+} pr;
+
+static const char *const verdict_colour[] = {
+	[WGL_PASS] = "\033[32m", [WGL_FAIL] = "\033[31m", [WGL_SKIP] = "\033[33m",
+	[WGL_ERROR] = "\033[1;31m",
+};
+
+void wgl_progress_set_output(FILE *f, bool live)
+{
+	const char *nc = getenv("NO_COLOR");
+
+	pr.out = f;
+	pr.live = live;
+	pr.colour = live && !(nc && *nc);
+}
+
+static FILE *out(void)
+{
+	if (!pr.out)
+		wgl_progress_set_output(stderr, isatty(STDERR_FILENO));
+	return pr.out;
+}
+
+static double elapsed_s(void)
+{
+	return (wgl_now_ns() - pr.start_ns) / 1e9;
+}
+
+static void draw_live(void)
+{
+	fprintf(out(), "\r\033[K%s%s/%s%s  %.1fs", pr.colour ? "\033[1m" : "", pr.scenario,
+		pr.name, pr.colour ? "\033[0m" : "", elapsed_s());
+	fflush(out());
+}
+
+void wgl_progress_case_start(const char *scenario, const char *name)
+{
+	snprintf(pr.scenario, sizeof(pr.scenario), "%s", scenario ? scenario : "?");
+	snprintf(pr.name, sizeof(pr.name), "%s", name ? name : "?");
+	pr.start_ns = pr.last_ns = wgl_now_ns();
+	pr.active = true;
+	if (out() && pr.live)
+		draw_live();
+	else
+		fprintf(out(), "RUN   %s/%s\n", pr.scenario, pr.name);
+	fflush(out());
+}
+
+void wgl_progress_tick(void)
+{
+	long long now = wgl_now_ns();
+
+	if (!pr.active)
+		return;
+	if (pr.live && now - pr.last_ns >= REDRAW_NS) {
+		pr.last_ns = now;
+		draw_live();
+	} else if (!pr.live && now - pr.last_ns >= PLAIN_HEARTBEAT_NS) {
+		pr.last_ns = now;
+		fprintf(out(), "      %s/%s still running (%.0fs)\n", pr.scenario, pr.name,
+			elapsed_s());
+		fflush(out());
+	}
+}
+
+void wgl_progress_case_end(enum wgl_verdict v, const char *msg)
+{
+	const char *name = wgl_verdict_name(v);
+	char upper[8];
+	size_t i;
+
+	for (i = 0; name[i] && i + 1 < sizeof(upper); i++)
+		upper[i] = (char)(name[i] - 'a' + 'A');
+	upper[i] = '\0';
+	if (out() && pr.live)
+		fputs("\r\033[K", out());
+	fprintf(out(), "%s%-5s%s %s/%s (%.2fs)%s%s\n", pr.colour ? verdict_colour[v] : "", upper,
+		pr.colour ? "\033[0m" : "", pr.scenario, pr.name, pr.active ? elapsed_s() : 0.0,
+		msg && *msg ? ": " : "", msg && *msg ? msg : "");
+	fflush(out());
+	pr.active = false;
+}

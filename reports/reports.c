@@ -1,0 +1,259 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * wgl_reports_write(): every report of a run, rendered from the one model.
+ * Each file is written to a temporary name and renamed into place, so a
+ * reader (CI uploading artifacts, a browser) never sees half a report.
+ */
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "harness/log.h"
+#include "harness/result.h"
+#include "reports/reports.h"
+
+const char *wgl_jstr(const json_t *o, const char *key, const char *dflt)
+{
+	const char *s = json_string_value(json_object_get(o, key));
+
+	return s ? s : dflt;
+}
+
+double wgl_jnum(const json_t *o, const char *key, double dflt)
+{
+	json_t *v = json_object_get(o, key);
+
+	return json_is_number(v) ? json_number_value(v) : dflt;
+}
+
+const char *wgl_case_id(const json_t *c, char *buf, size_t len)
+{
+	snprintf(buf, len, "%s/%s", wgl_jstr(c, "scenario", "?"), wgl_jstr(c, "name", "?"));
+	return buf;
+}
+
+const char *wgl_fmt_num(const json_t *v, char *buf, size_t len)
+{
+	double d;
+
+	if (!json_is_number(v))
+		return "-";
+	d = json_number_value(v);
+	if (d == floor(d) && fabs(d) < 1e15)
+		snprintf(buf, len, "%.0f", d);
+	else
+		snprintf(buf, len, "%.4g", d);
+	return buf;
+}
+
+/* Code point of the UTF-8 sequence at s; *len gets its length (1 and -1 if invalid). */
+static long utf8_next(const unsigned char *s, size_t *len)
+{
+	long cp;
+	size_t n, i;
+
+	if (s[0] < 0x80)
+		return *len = 1, s[0];
+	if (s[0] >= 0xc2 && s[0] <= 0xdf)
+		n = 2;
+	else if (s[0] >= 0xe0 && s[0] <= 0xef)
+		n = 3;
+	else if (s[0] >= 0xf0 && s[0] <= 0xf4)
+		n = 4;
+	else
+		return *len = 1, -1;
+	cp = s[0] & (0x7f >> n);
+	for (i = 1; i < n; i++) {
+		if ((s[i] & 0xc0) != 0x80)
+			return *len = 1, -1;
+		cp = (cp << 6) | (s[i] & 0x3f);
+	}
+	*len = n;
+	if ((n == 3 && cp < 0x800) || (n == 4 && (cp < 0x10000 || cp > 0x10ffff)) ||
+	    (cp >= 0xd800 && cp <= 0xdfff))
+		return *len = 1, -1;
+	return cp;
+}
+
+void wgl_fputs_xml(FILE *f, const char *s, bool attr)
+{
+	const unsigned char *p = (const unsigned char *)(s ? s : "");
+
+	while (*p) {
+		size_t n;
+		long cp = utf8_next(p, &n);
+
+		if (cp == '<')
+			fputs("&lt;", f);
+		else if (cp == '>')
+			fputs("&gt;", f);
+		else if (cp == '&')
+			fputs("&amp;", f);
+		else if (cp == '"' && attr)
+			fputs("&quot;", f);
+		else if (cp == '\'' && attr)
+			fputs("&apos;", f);
+		else if (cp == '\r' || ((cp == '\n' || cp == '\t') && attr))
+			fprintf(f, "&#%ld;", cp); /* a raw one would be normalised away */
+		else if (cp == '\n' || cp == '\t')
+			fputc((int)cp, f);
+		else if (cp < 0)
+			fputs("\xef\xbf\xbd", f);
+		else if (cp < 0x20 || cp == 0x7f || cp == 0xfffe || cp == 0xffff)
+			fprintf(f, cp > 0xff ? "\\u%04lX" : "\\x%02lX", cp);
+		else
+			fwrite(p, 1, n, f);
+		p += n;
+	}
+}
+
+static int mkdir_p(const char *dir)
+{
+	char *tmp = strdup(dir), *p;
+	int ret = 0;
+
+	if (!tmp)
+		return -ENOMEM;
+	for (p = tmp + 1; *p && !ret; p++) {
+		if (*p != '/')
+			continue;
+		*p = '\0';
+		if (mkdir(tmp, 0755) < 0 && errno != EEXIST)
+			ret = -errno;
+		*p = '/';
+	}
+	if (!ret && mkdir(tmp, 0755) < 0 && errno != EEXIST)
+		ret = -errno;
+	free(tmp);
+	return ret;
+}
+
+struct emitter {
+	const char *file;
+	int (*write)(const json_t *run, const struct wgl_plots *p, const void *arg, FILE *f);
+	const void *arg;
+};
+
+static int emit_json(const json_t *run, const struct wgl_plots *p, const void *arg, FILE *f)
+{
+	if (json_dumpf(run, f, JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(17)))
+		return -EIO;
+	fputc('\n', f);
+	return 0;
+}
+
+static int emit_junit(const json_t *run, const struct wgl_plots *p, const void *arg, FILE *f)
+{
+	return wgl_write_junit(run, f);
+}
+
+static int emit_md(const json_t *run, const struct wgl_plots *p, const void *arg, FILE *f)
+{
+	return wgl_write_markdown(run, p, f);
+}
+
+static int emit_html(const json_t *run, const struct wgl_plots *p, const void *arg, FILE *f)
+{
+	return wgl_write_html(run, p, f);
+}
+
+static int emit_bench(const json_t *run, const struct wgl_plots *p, const void *arg, FILE *f)
+{
+	return wgl_write_benchmark(run, arg, f);
+}
+
+static int emit_bencher(const json_t *run, const struct wgl_plots *p, const void *arg, FILE *f)
+{
+	return wgl_write_bencher(run, f);
+}
+
+static int emit_svg(const json_t *run, const struct wgl_plots *p, const void *arg, FILE *f)
+{
+	fputs(arg, f);
+	fputc('\n', f);
+	return 0;
+}
+
+/* Writes dir/file through a temporary name; reports the error with the path. */
+static int write_one(const char *dir, const struct emitter *e, const json_t *run,
+		     const struct wgl_plots *p)
+{
+	char path[4096], tmp[4200];
+	FILE *f;
+	int ret;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, e->file);
+	snprintf(tmp, sizeof(tmp), "%s.tmp.%ld", path, (long)getpid());
+	f = fopen(tmp, "we");
+	if (!f) {
+		ret = -errno;
+		goto err_open;
+	}
+	ret = e->write(run, p, e->arg, f);
+	if (fflush(f) || ferror(f))
+		ret = ret ? ret : -EIO;
+	if (fclose(f) && !ret)
+		ret = -errno;
+	if (!ret && rename(tmp, path) < 0)
+		ret = -errno;
+	if (ret)
+		unlink(tmp);
+	else
+		return 0;
+err_open:
+	wgl_err("report: cannot write %s: %s", path, strerror(-ret));
+	return ret;
+}
+
+static int write_plot_files(const char *dir, const json_t *run, const struct wgl_plots *p)
+{
+	char sub[4096], file[64];
+	int k, ret = 0;
+
+	snprintf(sub, sizeof(sub), "%s/plots", dir);
+	for (k = 0; k < WGL_PLOT_N && !ret; k++) {
+		struct emitter e = { file, emit_svg, p->svg[k] };
+
+		if (!p->svg[k])
+			continue;
+		ret = mkdir_p(sub);
+		snprintf(file, sizeof(file), "plots/%s.svg", wgl_plot_name(k));
+		if (!ret)
+			ret = write_one(dir, &e, run, p);
+	}
+	return ret;
+}
+
+int wgl_reports_write(json_t *run, const char *dir)
+{
+	const struct emitter emitters[] = {
+		{ "result.json", emit_json, NULL },
+		{ "junit.xml", emit_junit, NULL },
+		{ "summary.md", emit_md, NULL },
+		{ "report.html", emit_html, NULL },
+		{ "benchmark.json", emit_bench, "higher" },
+		{ "benchmark-smaller.json", emit_bench, "lower" },
+		{ "bencher.json", emit_bencher, NULL },
+	};
+	struct wgl_plots plots = { { NULL } };
+	size_t i;
+	int ret;
+
+	ret = mkdir_p(dir);
+	if (ret) {
+		wgl_err("report: cannot create %s: %s", dir, strerror(-ret));
+		return ret;
+	}
+	if (json_is_null(json_object_get(run, "finished")))
+		wgl_result_finish(run);
+	wgl_plots_render(run, &plots);
+	ret = write_plot_files(dir, run, &plots);
+	for (i = 0; i < WGL_ARRAY_SIZE(emitters) && !ret; i++)
+		ret = write_one(dir, &emitters[i], run, &plots);
+	wgl_plots_free(&plots);
+	return ret;
+}

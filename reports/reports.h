@@ -1,0 +1,58 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * Internal to reports/: the emitters wgl_reports_write() (harness/result.h)
+ * runs over one result model, and the helpers they share. Every emitter
+ * reads only the JSON model, so `wglab report` can re-render any result.json.
+ */
+#ifndef WGL_REPORTS_H
+#define WGL_REPORTS_H
+
+#include <stdbool.h>
+#include <stdio.h>
+#include <jansson.h>
+
+enum wgl_plot_kind { WGL_PLOT_THROUGHPUT, WGL_PLOT_LATENCY_CDF, WGL_PLOT_HANDSHAKES, WGL_PLOT_N };
+
+/* Rendered plots: svg[k] is a complete <svg> element, NULL when there is no data. */
+struct wgl_plots {
+	char *svg[WGL_PLOT_N];
+};
+
+/* File stem ("throughput") and human title of a plot kind. */
+const char *wgl_plot_name(enum wgl_plot_kind k);
+const char *wgl_plot_title(enum wgl_plot_kind k);
+
+/*
+ * Renders every plot that has data: with gnuplot when it is installed
+ * (unless WGLAB_NO_GNUPLOT is set), otherwise, or when gnuplot fails, with
+ * the built-in SVG writer. Never fails the report: a plot that cannot be
+ * drawn is left NULL with a warning.
+ */
+void wgl_plots_render(const json_t *run, struct wgl_plots *p);
+void wgl_plots_free(struct wgl_plots *p);
+
+/* Each writes one format to f; 0 or -errno (f's error state). */
+int wgl_write_junit(const json_t *run, FILE *f);
+int wgl_write_markdown(const json_t *run, const struct wgl_plots *p, FILE *f);
+int wgl_write_html(const json_t *run, const struct wgl_plots *p, FILE *f);
+/* github-action-benchmark "custom" list of the metrics whose better is `better`. */
+int wgl_write_benchmark(const json_t *run, const char *better, FILE *f);
+/* Bencher Metric Format. */
+int wgl_write_bencher(const json_t *run, FILE *f);
+
+/*
+ * Writes s as XML character data (attr: as an attribute value). Characters
+ * XML 1.0 cannot carry even as references (controls other than tab/LF/CR,
+ * U+FFFE/U+FFFF) are written as visible "\xNN" text; invalid UTF-8 as U+FFFD.
+ */
+void wgl_fputs_xml(FILE *f, const char *s, bool attr);
+
+/* Accessors that tolerate missing fields in a loaded result. */
+const char *wgl_jstr(const json_t *o, const char *key, const char *dflt);
+double wgl_jnum(const json_t *o, const char *key, double dflt);
+/* "scenario/name" of a case into buf. */
+const char *wgl_case_id(const json_t *c, char *buf, size_t len);
+/* Formats a number compactly (%.4g, or an integer when it is one); "-" for null. */
+const char *wgl_fmt_num(const json_t *v, char *buf, size_t len);
+
+#endif
