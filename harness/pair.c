@@ -153,9 +153,6 @@ void wgl_pair_down(struct wgl_pair *p)
 		wgl_wg_destroy(p->wg[i]);
 		p->wg[i] = NULL;
 	}
-	/* The veth pair dies with the namespaces; account for it here. */
-	if (p->ns[0] && p->ns[1] && p->underlay_if[0][0])
-		wgl_destroyed("link", "veth pair");
 	for (int i = 1; i >= 0; i--) {
 		wgl_ns_free(p->ns[i]);
 		p->ns[i] = NULL;

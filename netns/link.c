@@ -60,6 +60,7 @@ int wgl_veth_add(struct wgl_ns *a, const char *name_a, struct wgl_ns *b, const c
 		return wgl_nl_errno(err);
 	snprintf(label, sizeof(label), "veth %s/%s <-> %s/%s", a->label, name_a, b->label, name_b);
 	wgl_created("link", label);
+	a->links++;
 	return 0;
 }
 
@@ -80,6 +81,7 @@ int wgl_link_add(struct wgl_ns *ns, const char *ifname, const char *kind)
 		return wgl_nl_errno(err);
 	snprintf(label, sizeof(label), "%s %s/%s", kind, ns->label, ifname);
 	wgl_created("link", label);
+	ns->links++;
 	return 0;
 }
 
@@ -104,6 +106,8 @@ int wgl_link_del(struct wgl_ns *ns, const char *ifname)
 		return wgl_nl_errno(err);
 	snprintf(label, sizeof(label), "%s/%s", ns->label, ifname);
 	wgl_destroyed("link", label);
+	if (ns->links > 0)
+		ns->links--;
 	return 0;
 }
 

@@ -211,6 +211,9 @@ void wgl_ns_free(struct wgl_ns *ns)
 	if (ns->rt)
 		nl_socket_free(ns->rt);
 	close(ns->fd);
+	/* Links made from this namespace go with it (a veth takes its peer along). */
+	for (; ns->links > 0; ns->links--)
+		wgl_destroyed("link", ns->label);
 	wgl_destroyed("netns", ns->name);
 	free(ns);
 }

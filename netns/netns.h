@@ -25,6 +25,7 @@ struct wgl_ns {
 	int fd;               /* /proc/.../ns/net, O_CLOEXEC */
 	struct nl_sock *rt;   /* NETLINK_ROUTE socket opened inside the namespace */
 	bool visible;         /* bind-mounted under /run/netns */
+	int links;            /* links created from here and not deleted: die with it */
 };
 
 /* Creates a namespace (loopback up). NULL with errno on failure. */

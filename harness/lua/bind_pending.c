@@ -3,5 +3,5 @@
 #include "harness/lua/lua.h"
 
 
-void wgl_lua_open_probe(lua_State *L) { (void)L; }
+
 void wgl_lua_open_traffic(lua_State *L) { (void)L; }

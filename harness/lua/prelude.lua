@@ -80,3 +80,38 @@ end
 function family_of(case)
   return case.family or "ipv4"
 end
+
+-- CPU seconds spent by a WireGuard implementation so far: the daemon's
+-- utime+stime for userspace, host-wide system+softirq time for the kernel
+-- backend (its work runs in kernel threads and softirqs, not in a process).
+function impl_cpu_seconds(dev)
+  local info = dev:info()
+  local hz = 100 -- USER_HZ on Linux
+  if info.pid and info.pid > 0 then
+    local f = io.open("/proc/" .. info.pid .. "/stat")
+    if not f then return nil end
+    local line = f:read("l"); f:close()
+    local rest = line:match("%) (.*)$")
+    local fields = {}
+    for w in rest:gmatch("%S+") do fields[#fields + 1] = w end
+    -- after "pid (comm)": state is field 3, utime 14, stime 15 → index 12, 13 here
+    return (tonumber(fields[12]) + tonumber(fields[13])) / hz
+  end
+  local f = io.open("/proc/stat")
+  if not f then return nil end
+  local line = f:read("l"); f:close()
+  local v = {}
+  for w in line:gmatch("%d+") do v[#v + 1] = tonumber(w) end
+  -- cpu user nice system idle iowait irq softirq
+  return (v[3] + v[6] + v[7]) / hz
+end
+
+-- Resident memory of the implementation in KiB (userspace daemon only; nil for kernel).
+function impl_rss_kib(dev)
+  local info = dev:info()
+  if not info.pid or info.pid <= 0 then return nil end
+  local f = io.open("/proc/" .. info.pid .. "/status")
+  if not f then return nil end
+  local s = f:read("a"); f:close()
+  return tonumber(s:match("VmRSS:%s+(%d+)"))
+end

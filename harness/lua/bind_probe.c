@@ -1,0 +1,358 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * The probe peer (harness/proto/probe.h) for scenarios:
+ *   p = wglab.probe{socket=, peer_public_key=, peer_endpoint=, private_key=,
+ *                   psk=, inner_src=, inner_dst=}
+ * See docs/SCENARIO-API.md for the methods.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <arpa/inet.h>
+
+#include "harness/lua/lua.h"
+#include "harness/lua/sock.h"
+#include "harness/proto/probe.h"
+#include "netns/netns.h"
+
+#define PROBE_CLASS "wglab.probe"
+
+struct lprobe {
+	struct wgl_probe *p;
+	int fd;            /* default socket (owned by the socket userdata) */
+	int family;        /* inner family for echo */
+	uint16_t seq;
+};
+
+static struct lprobe *checkprobe(lua_State *L, int idx)
+{
+	struct lprobe *lp = luaL_checkudata(L, idx, PROBE_CLASS);
+
+	if (!lp->p)
+		luaL_error(L, "probe is closed");
+	return lp;
+}
+
+static void key_arg(lua_State *L, int idx, const char *field, wgl_key key, bool *set)
+{
+	const char *b64 = wgl_lua_optstring(L, idx, field, NULL);
+
+	*set = b64 != NULL;
+	if (b64 && wgl_key_from_base64(key, b64) < 0)
+		luaL_error(L, "probe: %s is not a base64 key: '%s'", field, b64);
+}
+
+static void set_endpoint(lua_State *L, struct lprobe *lp, int idx, const wgl_key peer,
+			 const uint8_t *psk)
+{
+	const char *ep = wgl_lua_optstring(L, idx, "peer_endpoint", NULL);
+	struct sockaddr_in6 sa;
+	struct wgl_peer tmp = { 0 };
+	socklen_t len;
+	char ip[INET6_ADDRSTRLEN];
+
+	if (!ep || wgl_endpoint_parse(&tmp, ep) < 0)
+		luaL_error(L, "probe: peer_endpoint must be IP:PORT or [IP6]:PORT");
+	if (tmp.endpoint.addr.sa_family == AF_INET)
+		inet_ntop(AF_INET, &tmp.endpoint.addr4.sin_addr, ip, sizeof(ip));
+	else
+		inet_ntop(AF_INET6, &tmp.endpoint.addr6.sin6_addr, ip, sizeof(ip));
+	if (!wgl_addr_allowed(ip))
+		luaL_error(L, "probe: %s is outside the benchmarking ranges", ip);
+	wgl_lua_sockaddr(ip, ntohs(tmp.endpoint.addr4.sin_port), &sa, &len);
+	if (wgl_probe_set_peer(lp->p, peer, psk, (struct sockaddr *)&sa, len) < 0)
+		luaL_error(L, "probe: bad peer");
+}
+
+static int l_probe(lua_State *L)
+{
+	struct wgl_lua_sock *s;
+	struct lprobe *lp;
+	wgl_key priv, peer, psk;
+	bool has_priv, has_peer, has_psk;
+	const char *src, *dst;
+
+	luaL_checktype(L, 1, LUA_TTABLE);
+	if (lua_getfield(L, 1, "socket") == LUA_TNIL)
+		return luaL_error(L, "probe: socket = node:udp{...} is required");
+	s = wgl_lua_checksock(L, -1);
+	key_arg(L, 1, "private_key", priv, &has_priv);
+	key_arg(L, 1, "peer_public_key", peer, &has_peer);
+	key_arg(L, 1, "psk", psk, &has_psk);
+	if (!has_peer)
+		return luaL_error(L, "probe: peer_public_key is required");
+	lp = lua_newuserdatauv(L, sizeof(*lp), 1);
+	memset(lp, 0, sizeof(*lp));
+	luaL_setmetatable(L, PROBE_CLASS);
+	lua_pushvalue(L, -2); /* keep the socket alive */
+	lua_setiuservalue(L, -2, 1);
+	lp->p = wgl_probe_new(has_priv ? priv : NULL);
+	if (!lp->p)
+		return wgl_lua_errno(L, -errno, "probe");
+	lp->fd = s->fd;
+	wgl_probe_set_fd(lp->p, s->fd);
+	set_endpoint(L, lp, 1, peer, has_psk ? psk : NULL);
+	src = wgl_lua_optstring(L, 1, "inner_src", NULL);
+	dst = wgl_lua_optstring(L, 1, "inner_dst", NULL);
+	if (src && dst) {
+		lp->family = strchr(src, ':') ? AF_INET6 : AF_INET;
+		if (wgl_probe_set_inner(lp->p, lp->family, src, dst) < 0)
+			return luaL_error(L, "probe: bad inner_src/inner_dst");
+	}
+	return 1;
+}
+
+static int fd_opt(lua_State *L, struct lprobe *lp, int idx)
+{
+	int fd = lp->fd;
+
+	if (lua_istable(L, idx) && lua_getfield(L, idx, "socket") != LUA_TNIL) {
+		fd = wgl_lua_checksock(L, -1)->fd;
+		lua_pop(L, 1);
+	} else if (lua_istable(L, idx)) {
+		lua_pop(L, 1);
+	}
+	return fd;
+}
+
+static int timeout_ms(lua_State *L, int idx, double def)
+{
+	double t = lua_istable(L, idx) ? wgl_lua_optnum(L, idx, "timeout", def) : def;
+
+	return (int)(t * 1000);
+}
+
+static int result(lua_State *L, int err, double rtt)
+{
+	lua_pushboolean(L, err == 0);
+	if (err == 0)
+		lua_pushnumber(L, rtt);
+	else
+		lua_pushstring(L, strerror(-err));
+	return 2;
+}
+
+static int pr_public_key(lua_State *L)
+{
+	struct lprobe *lp = checkprobe(L, 1);
+	char b64[WGL_KEY_B64_LEN];
+	wgl_key pub;
+
+	wgl_probe_public_key(lp->p, pub);
+	wgl_key_to_base64(b64, pub);
+	lua_pushstring(L, b64);
+	return 1;
+}
+
+static int pr_handshake(lua_State *L)
+{
+	struct lprobe *lp = checkprobe(L, 1);
+	double rtt = 0;
+
+	return result(L, wgl_probe_handshake(lp->p, timeout_ms(L, 2, 5), &rtt), rtt);
+}
+
+static int pr_ping(lua_State *L)
+{
+	struct lprobe *lp = checkprobe(L, 1);
+	double rtt = 0;
+	uint16_t seq = lua_istable(L, 2) ? (uint16_t)wgl_lua_optint(L, 2, "seq", ++lp->seq)
+					 : ++lp->seq;
+
+	if (!lp->family)
+		return luaL_error(L, "probe:ping needs inner_src and inner_dst");
+	return result(L, wgl_probe_ping(lp->p, fd_opt(L, lp, 2), lp->family, seq,
+					timeout_ms(L, 2, 2), &rtt), rtt);
+}
+
+static unsigned int init_flags(lua_State *L, int idx)
+{
+	const char *mac1 = "valid", *ts = "now";
+	unsigned int flags = 0;
+
+	if (!lua_istable(L, idx))
+		return 0;
+	mac1 = wgl_lua_optstring(L, idx, "mac1", mac1);
+	ts = wgl_lua_optstring(L, idx, "timestamp", ts);
+	if (!strcmp(mac1, "invalid"))
+		flags |= WGL_PROBE_BAD_MAC1;
+	else if (strcmp(mac1, "valid"))
+		luaL_error(L, "send_initiation: mac1 must be \"valid\" or \"invalid\"");
+	lua_getfield(L, idx, "mac2");
+	if (lua_type(L, -1) == LUA_TSTRING && !strcmp(lua_tostring(L, -1), "bad"))
+		flags |= WGL_PROBE_BAD_MAC2;
+	else if (lua_type(L, -1) == LUA_TBOOLEAN && !lua_toboolean(L, -1))
+		flags |= WGL_PROBE_NO_MAC2;
+	lua_pop(L, 1);
+	if (!strcmp(ts, "stale"))
+		flags |= WGL_PROBE_STALE_TIMESTAMP;
+	else if (!strcmp(ts, "repeat"))
+		flags |= WGL_PROBE_REPLAY_TIMESTAMP;
+	else if (strcmp(ts, "now"))
+		luaL_error(L, "send_initiation: timestamp must be \"now\", \"stale\" or \"repeat\"");
+	return flags;
+}
+
+static int pr_send_initiation(lua_State *L)
+{
+	struct lprobe *lp = checkprobe(L, 1);
+	int err = wgl_probe_send_initiation(lp->p, fd_opt(L, lp, 2), init_flags(L, 2));
+
+	if (err < 0)
+		return wgl_lua_errno(L, err, "send_initiation");
+	return 0;
+}
+
+static int pr_send_transport(lua_State *L)
+{
+	struct lprobe *lp = checkprobe(L, 1);
+	uint64_t counter = WGL_PROBE_NEXT_COUNTER;
+	const char *data = NULL;
+	size_t len = 0;
+	int fd = fd_opt(L, lp, 2), err;
+
+	if (lua_istable(L, 2)) {
+		lua_Integer c = wgl_lua_optint(L, 2, "counter", -1);
+
+		if (c >= 0)
+			counter = (uint64_t)c;
+		if (lua_getfield(L, 2, "data") == LUA_TSTRING)
+			data = lua_tolstring(L, -1, &len);
+		lua_pop(L, 1);
+	}
+	if (data)
+		err = wgl_probe_send_transport(lp->p, fd, counter, data, len);
+	else if (lp->family)
+		err = wgl_probe_send_echo(lp->p, fd, lp->family, ++lp->seq, counter);
+	else
+		return luaL_error(L, "send_transport: data or inner addresses required");
+	if (err < 0)
+		return wgl_lua_errno(L, err, "send_transport");
+	lua_pushinteger(L, lp->seq);
+	return 1;
+}
+
+/* wait_echo{seq=, timeout=} -> ok, rtt_ms: the reply to an echo sent earlier. */
+static int pr_wait_echo(lua_State *L)
+{
+	struct lprobe *lp = checkprobe(L, 1);
+	uint16_t seq = lua_istable(L, 2) ? (uint16_t)wgl_lua_optint(L, 2, "seq", lp->seq) : lp->seq;
+	double rtt = 0;
+
+	return result(L, wgl_probe_wait_echo(lp->p, fd_opt(L, lp, 2), lp->family, seq,
+					     timeout_ms(L, 2, 1), &rtt), rtt);
+}
+
+static int pr_resend_last(lua_State *L)
+{
+	struct lprobe *lp = checkprobe(L, 1);
+	int err = wgl_probe_resend_last(lp->p, fd_opt(L, lp, 2));
+
+	if (err < 0)
+		return wgl_lua_errno(L, err, "resend_last");
+	return 0;
+}
+
+static int pr_last_sent(lua_State *L)
+{
+	struct lprobe *lp = checkprobe(L, 1);
+	size_t len = 0;
+	const uint8_t *b = wgl_probe_last_sent(lp->p, &len);
+
+	if (!b)
+		lua_pushnil(L);
+	else
+		lua_pushlstring(L, (const char *)b, len);
+	return 1;
+}
+
+static const char *const kind_names[WGL_RX_KINDS] = {
+	[WGL_RX_NOTHING] = "none", [WGL_RX_INITIATION] = "initiation",
+	[WGL_RX_RESPONSE] = "response", [WGL_RX_COOKIE] = "cookie",
+	[WGL_RX_TRANSPORT] = "transport", [WGL_RX_KEEPALIVE] = "keepalive",
+	[WGL_RX_INVALID] = "other",
+};
+
+/* recv{timeout=, socket=} -> kind, {accepted, reject, counter, len} */
+static int pr_recv(lua_State *L)
+{
+	struct lprobe *lp = checkprobe(L, 1);
+	struct wgl_probe_rx rx;
+	int err = wgl_probe_recv(lp->p, fd_opt(L, lp, 2), timeout_ms(L, 2, 1), &rx);
+
+	if (err < 0)
+		return wgl_lua_errno(L, err, "recv");
+	lua_pushstring(L, kind_names[rx.kind]);
+	lua_newtable(L);
+	lua_pushboolean(L, rx.err == 0);
+	lua_setfield(L, -2, "accepted");
+	lua_pushstring(L, wgl_reject_name(rx.reject));
+	lua_setfield(L, -2, "reject");
+	lua_pushinteger(L, (lua_Integer)rx.counter);
+	lua_setfield(L, -2, "counter");
+	lua_pushinteger(L, (lua_Integer)rx.wire_len);
+	lua_setfield(L, -2, "len");
+	return 2;
+}
+
+static int pr_keylog(lua_State *L)
+{
+	struct lprobe *lp = checkprobe(L, 1);
+	const char *path = luaL_checkstring(L, 2);
+	FILE *f = fopen(path, "a");
+	int err;
+
+	if (!f)
+		return wgl_lua_errno(L, -errno, path);
+	err = wgl_probe_write_keylog(lp->p, f);
+	fclose(f);
+	if (err < 0)
+		return wgl_lua_errno(L, err, "keylog");
+	return 0;
+}
+
+static int pr_stats(lua_State *L)
+{
+	struct lprobe *lp = checkprobe(L, 1);
+	const struct wgl_probe_stats *st = wgl_probe_stats(lp->p);
+	static const char *const tx[] = { NULL, "initiations", "responses", "cookies",
+					  "transports" };
+
+	lua_newtable(L);
+	for (int i = 1; i <= WGL_MSG_TRANSPORT; i++) {
+		lua_pushinteger(L, (lua_Integer)st->tx[i]);
+		lua_setfield(L, -2, tx[i]);
+	}
+	lua_newtable(L);
+	for (int i = 0; i < WGL_RX_KINDS; i++) {
+		lua_pushinteger(L, (lua_Integer)st->rx[i]);
+		lua_setfield(L, -2, kind_names[i]);
+	}
+	lua_setfield(L, -2, "received");
+	lua_pushinteger(L, (lua_Integer)st->rx_rejected);
+	lua_setfield(L, -2, "rejected");
+	return 1;
+}
+
+static int pr_gc(lua_State *L)
+{
+	struct lprobe *lp = luaL_checkudata(L, 1, PROBE_CLASS);
+
+	wgl_probe_free(lp->p);
+	lp->p = NULL;
+	return 0;
+}
+
+static const luaL_Reg probe_methods[] = {
+	{ "public_key", pr_public_key }, { "handshake", pr_handshake }, { "ping", pr_ping },
+	{ "send_initiation", pr_send_initiation }, { "send_transport", pr_send_transport },
+	{ "wait_echo", pr_wait_echo }, { "resend_last", pr_resend_last },
+	{ "last_sent", pr_last_sent }, { "recv", pr_recv }, { "keylog", pr_keylog },
+	{ "stats", pr_stats }, { NULL, NULL },
+};
+
+void wgl_lua_open_probe(lua_State *L)
+{
+	wgl_lua_class(L, PROBE_CLASS, probe_methods, pr_gc);
+	wgl_lua_setfn(L, "probe", l_probe);
+}
