@@ -149,7 +149,9 @@ static int pr_handshake(lua_State *L)
 	struct lprobe *lp = checkprobe(L, 1);
 	double rtt = 0;
 
-	return result(L, wgl_probe_handshake(lp->p, timeout_ms(L, 2, 5), &rtt), rtt);
+	int err = wgl_probe_handshake(lp->p, timeout_ms(L, 2, 5), &rtt);
+
+	return result(L, err, rtt);
 }
 
 static int pr_ping(lua_State *L)
@@ -158,11 +160,12 @@ static int pr_ping(lua_State *L)
 	double rtt = 0;
 	uint16_t seq = lua_istable(L, 2) ? (uint16_t)wgl_lua_optint(L, 2, "seq", ++lp->seq)
 					 : ++lp->seq;
+	int err;
 
 	if (!lp->family)
 		return luaL_error(L, "probe:ping needs inner_src and inner_dst");
-	return result(L, wgl_probe_ping(lp->p, fd_opt(L, lp, 2), lp->family, seq,
-					timeout_ms(L, 2, 2), &rtt), rtt);
+	err = wgl_probe_ping(lp->p, fd_opt(L, lp, 2), lp->family, seq, timeout_ms(L, 2, 2), &rtt);
+	return result(L, err, rtt);
 }
 
 static unsigned int init_flags(lua_State *L, int idx)
@@ -239,8 +242,10 @@ static int pr_wait_echo(lua_State *L)
 	uint16_t seq = lua_istable(L, 2) ? (uint16_t)wgl_lua_optint(L, 2, "seq", lp->seq) : lp->seq;
 	double rtt = 0;
 
-	return result(L, wgl_probe_wait_echo(lp->p, fd_opt(L, lp, 2), lp->family, seq,
-					     timeout_ms(L, 2, 1), &rtt), rtt);
+	int err = wgl_probe_wait_echo(lp->p, fd_opt(L, lp, 2), lp->family, seq,
+				      timeout_ms(L, 2, 1), &rtt);
+
+	return result(L, err, rtt);
 }
 
 static int pr_resend_last(lua_State *L)
