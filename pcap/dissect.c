@@ -38,7 +38,12 @@ static bool wg_len_ok(uint8_t type, uint32_t len)
 	case WGL_WG_INITIATION: return len == WGL_WG_INITIATION_LEN;
 	case WGL_WG_RESPONSE: return len == WGL_WG_RESPONSE_LEN;
 	case WGL_WG_COOKIE: return len == WGL_WG_COOKIE_LEN;
-	case WGL_WG_TRANSPORT: return len >= WGL_WG_TRANSPORT_MIN && len % 16 == 0;
+	/*
+	 * The plaintext is padded to a multiple of 16 but never beyond the
+	 * interface MTU, so a full-sized packet (MTU 1420: 1452 bytes) is not
+	 * a multiple of 16.
+	 */
+	case WGL_WG_TRANSPORT: return len >= WGL_WG_TRANSPORT_MIN;
 	}
 	return false;
 }

@@ -147,7 +147,7 @@ static void check_pkt(const struct wgl_pkt *p)
 		fail("dissect", "WireGuard kind with a bad type");
 	else if (p->wg_type < 4 && p->wg_len != fixed[p->wg_type])
 		fail("dissect", "handshake message of the wrong size");
-	else if (p->wg_type == 4 && (p->wg_len < 32 || p->wg_len % 16))
+	else if (p->wg_type == 4 && p->wg_len < 32)
 		fail("dissect", "transport message of a bad size");
 }
 

@@ -1,0 +1,201 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * Traffic bindings: libiperf measurements (each side a forked child in its
+ * node) and UDP echo latency. Failed measurements come back as data
+ * ({ok = false, error = ...}), not as script errors.
+ */
+#include <errno.h>
+#include <math.h>
+#include <string.h>
+
+#include "harness/lua/lua.h"
+#include "harness/traffic/echo.h"
+#include "harness/traffic/iperf.h"
+#include "netns/netns.h"
+
+#define IPERF_CLASS "wglab.iperf"
+
+struct liperf {
+	struct wgl_iperf_run run;
+	bool running;
+};
+
+static void iperf_opts(lua_State *L, int idx, struct wgl_iperf_opts *o)
+{
+	memset(o, 0, sizeof(*o));
+	o->server_addr = wgl_lua_optstring(L, idx, "dst", NULL);
+	if (!o->server_addr)
+		luaL_error(L, "iperf: dst = server address is required");
+	if (!wgl_addr_allowed(o->server_addr))
+		luaL_error(L, "iperf: %s is outside the benchmarking ranges", o->server_addr);
+	o->port = (uint16_t)wgl_lua_optint(L, idx, "port", 0);
+	o->udp = wgl_lua_optbool(L, idx, "udp", false);
+	o->streams = (int)wgl_lua_optint(L, idx, "streams", 1);
+	o->reverse = wgl_lua_optbool(L, idx, "reverse", false);
+	o->bidir = wgl_lua_optbool(L, idx, "bidir", false);
+	o->duration_s = (int)wgl_lua_optint(L, idx, "duration", 5);
+	o->omit_s = (int)wgl_lua_optint(L, idx, "omit", 0);
+	o->bitrate = (uint64_t)wgl_lua_optnum(L, idx, "bitrate", 0);
+	o->blksize = (int)wgl_lua_optint(L, idx, "size", 0);
+	if (o->duration_s < 1 || o->duration_s > 3600 || o->streams < 1 || o->streams > 128)
+		luaL_error(L, "iperf: duration must be 1..3600 s and streams 1..128");
+}
+
+static void nodes(lua_State *L, int idx, struct wgl_ns **server, struct wgl_ns **client)
+{
+	lua_getfield(L, idx, "server");
+	*server = wgl_lua_checknode(L, -1);
+	lua_getfield(L, idx, "client");
+	*client = wgl_lua_checknode(L, -1);
+	lua_pop(L, 2);
+}
+
+static void setnum(lua_State *L, const char *k, double v)
+{
+	lua_pushnumber(L, v);
+	lua_setfield(L, -2, k);
+}
+
+static void push_iperf(lua_State *L, int err, const struct wgl_iperf_result *r)
+{
+	lua_newtable(L);
+	lua_pushboolean(L, err == 0);
+	lua_setfield(L, -2, "ok");
+	if (err) {
+		lua_pushstring(L, r->error[0] ? r->error : strerror(-err));
+		lua_setfield(L, -2, "error");
+		return;
+	}
+	setnum(L, "seconds", r->seconds);
+	setnum(L, "sent_bps", r->sent_bps);
+	setnum(L, "received_bps", r->received_bps);
+	setnum(L, "reverse_received_bps", r->rev_received_bps);
+	setnum(L, "bytes", (double)wgl_iperf_bytes_moved(r));
+	setnum(L, "retransmits", (double)r->retransmits);
+	setnum(L, "jitter_ms", r->jitter_ms);
+	setnum(L, "lost_packets", (double)r->lost_packets);
+	setnum(L, "packets", (double)r->packets);
+	setnum(L, "lost_percent", r->lost_percent);
+	setnum(L, "cpu_host", r->cpu_host_pct);
+	setnum(L, "cpu_remote", r->cpu_remote_pct);
+	setnum(L, "mean_rtt_us", r->mean_rtt_us);
+}
+
+static int iperf_begin(lua_State *L, struct liperf *h)
+{
+	struct wgl_ns *server, *client;
+	struct wgl_iperf_opts o;
+	int err;
+
+	luaL_checktype(L, 1, LUA_TTABLE);
+	iperf_opts(L, 1, &o);
+	nodes(L, 1, &server, &client);
+	err = wgl_iperf_begin(&h->run, server, client, &o);
+	h->running = err == 0;
+	return err;
+}
+
+static int l_iperf(lua_State *L)
+{
+	struct liperf h = { 0 };
+	struct wgl_iperf_result r = { 0 };
+	int err = iperf_begin(L, &h);
+
+	if (!err)
+		err = wgl_iperf_end(&h.run, &r, NULL);
+	push_iperf(L, err, &r);
+	return 1;
+}
+
+/* wglab.iperf_start{...} -> handle; handle:wait() -> result */
+static int l_iperf_start(lua_State *L)
+{
+	struct liperf *h = lua_newuserdatauv(L, sizeof(*h), 2);
+	int err;
+
+	memset(h, 0, sizeof(*h));
+	luaL_setmetatable(L, IPERF_CLASS);
+	/* The nodes must outlive the children running in them. */
+	lua_getfield(L, 1, "server");
+	lua_setiuservalue(L, -2, 1);
+	lua_getfield(L, 1, "client");
+	lua_setiuservalue(L, -2, 2);
+	err = iperf_begin(L, h);
+	if (err)
+		return wgl_lua_errno(L, err, "iperf_start");
+	return 1;
+}
+
+static int iperf_wait(lua_State *L)
+{
+	struct liperf *h = luaL_checkudata(L, 1, IPERF_CLASS);
+	struct wgl_iperf_result r = { 0 };
+	int err;
+
+	if (!h->running)
+		return luaL_error(L, "iperf: already collected");
+	err = wgl_iperf_end(&h->run, &r, NULL);
+	h->running = false;
+	push_iperf(L, err, &r);
+	return 1;
+}
+
+static int iperf_gc(lua_State *L)
+{
+	struct liperf *h = luaL_checkudata(L, 1, IPERF_CLASS);
+
+	if (h->running)
+		wgl_iperf_abort(&h->run);
+	h->running = false;
+	return 0;
+}
+
+/* wglab.echo{client=, server=, dst=, count=, interval=, payload=, port=} */
+static int l_echo(lua_State *L)
+{
+	struct wgl_echo_server srv = { 0 };
+	struct wgl_echo_opts o = { 0 };
+	struct wgl_echo_result r = { 0 };
+	struct wgl_ns *server, *client;
+	int err;
+
+	luaL_checktype(L, 1, LUA_TTABLE);
+	nodes(L, 1, &server, &client);
+	o.addr = wgl_lua_optstring(L, 1, "dst", NULL);
+	if (!o.addr || !wgl_addr_allowed(o.addr))
+		return luaL_error(L, "echo: dst must be an address in the benchmarking ranges");
+	o.port = (uint16_t)wgl_lua_optint(L, 1, "port", 0);
+	o.count = (int)wgl_lua_optint(L, 1, "count", 100);
+	o.interval_us = (int)(wgl_lua_optnum(L, 1, "interval", 0.01) * 1e6);
+	o.payload = (int)wgl_lua_optint(L, 1, "payload", 64);
+	err = wgl_echo_server_start(&srv, server, o.addr, o.port);
+	if (err)
+		return wgl_lua_errno(L, err, "echo: server");
+	err = wgl_echo_probe(client, &o, &r);
+	wgl_echo_server_stop(&srv);
+	if (err)
+		return wgl_lua_errno(L, err, "echo");
+	lua_newtable(L);
+	setnum(L, "sent", r.sent);
+	setnum(L, "received", r.received);
+	setnum(L, "loss_pct", r.loss_pct);
+	if (r.received) {
+		setnum(L, "min_ms", r.min_ms);
+		setnum(L, "p50_ms", r.p50_ms);
+		setnum(L, "p90_ms", r.p90_ms);
+		setnum(L, "p99_ms", r.p99_ms);
+		setnum(L, "max_ms", r.max_ms);
+		setnum(L, "mean_ms", r.mean_ms);
+	}
+	return 1;
+}
+
+static const luaL_Reg iperf_methods[] = { { "wait", iperf_wait }, { NULL, NULL } };
+
+void wgl_lua_open_traffic(lua_State *L)
+{
+	wgl_lua_class(L, IPERF_CLASS, iperf_methods, iperf_gc);
+	wgl_lua_setfn(L, "iperf", l_iperf);
+	wgl_lua_setfn(L, "iperf_start", l_iperf_start);
+	wgl_lua_setfn(L, "echo", l_echo);
+}
