@@ -442,12 +442,35 @@ static int summarize(json_t *run, const char *dir)
 	return passed ? WGL_EXIT_OK : WGL_EXIT_SKIP;
 }
 
+/* Every script must load and declare itself before anything is built. */
+static int validate(char paths[][PATH_MAX], int n)
+{
+	for (int i = 0; i < n; i++) {
+		json_t *m = wgl_scenario_meta(paths[i]);
+		const char *topo;
+
+		if (!m)
+			return -EINVAL;
+		topo = json_string_value(json_object_get(m, "topology"));
+		if (topo && strcmp(topo, "pair") && strcmp(topo, "single")) {
+			fprintf(stderr, "wglab: %s: topology must be \"pair\" or \"single\", not '%s'\n",
+				paths[i], topo);
+			json_decref(m);
+			return -EINVAL;
+		}
+		json_decref(m);
+	}
+	return 0;
+}
+
 static int execute(struct run_opts *o, char paths[][PATH_MAX], int n)
 {
 	struct runner r = { .o = o };
 	char cases[PATH_MAX + 8];
 	int ret;
 
+	if (validate(paths, n) < 0)
+		return WGL_EXIT_USAGE;
 	if (wgl_results_dir_new(o->out, r.dir, sizeof(r.dir)) < 0)
 		return WGL_EXIT_FAIL;
 	snprintf(cases, sizeof(cases), "%s/cases", r.dir);

@@ -1,0 +1,48 @@
+#!/usr/bin/env bash
+# Bad input gets one clear line naming the flag or file:line, exit code 2,
+# and nothing is built: no results directory appears.
+set -u
+W=$WGLAB
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+fail=0
+
+expect() { # expect CODE PATTERN -- ARGS...
+	local code=$1 pattern=$2
+	shift 3
+	local out rc
+	out=$("$W" "$@" 2>&1)
+	rc=$?
+	if [ "$rc" != "$code" ] || ! grep -q -- "$pattern" <<<"$out"; then
+		echo "FAIL: wglab $* -> exit $rc (want $code), output:"; echo "$out" | sed 's/^/    /'
+		fail=1
+	else
+		echo "ok: wglab $* -> $rc: $(grep -- "$pattern" <<<"$out" | head -1)"
+	fi
+}
+
+printf 'scenario { name = "x" }\nfunction run(case)\n  local x = = 1\nend\n' >"$tmp/syntax.lua"
+printf 'scenario { name = "y", topology = "triple" }\nfunction run(case) end\n' >"$tmp/topo.lua"
+printf 'function run(case) end\n' >"$tmp/nodecl.lua"
+printf 'garbage' >"$tmp/bad.pcap"
+printf '{"schema": "wglab-result/1",\n oops}' >"$tmp/bad.json"
+
+expect 2 "unknown backend in --backend 'foo'" -- run --backend foo --out "$tmp/r"
+expect 2 "unknown backend" -- run --backend userspace:nope --out "$tmp/r"
+expect 2 "unknown option '--bogus'" -- run connect --bogus
+expect 2 "no scenario 'nosuch'" -- run nosuch --out "$tmp/r"
+expect 2 "invalid value for --define: 'novalue'" -- run -D novalue
+expect 2 "invalid value for --family: 'ipv5'" -- run -f ipv5
+expect 2 "invalid value for --userspace" -- run --userspace 'wireguard-go -f'
+expect 2 "syntax.lua:3:" -- run "$tmp/syntax.lua" --out "$tmp/r"
+expect 2 "topology must be" -- run "$tmp/topo.lua" --out "$tmp/r"
+expect 2 "no scenario{} declaration" -- run "$tmp/nodecl.lua" --out "$tmp/r"
+expect 2 "unknown command 'frobnicate'" -- frobnicate
+expect 2 "bad.pcap" -- pcap summary "$tmp/bad.pcap"
+expect 2 "bad.json:2" -- compare "$tmp/bad.json" "$tmp/bad.json"
+expect 2 "invalid value for --accel" -- vm --accel xyz -- run
+expect 0 "usage: wglab run" -- run --help
+if [ -e "$tmp/r" ]; then
+	echo "FAIL: a results directory was created for bad input"; fail=1
+fi
+exit $fail
