@@ -9,6 +9,7 @@
 #include "harness/lua/prelude.h"
 #include "harness/lua/runner.h"
 #include "harness/lua/sock.h"
+#include "reports/progress.h"
 
 void wgl_lua_set_ctx(lua_State *L, struct wgl_lua_case *c);
 
@@ -154,6 +155,7 @@ static struct deadline *case_deadline;
 
 static void timeout_hook(lua_State *L, lua_Debug *ar)
 {
+	wgl_progress_tick();
 	if (case_deadline && !case_deadline->hit && wgl_now_ns() > case_deadline->at_ns) {
 		case_deadline->hit = true;
 		luaL_error(L, "case timed out");
