@@ -16,6 +16,7 @@
 
 #include <stdbool.h>
 #include <netinet/in.h>
+#include <stdint.h>
 
 struct nl_sock;
 
@@ -61,6 +62,16 @@ int wgl_addr_add(struct wgl_ns *ns, const char *ifname, const char *cidr);
 int wgl_addr_del(struct wgl_ns *ns, const char *ifname, const char *cidr);
 /* Route dst ("ADDR/LEN") via gateway (may be NULL) out of ifname. */
 int wgl_route_add(struct wgl_ns *ns, const char *dst, const char *gateway, const char *ifname);
+
+/* Impairment as the root qdisc of ifname (replaces what was there). */
+struct wgl_netem {
+	int delay_us, jitter_us;
+	double loss_pct;         /* 0 .. 49 */
+};
+/* -EOPNOTSUPP / -ENOENT when the kernel has no sch_netem (e.g. a host without it). */
+int wgl_netem_set(struct wgl_ns *ns, const char *ifname, const struct wgl_netem *n);
+/* Token bucket at rate_bps; packets queued longer than latency_us are dropped. */
+int wgl_tbf_set(struct wgl_ns *ns, const char *ifname, uint64_t rate_bps, int latency_us);
 
 /* Translates a libnl NLE_* code (negative or positive) into a negative errno. */
 int wgl_nl_errno(int nlerr);

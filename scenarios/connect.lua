@@ -41,6 +41,9 @@ function run(case)
   for rep = 1, case.reps do
     local net = wglab.pair { backends = { case.backend_a, case.backend_b }, outer = fam, inner = fam }
     local cap = capture_start(net, "connect-" .. rep)
+    -- a's static key lets Wireshark open the capture's handshake (wg.keylog_file)
+    wglab.keylog(wglab.artifact("connect-" .. rep .. ".keylog", "keylog"),
+                 { local_private = net.private_key[1], remote_public = net.public_key[2] })
     local ok, elapsed = verify(net, case, "")
     if ok then latencies[#latencies + 1] = elapsed end
     if cap then

@@ -326,7 +326,7 @@ static int run_tool(char *const argv[], int stdout_fd)
  */
 static int extract_results(const char *out, int *exit_code)
 {
-	char *x[] = { "tar", "-xf", tmp_disk, "-C", (char *)out, "--no-same-owner",
+	char *x[] = { "tar", "-xf", tmp_disk, "-C", (char *)out, "--no-same-owner", "--warning=no-timestamp",
 		      "--strip-components=2", "./results", NULL };
 	char *code[] = { "tar", "-xOf", tmp_disk, "./exit-code", NULL };
 	char path[PATH_MAX + 16], buf[16] = "";

@@ -237,6 +237,49 @@ static int node_ping(lua_State *L)
 	return 3;
 }
 
+/*
+ * node:netem(ifname, {delay=s, jitter=s, loss=pct}) -> true | false, reason.
+ * A kernel without sch_netem is an outcome (the scenario skips), not an error.
+ */
+static int node_netem(lua_State *L)
+{
+	struct wgl_ns *ns = wgl_lua_checknode(L, 1);
+	const char *ifname = luaL_checkstring(L, 2);
+	struct wgl_netem n = { 0 };
+	int err;
+
+	luaL_checktype(L, 3, LUA_TTABLE);
+	n.delay_us = (int)(wgl_lua_optnum(L, 3, "delay", 0) * 1e6);
+	n.jitter_us = (int)(wgl_lua_optnum(L, 3, "jitter", 0) * 1e6);
+	n.loss_pct = wgl_lua_optnum(L, 3, "loss", 0);
+	err = wgl_netem_set(ns, ifname, &n);
+	if (err == -EINVAL)
+		return luaL_error(L, "netem: delay/jitter >= 0 and loss 0..49 %% expected");
+	lua_pushboolean(L, err == 0);
+	if (err == 0)
+		return 1;
+	lua_pushfstring(L, "netem on %s: %s", ifname, strerror(-err));
+	return 2;
+}
+
+/* node:rate(ifname, bits_per_s, {latency=s}) -> true | false, reason (tc tbf) */
+static int node_rate(lua_State *L)
+{
+	struct wgl_ns *ns = wgl_lua_checknode(L, 1);
+	const char *ifname = luaL_checkstring(L, 2);
+	double bps = luaL_checknumber(L, 3);
+	double lat = lua_istable(L, 4) ? wgl_lua_optnum(L, 4, "latency", 0.05) : 0.05;
+	int err = wgl_tbf_set(ns, ifname, (uint64_t)bps, (int)(lat * 1e6));
+
+	if (err == -EINVAL)
+		return luaL_error(L, "rate: %f bit/s or latency %f s out of range", bps, lat);
+	lua_pushboolean(L, err == 0);
+	if (err == 0)
+		return 1;
+	lua_pushfstring(L, "tbf on %s: %s", ifname, strerror(-err));
+	return 2;
+}
+
 static int node_wg(lua_State *L)
 {
 	struct wgl_ns *ns = wgl_lua_checknode(L, 1);
@@ -257,7 +300,8 @@ static const luaL_Reg node_methods[] = {
 	{ "name", node_name }, { "veth", node_veth }, { "link_add", node_link_add },
 	{ "link_del", node_link_del }, { "up", node_up }, { "mtu", node_mtu },
 	{ "addr", node_addr }, { "addr_del", node_addr_del }, { "route", node_route },
-	{ "ping", node_ping }, { "wg", node_wg }, { NULL, NULL },
+	{ "ping", node_ping }, { "wg", node_wg }, { "netem", node_netem }, { "rate", node_rate },
+	{ NULL, NULL },
 };
 
 /* ---- wg devices -------------------------------------------------------- */

@@ -19,6 +19,7 @@
 #include "pcap/analyze.h"
 #include "pcap/capture.h"
 #include "pcap/dissect.h"
+#include "pcap/keylog.h"
 
 #define CAPTURE_CLASS "wglab.capture"
 
@@ -253,6 +254,39 @@ static int l_wg_messages(lua_State *L)
 	return 1;
 }
 
+/*
+ * wglab.keylog(path, {local_private=, remote_public=, preshared=}): appends
+ * the keys Wireshark needs (wg.keylog_file) next to a capture.
+ */
+static int l_keylog(lua_State *L)
+{
+	static const char *const fields[] = { "local_private", "remote_public", "preshared" };
+	const char *path = luaL_checkstring(L, 1);
+	struct wgl_keylog_keys k = { 0 };
+	wgl_key keys[3];
+	int err;
+
+	luaL_checktype(L, 2, LUA_TTABLE);
+	for (int i = 0; i < 3; i++) {
+		const char *b64 = wgl_lua_optstring(L, 2, fields[i], NULL);
+
+		if (b64 && wgl_key_from_base64(keys[i], b64) < 0)
+			return luaL_error(L, "keylog: %s is not a base64 key", fields[i]);
+		if (!b64)
+			continue;
+		if (i == 0)
+			k.local_static_private = keys[0];
+		else if (i == 1)
+			k.remote_static_public = keys[1];
+		else
+			k.preshared = keys[2];
+	}
+	err = wgl_keylog_append(path, &k);
+	if (err < 0)
+		return wgl_lua_errno(L, err, "keylog");
+	return 0;
+}
+
 static const luaL_Reg cap_methods[] = {
 	{ "stop", cap_stop }, { "path", cap_path }, { NULL, NULL },
 };
@@ -263,4 +297,5 @@ void wgl_lua_open_pcap(lua_State *L)
 	wgl_lua_setfn(L, "capture", l_capture);
 	wgl_lua_setfn(L, "analyze", l_analyze);
 	wgl_lua_setfn(L, "wg_messages", l_wg_messages);
+	wgl_lua_setfn(L, "keylog", l_keylog);
 }
