@@ -137,6 +137,23 @@ static void run_id(char *buf, size_t len)
 	snprintf(buf + strlen(buf), len - strlen(buf), "-%ld", (long)getpid());
 }
 
+/*
+ * Inside the kernel lab, `wglab vm` passes the VM's facts in WGLAB_VM_INFO:
+ * every run made there says so, and figures measured under emulation are
+ * labelled emulated in every report.
+ */
+static void add_vm_info(json_t *run)
+{
+	const char *env = getenv("WGLAB_VM_INFO");
+	json_t *vm = env ? json_loads(env, 0, NULL) : NULL;
+
+	if (!vm)
+		return;
+	json_object_set_new(run, "emulated",
+			    json_boolean(json_is_true(json_object_get(vm, "emulated"))));
+	json_object_set_new(run, "vm", vm);
+}
+
 json_t *wgl_result_new(void)
 {
 	struct utsname u;
@@ -164,6 +181,7 @@ json_t *wgl_result_new(void)
 	json_object_set_new(run, "wglab_version", json_string(WGLAB_VERSION));
 	json_object_set_new(run, "seed", json_null());
 	json_object_set_new(run, "emulated", json_false());
+	add_vm_info(run);
 	json_object_set_new(run, "implementations", json_object());
 	json_object_set_new(run, "cases", json_array());
 	json_object_set_new(run, "summary", json_object());

@@ -477,14 +477,6 @@ static int execute(struct run_opts *o, char paths[][PATH_MAX], int n)
 	mkdir(cases, 0755);
 	r.run = wgl_result_new();
 	wgl_result_set_meta(r.run, "command", json_string("run"));
-	if (getenv("WGLAB_VM_INFO")) {
-		json_t *vm = json_loads(getenv("WGLAB_VM_INFO"), 0, NULL);
-
-		/* Figures measured under emulation are labelled as such in every report. */
-		wgl_result_set_meta(r.run, "emulated",
-				    json_boolean(json_is_true(json_object_get(vm, "emulated"))));
-		wgl_result_set_meta(r.run, "vm", vm);
-	}
 	for (int i = 0; i < n; i++)
 		run_scenario(&r, paths[i]);
 	wgl_result_finish(r.run);
