@@ -4,6 +4,7 @@
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 #include "harness/backends/backend.h"
 #include "harness/lua/lua.h"
@@ -268,6 +269,16 @@ static int l_now(lua_State *L)
 	return 1;
 }
 
+/* Wall clock (epoch seconds), the clock capture timestamps use. */
+static int l_wallclock(lua_State *L)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	lua_pushnumber(L, (double)ts.tv_sec + ts.tv_nsec / 1e9);
+	return 1;
+}
+
 static int l_sleep(lua_State *L)
 {
 	double s = luaL_checknumber(L, 1);
@@ -332,6 +343,7 @@ void wgl_lua_open_core(lua_State *L)
 	lua_register(L, "log", l_log);
 	wgl_lua_setfn(L, "now", l_now);
 	wgl_lua_setfn(L, "sleep", l_sleep);
+	wgl_lua_setfn(L, "wallclock", l_wallclock);
 	wgl_lua_setfn(L, "genkey", l_genkey);
 	wgl_lua_setfn(L, "pubkey", l_pubkey);
 	wgl_lua_setfn(L, "backend_available", l_backend_available);

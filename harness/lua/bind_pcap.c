@@ -51,6 +51,9 @@ static void push_summary(lua_State *L, const struct wgl_analysis *a)
 	lua_setfield(L, t, "records");
 	lua_pushnumber(L, (double)a->longest_gap_ns / 1e9);
 	lua_setfield(L, t, "longest_gap_s");
+	/* Wall-clock time (epoch s) of the first record: relative times count from it. */
+	lua_pushnumber(L, (double)a->base_ns / 1e9);
+	lua_setfield(L, t, "first_time");
 	lua_pushinteger(L, (lua_Integer)a->after_since);
 	lua_setfield(L, t, "after_since");
 	lua_pushinteger(L, (lua_Integer)a->wg_after_since);
