@@ -280,6 +280,8 @@ static void print_table(const struct bench_cli *cli, struct wgl_bench_cell **cel
 {
 	bool udp = cli->o.iperf.udp;
 
+	if (getenv("WGLAB_VM_INFO"))
+		printf("\nEMULATED (kernel lab VM): compare only figures of this one run\n");
 	printf("\n%-10s %-30s %6s %15s %15s %8s %8s %17s\n", "backend",
 	       cli->o.iperf.bidir ? "throughput Mbit/s, both ways" : "throughput Mbit/s",
 	       "vs-ul", "idle p50/p99", "load p50/p99", "host-k", "host-all",
