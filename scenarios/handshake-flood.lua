@@ -61,12 +61,18 @@ function run(case)
   local socks = attacker_sources(x, case.sources)
   local b_ep = B_ATTACK .. ":51820"
 
-  -- 1. Invalid mac1 from many sources: silence.
+  -- 1. Invalid mac1 from many sources: silence. The sender is a configured
+  -- peer and each initiation is fresh and valid but for mac1, so a responder
+  -- that skipped the mac1 check would answer it.
   local cap1 = wglab.capture(net.b, "veth1", { file = "b-veth1-invalid-mac1.pcap" })
-  local stranger = wglab.probe { socket = socks[1], peer_public_key = net.public_key[2], peer_endpoint = b_ep }
+  local kpriv, kpub = wglab.genkey()
+  net.wg[2]:set { peers = { { public_key = kpub, allowed_ips = { "198.19.0.4/32" } } } }
+  local known = wglab.probe { socket = socks[1], private_key = kpriv,
+                              peer_public_key = net.public_key[2], peer_endpoint = b_ep }
   for i = 1, case.invalid do
-    stranger:send_initiation { mac1 = "invalid", socket = socks[(i % #socks) + 1] }
+    known:send_initiation { mac1 = "invalid", socket = socks[(i % #socks) + 1] }
   end
+  local stranger = wglab.probe { socket = socks[1], peer_public_key = net.public_key[2], peer_endpoint = b_ep }
   wglab.sleep(1)
   local w1 = cap1:stop()
   local inv = replies_to_attacker(w1.path)

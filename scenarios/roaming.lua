@@ -103,10 +103,13 @@ end
 
 -- After a's own traffic, b's endpoint for a is still `before`, and the
 -- tunnel works (it would not if b answered an attacker's address).
+-- The endpoint is read before anything else crosses the tunnel (a's own
+-- authenticated traffic would move it back), then b speaks first: its
+-- packets must reach a, not whoever sent the replay.
 local function check_endpoint_kept(net, before, tag)
-  local ok, why = net.a:ping(net.tunnel[2], { timeout = 3, interval = 0.05 })
-  check("tunnel still works" .. tag, ok, ok and "" or why)
   check_eq("b's endpoint for a unchanged" .. tag, peer_state(net.wg[2]).endpoint, before)
+  local ok, why = net.b:ping(net.tunnel[1], { timeout = 3, interval = 0.05 })
+  check("b still reaches a first" .. tag, ok, ok and "" or why)
 end
 
 -- Messages of an analysis sent from `host`.
@@ -147,6 +150,8 @@ local function hijack(net, case, warm_path)
   local reply = s:recv(1.0)
   check("attacker gets no reply", reply == nil, reply and (#reply .. " bytes") or "")
   check_endpoint_kept(net, before, " after replay from " .. p.attack_c)
+  local leaked = s:recv(0.5)
+  check("attacker received none of b's traffic", leaked == nil, leaked and (#leaked .. " bytes") or "")
   local w = cap:stop()
   check_eq("both replayed messages reached b", w.transports, 2)
   check_eq("b sent nothing to the attacker", messages_from(w, p.attack_b), 0)

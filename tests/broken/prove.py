@@ -13,7 +13,7 @@ Independent of wglab's C code on purpose: it checks the binaries wglab's scenari
 tested against. Python stdlib only. Everything it sends stays inside the namespaces it
 creates (198.18.0.0/24 underlay, 198.19.0.0/24 tunnel); they are removed on every exit.
 """
-import json, os, select, shutil, signal, socket, struct, subprocess, sys, tempfile, time
+import ctypes, json, os, select, shutil, signal, socket, struct, subprocess, sys, tempfile, time
 
 PROBES = os.environ.get('WGLAB_PROVE_ONLY', '').split() or ['mac1', 'replay-init', 'replay', 'hijack', 'nocookie', 'chatty', 'zombie']
 A_UL, B_UL, EVIL = '198.18.0.1', '198.18.0.2', '198.18.0.66'   # underlay (veth) addresses
@@ -106,12 +106,32 @@ def h_catch(addr, port, timeout):
 
 # ---- the orchestrator (root namespace) ----
 
+def sweep_stale_namespaces():
+    """Remove namespaces left by a prove.py that was SIGKILLed (its pid is in the name)."""
+    for name in os.listdir('/run/netns') if os.path.isdir('/run/netns') else []:
+        parts = name.split('-')
+        if parts[0] != 'wglbrk' or len(parts) != 4 or not parts[1].isdigit():
+            continue
+        try:                                          # is that pid still a prove.py?
+            with open('/proc/%s/cmdline' % parts[1], 'rb') as f:
+                if b'prove.py' in f.read():
+                    continue
+        except OSError:
+            pass
+        subprocess.run(['ip', 'netns', 'del', name], stderr=subprocess.DEVNULL)
+
+
+def die_with_parent():
+    """Children get SIGKILL if prove.py dies without cleaning up (PR_SET_PDEATHSIG)."""
+    ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL, 0, 0, 0)
+
+
 class Lab:
     """Two namespaces a (initiator) and b (responder), one binary on both ends."""
 
     def __init__(self, binary, tmp):
         tag = '%d%d' % (os.getpid() % 10000, int(time.time() * 1000) % 100)
-        self.ns = {'a': 'wglbrk%s-a' % tag, 'b': 'wglbrk%s-b' % tag}
+        self.ns = {n: 'wglbrk-%d-%s-%s' % (os.getpid(), tag, n) for n in 'ab'}
         self.wg = {'a': 'wgbk%sa' % tag, 'b': 'wgbk%sb' % tag}
         self.veth = {'a': 'vbk%sa' % tag, 'b': 'vbk%sb' % tag}
         self.binary, self.tmp, self.procs = binary, tmp, []
@@ -127,7 +147,8 @@ class Lab:
     def spawn(self, ns, argv, log=None):
         out = open(log, 'w') if log else subprocess.PIPE
         p = subprocess.Popen(['ip', 'netns', 'exec', self.ns[ns]] + argv, stdout=out,
-                             stderr=subprocess.STDOUT, start_new_session=True)
+                             stderr=subprocess.STDOUT, start_new_session=True,
+                             preexec_fn=die_with_parent)
         self.procs.append(p)
         return p
 
@@ -214,8 +235,9 @@ class Lab:
         if keep:
             os.makedirs(keep, exist_ok=True)
             for n in 'ab':
-                shutil.copy(os.path.join(self.tmp, n + '.log'),
-                            os.path.join(keep, '%s-%s.log' % (os.path.basename(self.binary), n)))
+                if os.path.exists(os.path.join(self.tmp, n + '.log')):
+                    shutil.copy(os.path.join(self.tmp, n + '.log'), os.path.join(
+                        keep, '%s-%s.log' % (os.path.basename(self.binary), n)))
 
 
 def from_a(lab, typ, minlen=0):
@@ -340,6 +362,7 @@ def main(argv):
     if os.geteuid() != 0:
         print('prove.py: skipped: needs root (namespaces)')
         return 77
+    sweep_stale_namespaces()
     if not os.access(os.path.join(d, 'wireguard-go-stock'), os.X_OK):
         print('prove.py: skipped: %s/wireguard-go-stock missing (run tests/broken/build.sh %s)'
               % (d, d))
@@ -372,4 +395,10 @@ def main(argv):
 
 
 if __name__ == '__main__':
-    sys.exit(main(sys.argv) or 0)
+    # SIGTERM (e.g. a meson timeout) unwinds like ^C, so namespaces and daemons are removed.
+    signal.signal(signal.SIGTERM, signal.default_int_handler)
+    try:
+        sys.exit(main(sys.argv) or 0)
+    except KeyboardInterrupt:
+        print('prove.py: interrupted')
+        sys.exit(130)
