@@ -27,6 +27,12 @@ static struct wgl_ns *live[MAX_NS];
 /* Paths bind-mounted under /run/netns; fixed storage so the signal handler can use them. */
 static char visible_path[MAX_NS][96];
 static unsigned int ns_counter;
+static bool all_visible;
+
+void wgl_ns_set_all_visible(bool visible)
+{
+	all_visible = visible;
+}
 
 int wgl_nl_errno(int nlerr)
 {
@@ -170,7 +176,7 @@ struct wgl_ns *wgl_ns_new(const char *label, bool visible)
 		goto err_unshare;
 	ns->fd = open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC);
 	err = ns->fd < 0 ? -errno : init_inside(ns);
-	if (!err && visible)
+	if (!err && (visible || all_visible))
 		err = make_visible(ns, slot);
 	wgl_ns_leave();
 	if (err < 0) {

@@ -31,6 +31,8 @@ struct wgl_ns {
 
 /* Creates a namespace (loopback up). NULL with errno on failure. */
 struct wgl_ns *wgl_ns_new(const char *label, bool visible);
+/* Makes every namespace created from now on visible (wglab run --visible). */
+void wgl_ns_set_all_visible(bool visible);
 /* Closes, unmounts and frees; NULL-safe. Links inside die with the namespace. */
 void wgl_ns_free(struct wgl_ns *ns);
 /*

@@ -17,6 +17,7 @@
 #include "harness/log.h"
 #include "harness/lua/runner.h"
 #include "harness/result.h"
+#include "netns/netns.h"
 #include "reports/progress.h"
 #include "reports/results_dir.h"
 
@@ -43,6 +44,12 @@ static int opt_backend(void *ctx, const char *a) { ((struct run_opts *)ctx)->bac
 static int opt_out(void *ctx, const char *a) { ((struct run_opts *)ctx)->out = a; return 0; }
 static int opt_list(void *ctx, const char *a) { ((struct run_opts *)ctx)->list = true; return 0; }
 static int opt_help(void *ctx, const char *a) { ((struct run_opts *)ctx)->help = true; return 0; }
+
+static int opt_visible(void *ctx, const char *a)
+{
+	wgl_ns_set_all_visible(true);
+	return 0;
+}
 
 static int opt_verbose(void *ctx, const char *a)
 {
@@ -117,6 +124,7 @@ static const struct wgl_opt run_table[] = {
 	{ "timeout", 't', true, opt_timeout, "per-case time limit in seconds" },
 	{ "list", 'l', false, opt_list, "list the scenarios and exit" },
 	{ "verbose", 'v', false, opt_verbose, "debug logging (object create/destroy, checks)" },
+	{ "visible", 0, false, opt_visible, "namespaces visible to `ip netns` while they live" },
 	{ "help", 'h', false, opt_help, "this text" },
 	{ NULL },
 };
