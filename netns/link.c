@@ -160,6 +160,27 @@ int wgl_link_index(struct wgl_ns *ns, const char *ifname)
 	return idx;
 }
 
+int wgl_link_wait_running(struct wgl_ns *ns, const char *ifname, int timeout_ms)
+{
+	long long deadline = wgl_now_ns() + (long long)timeout_ms * 1000000LL;
+
+	for (;;) {
+		struct rtnl_link *link;
+		int err = get_link(ns, ifname, &link);
+		unsigned int flags;
+
+		if (err < 0)
+			return err;
+		flags = rtnl_link_get_flags(link);
+		rtnl_link_put(link);
+		if (flags & IFF_RUNNING)
+			return 0;
+		if (wgl_now_ns() >= deadline)
+			return -ETIMEDOUT;
+		wgl_sleep_ms(10);
+	}
+}
+
 int wgl_link_mtu(struct wgl_ns *ns, const char *ifname)
 {
 	struct rtnl_link *link;

@@ -57,6 +57,12 @@ int wgl_link_set_up(struct wgl_ns *ns, const char *ifname, bool up);
 int wgl_link_set_mtu(struct wgl_ns *ns, const char *ifname, unsigned int mtu);
 /* ifindex (> 0) or -errno (-ENODEV if absent). */
 int wgl_link_index(struct wgl_ns *ns, const char *ifname);
+/*
+ * Waits until the kernel reports ifname operationally up (IFF_RUNNING, set
+ * by the link watcher, up to a second after "up"). IPv6 neighbour discovery
+ * on a link that is not running yet is answered only a second later.
+ */
+int wgl_link_wait_running(struct wgl_ns *ns, const char *ifname, int timeout_ms);
 /* Current MTU or -errno. */
 int wgl_link_mtu(struct wgl_ns *ns, const char *ifname);
 /* Adds "ADDR/LEN" to ifname; IPv6 addresses are added with IFA_F_NODAD. */

@@ -273,6 +273,27 @@ static void sanitize(char *s)
 			*s = '_';
 }
 
+/* The case's figures on the console: median (min..max, n) per metric. */
+static void print_metrics(const json_t *c)
+{
+	json_t *m;
+	size_t i;
+
+	json_array_foreach(json_object_get(c, "metrics"), i, m) {
+		size_t n = json_array_size(json_object_get(m, "values"));
+
+		printf("      %-36s %12.4g %-8s", json_string_value(json_object_get(m, "name")),
+		       json_number_value(json_object_get(m, "median")),
+		       json_string_value(json_object_get(m, "unit")));
+		if (n > 1)
+			printf(" (min %.4g, max %.4g, n=%zu)",
+			       json_number_value(json_object_get(m, "min")),
+			       json_number_value(json_object_get(m, "max")), n);
+		putchar('\n');
+	}
+	fflush(stdout);
+}
+
 /* Why a case cannot run here, or NULL. */
 static const char *unavailable(const char *a, const char *b, char *why, size_t len)
 {
@@ -335,6 +356,7 @@ static void run_one(struct runner *r, const char *path, json_t *meta, const char
 	wgl_case_duration(c, (double)(wgl_now_ns() - t0) / 1e9);
 	wgl_progress_case_end(wgl_case_get_verdict(c),
 			      json_string_value(json_object_get(c, "message")));
+	print_metrics(c);
 	json_decref(params);
 }
 
