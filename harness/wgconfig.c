@@ -80,6 +80,8 @@ int wgl_endpoint_parse(struct wgl_peer *peer, const char *text)
 	if (hlen && text[0] == '[' && text[hlen - 1] == ']') {
 		h = text + 1;
 		hlen -= 2;
+	} else if (memchr(text, ':', hlen)) {
+		return -EINVAL; /* an IPv6 host needs brackets, as `wg` wants it */
 	}
 	if (hlen == 0 || hlen >= sizeof(host))
 		return -EINVAL;

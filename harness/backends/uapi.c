@@ -104,6 +104,15 @@ static FILE *open_stream(const char *path)
 	return f;
 }
 
+static int parse_u64(const char *v, unsigned long long max, unsigned long long *out)
+{
+	char *end;
+
+	errno = 0;
+	*out = strtoull(v, &end, 10);
+	return (errno || end == v || *end || *out > max) ? -EPROTO : 0;
+}
+
 /* Reads the reply's "errno=N" and the terminating blank line. */
 static int read_errno(FILE *f)
 {
@@ -111,10 +120,13 @@ static int read_errno(FILE *f)
 	int ret = -EPROTO;
 
 	while (fgets(line, sizeof(line), f)) {
+		unsigned long long e;
+
 		if (line[0] == '\n')
 			break;
+		line[strcspn(line, "\n")] = '\0';
 		if (!strncmp(line, "errno=", 6))
-			ret = -atoi(line + 6);
+			ret = parse_u64(line + 6, 4095, &e) < 0 ? -EPROTO : -(int)e;
 	}
 	return ret;
 }
@@ -133,14 +145,6 @@ int wgl_uapi_set(const char *path, const struct wgl_device *cfg)
 	return ret;
 }
 
-static int parse_u64(const char *v, unsigned long long max, unsigned long long *out)
-{
-	char *end;
-
-	errno = 0;
-	*out = strtoull(v, &end, 10);
-	return (errno || end == v || *end || *out > max) ? -EPROTO : 0;
-}
 
 static int parse_device_key(struct wgl_device *dev, const char *k, const char *v)
 {
@@ -228,7 +232,11 @@ int wgl_uapi_parse_get(FILE *f, struct wgl_device *dev)
 			goto bad;
 		*eq = '\0';
 		if (!strcmp(line, "errno")) {
-			ret = -atoi(eq + 1);
+			unsigned long long e;
+
+			if (parse_u64(eq + 1, 4095, &e) < 0)
+				goto bad;
+			ret = -(int)e;
 			continue;
 		}
 		if (!strcmp(line, "public_key")) {
