@@ -61,7 +61,7 @@ static void bars_script(const struct wgl_plot_data *d, FILE *data, FILE *gp)
 	}
 	fprintf(gp, "set style fill solid 0.85 border -1\nset boxwidth 0.7\n"
 		"set xrange [-0.6:%zu.4]\nset yrange [0:*]\nset xtics rotate by 35 right\n"
-		"set bmargin 9\nset key inside top right box opaque\n"
+		"set bmargin 11\nset lmargin 18\nset key inside top right box opaque\n"
 		"set ylabel 'Mbit/s (median, min..max)'\nset grid ytics\n", d->nbars - 1);
 	for (g = 0; g < d->ngroups; g++, sep = ", ") {
 		fprintf(gp, "%s'bars.dat' index %d using 1:2:3:4:(0.7):xtic(5) with boxerrorbars "

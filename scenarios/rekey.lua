@@ -114,6 +114,7 @@ function run(case)
   -- Around each rekey (placed through the first handshake, within ms): echoes
   -- went through, none was lost.
   local hs_times = w.handshake_times_s or {}
+  if #hs_times > 0 then metric("handshake_times_s", "s", hs_times) end -- the report's timeline
   for i = 2, #hs_times do
     local at = t_first + hs_times[i] - hs_times[1]
     local near, near_lost = 0, 0

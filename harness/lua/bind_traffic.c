@@ -157,6 +157,8 @@ static int l_echo(lua_State *L)
 	struct wgl_echo_opts o = { 0 };
 	struct wgl_echo_result r = { 0 };
 	struct wgl_ns *server, *client;
+	unsigned int nsamples = 0;
+	double *samples;
 	int err;
 
 	luaL_checktype(L, 1, LUA_TTABLE);
@@ -168,6 +170,11 @@ static int l_echo(lua_State *L)
 	o.count = (int)wgl_lua_optint(L, 1, "count", 100);
 	o.interval_us = (int)(wgl_lua_optnum(L, 1, "interval", 0.01) * 1e6);
 	o.payload = (int)wgl_lua_optint(L, 1, "payload", 64);
+	if (o.count < 1 || o.count > 100000)
+		return luaL_error(L, "echo: count must be 1..100000");
+	samples = lua_newuserdatauv(L, sizeof(double) * (size_t)o.count, 0);
+	o.samples_ms = samples;
+	o.nsamples = &nsamples;
 	err = wgl_echo_server_start(&srv, server, o.addr, o.port);
 	if (err)
 		return wgl_lua_errno(L, err, "echo: server");
@@ -176,6 +183,12 @@ static int l_echo(lua_State *L)
 	if (err)
 		return wgl_lua_errno(L, err, "echo");
 	lua_newtable(L);
+	lua_createtable(L, (int)nsamples, 0);
+	for (unsigned int i = 0; i < nsamples; i++) {
+		lua_pushnumber(L, samples[i]);
+		lua_rawseti(L, -2, i + 1);
+	}
+	lua_setfield(L, -2, "rtt_ms");
 	setnum(L, "sent", r.sent);
 	setnum(L, "received", r.received);
 	setnum(L, "loss_pct", r.loss_pct);

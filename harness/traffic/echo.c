@@ -234,6 +234,10 @@ int wgl_echo_probe(struct wgl_ns *ns, const struct wgl_echo_opts *o, struct wgl_
 	for (int i = 0; i < p.count; i++)
 		if (p.rtt[i] >= 0)
 			back[n++] = p.rtt[i];
+	if (o->samples_ms && o->nsamples) {
+		memcpy(o->samples_ms, back, sizeof(double) * n);
+		*o->nsamples = n;
+	}
 	wgl_echo_stats(back, n, sent, r);
 out:
 	if (p.fd >= 0)

@@ -35,6 +35,9 @@ struct wgl_echo_opts {
 	int interval_us;       /* between probes; 0: 10000 (100/s) */
 	int payload;           /* UDP payload bytes, at least 32; 0: 64 */
 	int wait_ms;           /* wait for stragglers after the last probe; 0: 1000 */
+	/* Optional: every RTT (ms) that came back, in send order; room for count. */
+	double *samples_ms;
+	unsigned int *nsamples;
 };
 
 struct wgl_echo_result {
