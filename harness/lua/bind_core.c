@@ -121,6 +121,24 @@ bool wgl_lua_optbool(lua_State *L, int idx, const char *key, bool def)
 	return v;
 }
 
+void wgl_lua_field_str(lua_State *L, const char *key, const char *value)
+{
+	lua_pushstring(L, value);
+	lua_setfield(L, -2, key);
+}
+
+void wgl_lua_field_int(lua_State *L, const char *key, lua_Integer value)
+{
+	lua_pushinteger(L, value);
+	lua_setfield(L, -2, key);
+}
+
+void wgl_lua_field_num(lua_State *L, const char *key, lua_Number value)
+{
+	lua_pushnumber(L, value);
+	lua_setfield(L, -2, key);
+}
+
 void wgl_lua_push_json(lua_State *L, const json_t *v)
 {
 	const char *key;

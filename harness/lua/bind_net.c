@@ -432,21 +432,15 @@ static void push_peer(lua_State *L, const struct wgl_peer *p)
 
 	lua_newtable(L);
 	wgl_key_to_base64(b64, p->public_key);
-	lua_pushstring(L, b64);
-	lua_setfield(L, -2, "public_key");
+	wgl_lua_field_str(L, "public_key", b64);
 	if (p->flags & WGL_PEER_HAS_ENDPOINT) {
 		wgl_endpoint_format(p, buf, sizeof(buf));
-		lua_pushstring(L, buf);
-		lua_setfield(L, -2, "endpoint");
+		wgl_lua_field_str(L, "endpoint", buf);
 	}
-	lua_pushinteger(L, p->keepalive_interval);
-	lua_setfield(L, -2, "keepalive");
-	lua_pushnumber(L, (double)p->last_handshake.tv_sec + p->last_handshake.tv_nsec / 1e9);
-	lua_setfield(L, -2, "last_handshake");
-	lua_pushinteger(L, (lua_Integer)p->rx_bytes);
-	lua_setfield(L, -2, "rx_bytes");
-	lua_pushinteger(L, (lua_Integer)p->tx_bytes);
-	lua_setfield(L, -2, "tx_bytes");
+	wgl_lua_field_int(L, "keepalive", p->keepalive_interval);
+	wgl_lua_field_num(L, "last_handshake", (double)p->last_handshake.tv_sec + p->last_handshake.tv_nsec / 1e9);
+	wgl_lua_field_int(L, "rx_bytes", (lua_Integer)p->rx_bytes);
+	wgl_lua_field_int(L, "tx_bytes", (lua_Integer)p->tx_bytes);
 	lua_newtable(L);
 	wgl_for_each_allowedip(p, a) {
 		char ip[INET6_ADDRSTRLEN];
@@ -471,15 +465,12 @@ static int wg_get(lua_State *L)
 	if (err < 0)
 		return wgl_lua_errno(L, err, "wg:get");
 	lua_newtable(L);
-	lua_pushstring(L, w->ifname);
-	lua_setfield(L, -2, "name");
+	wgl_lua_field_str(L, "name", w->ifname);
 	if (dev->flags & WGL_DEV_HAS_PUBLIC_KEY) {
 		wgl_key_to_base64(b64, dev->public_key);
-		lua_pushstring(L, b64);
-		lua_setfield(L, -2, "public_key");
+		wgl_lua_field_str(L, "public_key", b64);
 	}
-	lua_pushinteger(L, dev->listen_port);
-	lua_setfield(L, -2, "listen_port");
+	wgl_lua_field_int(L, "listen_port", dev->listen_port);
 	lua_newtable(L);
 	wgl_for_each_peer(dev, p) {
 		push_peer(L, p);
@@ -495,16 +486,11 @@ static int wg_info(lua_State *L)
 	struct wgl_wgdev *w = wgl_lua_checkwg(L, 1);
 
 	lua_newtable(L);
-	lua_pushstring(L, w->ops->name);
-	lua_setfield(L, -2, "backend");
-	lua_pushstring(L, w->ifname);
-	lua_setfield(L, -2, "ifname");
-	lua_pushstring(L, w->impl);
-	lua_setfield(L, -2, "impl");
-	lua_pushstring(L, w->impl_version);
-	lua_setfield(L, -2, "version");
-	lua_pushinteger(L, w->pid);
-	lua_setfield(L, -2, "pid");
+	wgl_lua_field_str(L, "backend", w->ops->name);
+	wgl_lua_field_str(L, "ifname", w->ifname);
+	wgl_lua_field_str(L, "impl", w->impl);
+	wgl_lua_field_str(L, "version", w->impl_version);
+	wgl_lua_field_int(L, "pid", w->pid);
 	return 1;
 }
 
@@ -571,10 +557,8 @@ static void push_pair_table(lua_State *L, struct lpair *lp, int ud)
 	set_pair_strings(L, "backend", p->backend[0], p->backend[1]);
 	set_pair_strings(L, "private_key", k[0], k[1]);
 	set_pair_strings(L, "public_key", pk[0], pk[1]);
-	lua_pushinteger(L, p->port[0]);
-	lua_setfield(L, -2, "port");
-	lua_pushnumber(L, (double)p->configured_ns / 1e9);
-	lua_setfield(L, -2, "configured_at");
+	wgl_lua_field_int(L, "port", p->port[0]);
+	wgl_lua_field_num(L, "configured_at", (double)p->configured_ns / 1e9);
 }
 
 /* wglab.pair{backends={A,B}, outer=, inner=, mtu=, keepalive=, visible=} */

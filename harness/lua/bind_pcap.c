@@ -198,26 +198,17 @@ static void push_message(lua_State *L, const struct wgl_pkt *p, const uint8_t *p
 	char addr[INET6_ADDRSTRLEN];
 
 	lua_newtable(L);
-	lua_pushinteger(L, p->wg_type);
-	lua_setfield(L, -2, "type");
-	lua_pushinteger(L, p->sender);
-	lua_setfield(L, -2, "sender");
-	lua_pushinteger(L, p->receiver);
-	lua_setfield(L, -2, "receiver");
-	lua_pushinteger(L, (lua_Integer)p->counter);
-	lua_setfield(L, -2, "counter");
+	wgl_lua_field_int(L, "type", p->wg_type);
+	wgl_lua_field_int(L, "sender", p->sender);
+	wgl_lua_field_int(L, "receiver", p->receiver);
+	wgl_lua_field_int(L, "counter", (lua_Integer)p->counter);
 	inet_ntop(p->family, p->src, addr, sizeof(addr));
-	lua_pushstring(L, addr);
-	lua_setfield(L, -2, "src");
+	wgl_lua_field_str(L, "src", addr);
 	inet_ntop(p->family, p->dst, addr, sizeof(addr));
-	lua_pushstring(L, addr);
-	lua_setfield(L, -2, "dst");
-	lua_pushinteger(L, p->sport);
-	lua_setfield(L, -2, "sport");
-	lua_pushinteger(L, p->dport);
-	lua_setfield(L, -2, "dport");
-	lua_pushnumber(L, (double)p->ts_ns / 1e9);
-	lua_setfield(L, -2, "time");
+	wgl_lua_field_str(L, "dst", addr);
+	wgl_lua_field_int(L, "sport", p->sport);
+	wgl_lua_field_int(L, "dport", p->dport);
+	wgl_lua_field_num(L, "time", (double)p->ts_ns / 1e9);
 	lua_pushlstring(L, (const char *)payload, p->wg_len);
 	lua_setfield(L, -2, "data");
 }

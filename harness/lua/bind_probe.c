@@ -291,12 +291,9 @@ static int pr_recv(lua_State *L)
 	lua_newtable(L);
 	lua_pushboolean(L, rx.err == 0);
 	lua_setfield(L, -2, "accepted");
-	lua_pushstring(L, wgl_reject_name(rx.reject));
-	lua_setfield(L, -2, "reject");
-	lua_pushinteger(L, (lua_Integer)rx.counter);
-	lua_setfield(L, -2, "counter");
-	lua_pushinteger(L, (lua_Integer)rx.wire_len);
-	lua_setfield(L, -2, "len");
+	wgl_lua_field_str(L, "reject", wgl_reject_name(rx.reject));
+	wgl_lua_field_int(L, "counter", (lua_Integer)rx.counter);
+	wgl_lua_field_int(L, "len", (lua_Integer)rx.wire_len);
 	return 2;
 }
 
@@ -334,8 +331,7 @@ static int pr_stats(lua_State *L)
 		lua_setfield(L, -2, kind_names[i]);
 	}
 	lua_setfield(L, -2, "received");
-	lua_pushinteger(L, (lua_Integer)st->rx_rejected);
-	lua_setfield(L, -2, "rejected");
+	wgl_lua_field_int(L, "rejected", (lua_Integer)st->rx_rejected);
 	return 1;
 }
 

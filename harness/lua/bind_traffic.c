@@ -50,35 +50,28 @@ static void nodes(lua_State *L, int idx, struct wgl_ns **server, struct wgl_ns *
 	lua_pop(L, 2);
 }
 
-static void setnum(lua_State *L, const char *k, double v)
-{
-	lua_pushnumber(L, v);
-	lua_setfield(L, -2, k);
-}
-
 static void push_iperf(lua_State *L, int err, const struct wgl_iperf_result *r)
 {
 	lua_newtable(L);
 	lua_pushboolean(L, err == 0);
 	lua_setfield(L, -2, "ok");
 	if (err) {
-		lua_pushstring(L, r->error[0] ? r->error : strerror(-err));
-		lua_setfield(L, -2, "error");
+		wgl_lua_field_str(L, "error", r->error[0] ? r->error : strerror(-err));
 		return;
 	}
-	setnum(L, "seconds", r->seconds);
-	setnum(L, "sent_bps", r->sent_bps);
-	setnum(L, "received_bps", r->received_bps);
-	setnum(L, "reverse_received_bps", r->rev_received_bps);
-	setnum(L, "bytes", (double)wgl_iperf_bytes_moved(r));
-	setnum(L, "retransmits", (double)r->retransmits);
-	setnum(L, "jitter_ms", r->jitter_ms);
-	setnum(L, "lost_packets", (double)r->lost_packets);
-	setnum(L, "packets", (double)r->packets);
-	setnum(L, "lost_percent", r->lost_percent);
-	setnum(L, "cpu_host", r->cpu_host_pct);
-	setnum(L, "cpu_remote", r->cpu_remote_pct);
-	setnum(L, "mean_rtt_us", r->mean_rtt_us);
+	wgl_lua_field_num(L, "seconds", r->seconds);
+	wgl_lua_field_num(L, "sent_bps", r->sent_bps);
+	wgl_lua_field_num(L, "received_bps", r->received_bps);
+	wgl_lua_field_num(L, "reverse_received_bps", r->rev_received_bps);
+	wgl_lua_field_num(L, "bytes", (double)wgl_iperf_bytes_moved(r));
+	wgl_lua_field_num(L, "retransmits", (double)r->retransmits);
+	wgl_lua_field_num(L, "jitter_ms", r->jitter_ms);
+	wgl_lua_field_num(L, "lost_packets", (double)r->lost_packets);
+	wgl_lua_field_num(L, "packets", (double)r->packets);
+	wgl_lua_field_num(L, "lost_percent", r->lost_percent);
+	wgl_lua_field_num(L, "cpu_host", r->cpu_host_pct);
+	wgl_lua_field_num(L, "cpu_remote", r->cpu_remote_pct);
+	wgl_lua_field_num(L, "mean_rtt_us", r->mean_rtt_us);
 }
 
 static int iperf_begin(lua_State *L, struct liperf *h)
@@ -189,16 +182,16 @@ static int l_echo(lua_State *L)
 		lua_rawseti(L, -2, i + 1);
 	}
 	lua_setfield(L, -2, "rtt_ms");
-	setnum(L, "sent", r.sent);
-	setnum(L, "received", r.received);
-	setnum(L, "loss_pct", r.loss_pct);
+	wgl_lua_field_num(L, "sent", r.sent);
+	wgl_lua_field_num(L, "received", r.received);
+	wgl_lua_field_num(L, "loss_pct", r.loss_pct);
 	if (r.received) {
-		setnum(L, "min_ms", r.min_ms);
-		setnum(L, "p50_ms", r.p50_ms);
-		setnum(L, "p90_ms", r.p90_ms);
-		setnum(L, "p99_ms", r.p99_ms);
-		setnum(L, "max_ms", r.max_ms);
-		setnum(L, "mean_ms", r.mean_ms);
+		wgl_lua_field_num(L, "min_ms", r.min_ms);
+		wgl_lua_field_num(L, "p50_ms", r.p50_ms);
+		wgl_lua_field_num(L, "p90_ms", r.p90_ms);
+		wgl_lua_field_num(L, "p99_ms", r.p99_ms);
+		wgl_lua_field_num(L, "max_ms", r.max_ms);
+		wgl_lua_field_num(L, "mean_ms", r.mean_ms);
 	}
 	return 1;
 }

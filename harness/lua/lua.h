@@ -50,6 +50,10 @@ const char *wgl_lua_optstring(lua_State *L, int idx, const char *key, const char
 lua_Integer wgl_lua_optint(lua_State *L, int idx, const char *key, lua_Integer def);
 lua_Number wgl_lua_optnum(lua_State *L, int idx, const char *key, lua_Number def);
 bool wgl_lua_optbool(lua_State *L, int idx, const char *key, bool def);
+/* t[key] = value for the table on top of the stack. */
+void wgl_lua_field_str(lua_State *L, const char *key, const char *value);
+void wgl_lua_field_int(lua_State *L, const char *key, lua_Integer value);
+void wgl_lua_field_num(lua_State *L, const char *key, lua_Number value);
 /* Pushes a jansson value as a Lua value (objects -> tables, arrays -> sequences). */
 void wgl_lua_push_json(lua_State *L, const json_t *v);
 

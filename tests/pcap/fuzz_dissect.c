@@ -19,6 +19,7 @@
 #include <pcap/pcap.h>
 
 #include "harness/log.h"
+#include "tests/wgl_fixture.h"
 #include "pcap/analyze.h"
 
 #define ITERATIONS 15000
@@ -40,21 +41,9 @@ static void fail(const char *what, const char *detail)
 
 static int load_corpus(void)
 {
-	const char *src = getenv("WGLAB_SRCDIR");
-	char path[512];
-
 	for (size_t i = 0; i < WGL_ARRAY_SIZE(corpus); i++) {
-		FILE *f;
-
-		snprintf(path, sizeof(path), "%s/tests/fixtures/pcap/%s", src ? src : WGLAB_SRCDIR,
-			 corpus[i]);
-		f = fopen(path, "rb");
-		if (!f)
-			return -1;
-		files[i] = malloc(MAX_FILE);
-		sizes[i] = files[i] ? fread(files[i], 1, MAX_FILE, f) : 0;
-		fclose(f);
-		if (!sizes[i])
+		files[i] = (void *)wgl_fixture_read("pcap", corpus[i], MAX_FILE, &sizes[i]);
+		if (!files[i])
 			return -1;
 	}
 	return 0;

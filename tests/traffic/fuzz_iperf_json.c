@@ -17,6 +17,7 @@
 #include <time.h>
 
 #include "harness/log.h"
+#include "tests/wgl_fixture.h"
 #include "harness/traffic/iperf.h"
 
 #define ITERATIONS 20000
@@ -34,21 +35,9 @@ static const char *const tokens[] = { "\"x\"", "-1", "1e308", "-1e308", "null", 
 
 static int load_corpus(void)
 {
-	const char *src = getenv("WGLAB_SRCDIR");
-	char path[512];
-
 	for (size_t i = 0; i < WGL_ARRAY_SIZE(corpus); i++) {
-		FILE *f;
-
-		snprintf(path, sizeof(path), "%s/tests/fixtures/iperf/%s", src ? src : WGLAB_SRCDIR,
-			 corpus[i]);
-		f = fopen(path, "rb");
-		if (!f)
-			return -1;
-		files[i] = calloc(1, MAX_FILE + 1);
-		sizes[i] = files[i] ? fread(files[i], 1, MAX_FILE, f) : 0;
-		fclose(f);
-		if (!sizes[i])
+		files[i] = (void *)wgl_fixture_read("iperf", corpus[i], MAX_FILE, &sizes[i]);
+		if (!files[i])
 			return -1;
 	}
 	return 0;
