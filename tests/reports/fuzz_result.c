@@ -1,0 +1,132 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * Fuzz target for result.json, which `wglab compare` and `wglab report` read
+ * from anywhere (a baseline from another machine, an older wglab, a hand
+ * edit). Mutated copies of a real run (bytes flipped, values swapped for other
+ * JSON types, fields dropped) go through wgl_result_load(); whatever loads is
+ * compared against the original and rendered as JUnit and Markdown. Nothing
+ * may crash or leak (CI runs this under ASan). WGLAB_FUZZ_SEED replays a run.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "harness/log.h"
+#include "harness/result.h"
+#include "reports/compare.h"
+#include "reports/reports.h"
+#include "tests/reports/fixture.h"
+
+#define ITERATIONS 3000
+
+static const char *const tokens[] = {
+	"null", "\"x\"", "-1", "1e308", "[]", "{}", "true", "0", "\"wglab-result/0\"", "[1,\"a\",null]",
+};
+
+/*
+ * One mutation of text (len bytes, NUL-terminated, room for cap) in place;
+ * returns the new length and keeps the terminator.
+ */
+static size_t mutate(char *text, size_t len, size_t cap, unsigned int *seed)
+{
+	size_t at = len ? (size_t)rand_r(seed) % len : 0;
+
+	switch (rand_r(seed) % 4) {
+	case 0: /* flip a byte (never to NUL: the text stays a C string) */
+		if (len)
+			text[at] = (char)(1 + rand_r(seed) % 255);
+		return len;
+	case 1: { /* a value of another type after the next ':' */
+		char *colon = memchr(text + at, ':', len - at);
+		const char *tok = tokens[rand_r(seed) % WGL_ARRAY_SIZE(tokens)];
+		size_t tl = strlen(tok), end, start;
+
+		if (!colon)
+			return len;
+		start = (size_t)(colon - text) + 1;
+		end = start + strcspn(text + start, ",}]\n");
+		if (end > len || len - (end - start) + tl >= cap)
+			return len;
+		memmove(text + start + tl, text + end, len - end + 1);
+		memcpy(text + start, tok, tl);
+		return len - (end - start) + tl;
+	}
+	case 2: { /* drop a line (a field or a bracket) */
+		char *nl = memchr(text + at, '\n', len - at), *next;
+
+		if (!nl || !(next = memchr(nl + 1, '\n', len - (size_t)(nl + 1 - text))))
+			return len;
+		memmove(nl, next, len - (size_t)(next - text) + 1);
+		return len - (size_t)(next - nl);
+	}
+	default: /* truncate */
+		text[at] = '\0';
+		return at;
+	}
+}
+
+/* Returns 1 if the file loaded (and was compared and rendered), else 0. */
+static int exercise(const json_t *base, const char *path)
+{
+	char err[512];
+	json_t *run = wgl_result_load(path, err, sizeof(err)), *cmp;
+	FILE *null;
+
+	if (!run) {
+		if (!err[0])
+			fprintf(stderr, "FAIL: load failed without saying why\n"), exit(1);
+		return 0;
+	}
+	cmp = wgl_compare(base, run, 5);
+	json_decref(cmp);
+	cmp = wgl_compare(run, base, 5);
+	json_decref(cmp);
+	null = fopen("/dev/null", "w");
+	wgl_write_junit(run, null);
+	wgl_write_markdown(run, NULL, null);
+	fclose(null);
+	json_decref(run);
+	return 1;
+}
+
+int main(void)
+{
+	const char *s = getenv("WGLAB_FUZZ_SEED");
+	unsigned int seed = s ? (unsigned int)strtoul(s, NULL, 0) : (unsigned int)time(NULL) ^ getpid();
+	unsigned int seed0 = seed;
+	json_t *base = fixture_run(20);
+	char *orig = json_dumps(base, JSON_INDENT(1)), *buf, path[64];
+	size_t olen = strlen(orig), cap = olen * 2 + 256;
+	int fd, loaded = 0;
+
+	wgl_log_verbosity = -1;
+	printf("seed %u, %d iterations\n", seed0, ITERATIONS);
+	snprintf(path, sizeof(path), "/tmp/wglab-fuzz-result-XXXXXX");
+	fd = mkstemp(path);
+	buf = malloc(cap);
+	if (fd < 0 || !buf)
+		return 1;
+	close(fd);
+	for (int i = 0; i < ITERATIONS; i++) {
+		size_t len = olen;
+		FILE *f;
+
+		memcpy(buf, orig, olen + 1);
+		for (int m = 1 + rand_r(&seed) % 4; m > 0; m--)
+			len = mutate(buf, len, cap, &seed);
+		f = fopen(path, "w");
+		if (!f || fwrite(buf, 1, len, f) != len)
+			return 1;
+		fclose(f);
+		loaded += exercise(base, path);
+	}
+	printf("%d of %d mutated files loaded and went through compare and rendering\n",
+	       loaded, ITERATIONS);
+	unlink(path);
+	free(buf);
+	free(orig);
+	json_decref(base);
+	return 0;
+}
