@@ -10,23 +10,10 @@
 
 #include "harness/log.h"
 #include "harness/ping.h"
+#include "harness/proto/proto.h"
 #include "netns/netns.h"
 
 #define MAX_SEQ 4096
-
-static uint16_t csum(const void *data, size_t len)
-{
-	const uint8_t *p = data;
-	uint32_t sum = 0;
-
-	for (; len > 1; p += 2, len -= 2)
-		sum += (uint32_t)(p[0] << 8 | p[1]);
-	if (len)
-		sum += (uint32_t)(p[0] << 8);
-	while (sum >> 16)
-		sum = (sum & 0xffff) + (sum >> 16);
-	return htons((uint16_t)~sum);
-}
 
 struct target {
 	int family;
@@ -62,7 +49,7 @@ static int send_echo(int fd, const struct target *t, uint16_t id, uint16_t seq)
 	memcpy(pkt + 8, "wglab-ping", 10);
 	/* The kernel fills in the ICMPv6 checksum on raw sockets itself. */
 	if (t->family == AF_INET) {
-		uint16_t c = csum(pkt, sizeof(pkt));
+		uint16_t c = htons(wgl_inet_csum(pkt, sizeof(pkt), 0));
 
 		memcpy(pkt + 2, &c, 2);
 	}
