@@ -46,21 +46,20 @@ static void set_endpoint(lua_State *L, struct lprobe *lp, int idx, const wgl_key
 			 const uint8_t *psk)
 {
 	const char *ep = wgl_lua_optstring(L, idx, "peer_endpoint", NULL);
-	struct sockaddr_in6 sa;
 	struct wgl_peer tmp = { 0 };
-	socklen_t len;
+	bool v4;
 	char ip[INET6_ADDRSTRLEN];
 
 	if (!ep || wgl_endpoint_parse(&tmp, ep) < 0)
 		luaL_error(L, "probe: peer_endpoint must be IP:PORT or [IP6]:PORT");
-	if (tmp.endpoint.addr.sa_family == AF_INET)
-		inet_ntop(AF_INET, &tmp.endpoint.addr4.sin_addr, ip, sizeof(ip));
-	else
-		inet_ntop(AF_INET6, &tmp.endpoint.addr6.sin6_addr, ip, sizeof(ip));
+	v4 = tmp.endpoint.addr.sa_family == AF_INET;
+	inet_ntop(v4 ? AF_INET : AF_INET6, v4 ? (const void *)&tmp.endpoint.addr4.sin_addr
+					      : (const void *)&tmp.endpoint.addr6.sin6_addr,
+		  ip, sizeof(ip));
 	if (!wgl_addr_allowed(ip))
 		luaL_error(L, "probe: %s is outside the benchmarking ranges", ip);
-	wgl_lua_sockaddr(ip, ntohs(tmp.endpoint.addr4.sin_port), &sa, &len);
-	if (wgl_probe_set_peer(lp->p, peer, psk, (struct sockaddr *)&sa, len) < 0)
+	if (wgl_probe_set_peer(lp->p, peer, psk, &tmp.endpoint.addr,
+			       v4 ? sizeof(tmp.endpoint.addr4) : sizeof(tmp.endpoint.addr6)) < 0)
 		luaL_error(L, "probe: bad peer");
 }
 
