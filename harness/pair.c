@@ -4,7 +4,7 @@
 #include <string.h>
 
 #include "harness/backends/backend.h"
-#include "harness/log.h"
+#include "base/log.h"
 #include "harness/pair.h"
 #include "harness/ping.h"
 #include "netns/netns.h"

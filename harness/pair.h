@@ -16,7 +16,7 @@
 #include <stdint.h>
 #include <sys/socket.h>
 
-#include "harness/wgconfig.h"
+#include "base/wgconfig.h"
 
 struct wgl_ns;
 struct wgl_wgdev;

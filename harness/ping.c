@@ -8,9 +8,9 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "harness/log.h"
+#include "base/log.h"
 #include "harness/ping.h"
-#include "harness/proto/proto.h"
+#include "proto/proto.h"
 #include "netns/netns.h"
 
 #define MAX_SEQ 4096

@@ -15,7 +15,7 @@
 #include <netlink/route/link/veth.h>
 #include <netlink/route/route.h>
 
-#include "harness/log.h"
+#include "base/log.h"
 #include "netns/netns.h"
 
 /* The only address space wglab may use: RFC 2544 and RFC 5180 benchmarking ranges. */

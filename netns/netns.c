@@ -16,8 +16,8 @@
 #include <netlink/netlink.h>
 #include <netlink/route/link.h>
 
-#include "harness/child.h"
-#include "harness/log.h"
+#include "base/child.h"
+#include "base/log.h"
 #include "netns/netns.h"
 
 #define MAX_NS 1024

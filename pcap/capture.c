@@ -14,8 +14,8 @@
 #include <unistd.h>
 #include <pcap/pcap.h>
 
-#include "harness/child.h"
-#include "harness/log.h"
+#include "base/child.h"
+#include "base/log.h"
 #include "netns/netns.h"
 #include "pcap/capture.h"
 

@@ -5,7 +5,7 @@
  * type is the interface's: Ethernet for a veth, raw IP for a WireGuard
  * interface.
  *
- * Each capture is a child process (harness/child.h) that enters the namespace,
+ * Each capture is a child process (base/child.h) that enters the namespace,
  * opens the libpcap handle there and dumps until it is told to stop; wglab
  * stays single-threaded and any number of captures run at once. The child
  * reports over a pipe: readiness once the handle is active (so nothing sent

@@ -13,7 +13,7 @@
 
 #include <stdio.h>
 
-#include "harness/wgconfig.h"
+#include "base/wgconfig.h"
 
 /* The keys one side knows; NULL members are skipped. */
 struct wgl_keylog_keys {

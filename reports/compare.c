@@ -3,7 +3,7 @@
 #include <math.h>
 #include <string.h>
 
-#include "harness/result.h"
+#include "base/result.h"
 #include "reports/compare.h"
 #include "reports/reports.h"
 

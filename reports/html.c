@@ -8,8 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "harness/log.h"
-#include "harness/result.h"
+#include "base/log.h"
+#include "base/result.h"
 #include "reports/reports.h"
 
 static const char css[] =

@@ -10,8 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "harness/log.h"
-#include "harness/result.h"
+#include "base/log.h"
+#include "base/result.h"
 #include "reports/reports.h"
 
 struct counts {

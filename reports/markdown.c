@@ -8,8 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "harness/log.h"
-#include "harness/result.h"
+#include "base/log.h"
+#include "base/result.h"
 #include "reports/reports.h"
 
 /* Text in a table cell: nothing in s may end the cell, the row, or start markup. */

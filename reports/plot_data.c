@@ -11,7 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "harness/log.h"
+#include "base/log.h"
 #include "reports/plot.h"
 
 static const struct {

@@ -14,8 +14,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "harness/child.h"
-#include "harness/log.h"
+#include "base/child.h"
+#include "base/log.h"
 #include "reports/plot.h"
 
 #define GNUPLOT_TIMEOUT_MS 30000

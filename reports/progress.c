@@ -3,7 +3,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "harness/log.h"
+#include "base/log.h"
 #include "reports/progress.h"
 
 #define REDRAW_NS 100000000LL

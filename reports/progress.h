@@ -12,7 +12,7 @@
 #include <stdbool.h>
 #include <stdio.h>
 
-#include "harness/result.h"
+#include "base/result.h"
 
 /*
  * Where progress goes (default: stderr, live if it is a tty). Colour is

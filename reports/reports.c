@@ -12,8 +12,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "harness/log.h"
-#include "harness/result.h"
+#include "base/log.h"
+#include "base/result.h"
+#include "reports/write.h"
 #include "reports/reports.h"
 
 const char *wgl_jstr(const json_t *o, const char *key, const char *dflt)

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * Internal to reports/: the emitters wgl_reports_write() (harness/result.h)
+ * Internal to reports/: the emitters wgl_reports_write() (base/result.h)
  * runs over one result model, and the helpers they share. Every emitter
  * reads only the JSON model, so `wglab report` can re-render any result.json.
  */

@@ -7,7 +7,7 @@
 #include <unistd.h>
 #include <sys/stat.h>
 
-#include "harness/log.h"
+#include "base/log.h"
 #include "reports/results_dir.h"
 
 static int mkdir_parents(const char *dir)

@@ -6,7 +6,7 @@
 #include <string.h>
 
 #include "harness/backends/backend.h"
-#include "harness/log.h"
+#include "base/log.h"
 #include "netns/netns.h"
 
 static const struct wgl_backend_ops *const backends[] = {

@@ -10,7 +10,7 @@
 #include <stddef.h>
 #include <sys/types.h>
 
-#include "harness/wgconfig.h"
+#include "base/wgconfig.h"
 
 struct wgl_ns;
 struct wgl_wgdev;

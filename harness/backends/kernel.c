@@ -27,7 +27,7 @@
 
 #include "harness/backends/backend.h"
 #include "harness/backends/kernel.h"
-#include "harness/log.h"
+#include "base/log.h"
 #include "netns/netns.h"
 
 /* Same budget as wireguard-tools: what one SET message may carry. */

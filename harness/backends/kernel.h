@@ -13,7 +13,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "harness/wgconfig.h"
+#include "base/wgconfig.h"
 
 struct nl_msg;
 struct nlmsghdr;

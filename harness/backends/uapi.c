@@ -9,7 +9,7 @@
 #include <unistd.h>
 
 #include "harness/backends/uapi.h"
-#include "harness/log.h"
+#include "base/log.h"
 
 int wgl_uapi_connect(const char *path)
 {

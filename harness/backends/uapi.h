@@ -9,7 +9,7 @@
 #include <stddef.h>
 #include <stdio.h>
 
-#include "harness/wgconfig.h"
+#include "base/wgconfig.h"
 
 /* Connected stream socket to path, or -errno. */
 int wgl_uapi_connect(const char *path);

@@ -22,8 +22,8 @@
 
 #include "harness/backends/backend.h"
 #include "harness/backends/uapi.h"
-#include "harness/child.h"
-#include "harness/log.h"
+#include "base/child.h"
+#include "base/log.h"
 #include "netns/netns.h"
 
 #define DEFAULT_TEMPLATE "wireguard-go -f {ifname}"

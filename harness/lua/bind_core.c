@@ -8,9 +8,9 @@
 
 #include "harness/backends/backend.h"
 #include "harness/lua/lua.h"
-#include "harness/log.h"
-#include "harness/result.h"
-#include "harness/wgconfig.h"
+#include "base/log.h"
+#include "base/result.h"
+#include "base/wgconfig.h"
 
 static const char ctx_key = 'c';
 

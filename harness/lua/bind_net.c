@@ -7,11 +7,11 @@
 #include <string.h>
 
 #include "harness/backends/backend.h"
-#include "harness/log.h"
+#include "base/log.h"
 #include "harness/lua/lua.h"
 #include "harness/pair.h"
 #include "harness/ping.h"
-#include "harness/result.h"
+#include "base/result.h"
 #include "netns/netns.h"
 
 #define NODE_CLASS "wglab.node"

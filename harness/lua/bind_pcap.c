@@ -12,9 +12,9 @@
 #include <arpa/inet.h>
 #include <pcap/pcap.h>
 
-#include "harness/log.h"
+#include "base/log.h"
 #include "harness/lua/lua.h"
-#include "harness/result.h"
+#include "base/result.h"
 #include "netns/netns.h"
 #include "pcap/analyze.h"
 #include "pcap/capture.h"

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
- * The probe peer (harness/proto/probe.h) for scenarios:
+ * The probe peer (harness/probe.h) for scenarios:
  *   p = wglab.probe{socket=, peer_public_key=, peer_endpoint=, private_key=,
  *                   psk=, inner_src=, inner_dst=}
  * See docs/SCENARIO-API.md for the methods.
@@ -12,7 +12,7 @@
 
 #include "harness/lua/lua.h"
 #include "harness/lua/sock.h"
-#include "harness/proto/probe.h"
+#include "harness/probe.h"
 #include "netns/netns.h"
 
 #define PROBE_CLASS "wglab.probe"

@@ -4,12 +4,11 @@
 #include <string.h>
 #include <lualib.h>
 
-#include "harness/log.h"
+#include "base/log.h"
 #include "harness/lua/lua.h"
 #include "harness/lua/prelude.h"
 #include "harness/lua/runner.h"
 #include "harness/lua/sock.h"
-#include "reports/progress.h"
 
 void wgl_lua_set_ctx(lua_State *L, struct wgl_lua_case *c);
 
@@ -152,10 +151,17 @@ struct deadline {
 };
 
 static struct deadline *case_deadline;
+static void (*tick_cb)(void);
+
+void wgl_runner_on_tick(void (*tick)(void))
+{
+	tick_cb = tick;
+}
 
 static void timeout_hook(lua_State *L, lua_Debug *ar)
 {
-	wgl_progress_tick();
+	if (tick_cb)
+		tick_cb();
 	if (case_deadline && !case_deadline->hit && wgl_now_ns() > case_deadline->at_ns) {
 		case_deadline->hit = true;
 		luaL_error(L, "case timed out");

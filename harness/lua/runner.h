@@ -9,7 +9,7 @@
 
 #include <jansson.h>
 
-#include "harness/result.h"
+#include "base/result.h"
 
 /*
  * Reads the scenario{} declaration of the script at path without running a
@@ -26,5 +26,12 @@ json_t *wgl_scenario_meta(const char *path);
  */
 enum wgl_verdict wgl_scenario_run_case(const char *path, json_t *run, json_t *c,
 				       json_t *params, const char *dir, double timeout_s);
+
+/*
+ * Called often while a case's script runs (from a Lua count hook), so the
+ * layer above can show live progress without the engine knowing about it.
+ * NULL turns it off.
+ */
+void wgl_runner_on_tick(void (*tick)(void));
 
 #endif

@@ -6,7 +6,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "harness/log.h"
+#include "base/log.h"
 #include "harness/traffic/cpu.h"
 
 int wgl_cpu_parse_proc_stat(const char *text, struct wgl_cpu_sample *s)

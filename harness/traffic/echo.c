@@ -14,8 +14,8 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "harness/child.h"
-#include "harness/log.h"
+#include "base/child.h"
+#include "base/log.h"
 #include "harness/traffic/echo.h"
 #include "harness/traffic/stats.h"
 #include "netns/netns.h"

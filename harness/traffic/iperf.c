@@ -19,8 +19,8 @@
 #include <iperf_api.h>
 #include <jansson.h>
 
-#include "harness/child.h"
-#include "harness/log.h"
+#include "base/child.h"
+#include "base/log.h"
 #include "harness/traffic/iperf.h"
 #include "netns/netns.h"
 

@@ -4,7 +4,7 @@
  *
  * libiperf keeps global state (timers, i_errno, cpu_util) and may call exit(),
  * so every server and every client runs in its own forked child inside the
- * node's namespace (harness/child.h). The child sends iperf's JSON back over a
+ * node's namespace (base/child.h). The child sends iperf's JSON back over a
  * pipe as one framed message; the parent enforces a deadline and parses the
  * JSON into struct wgl_iperf_result. In JSON mode iperf 3.12 returns 0 even
  * when the test failed, so the parser treats a top-level "error" key as the

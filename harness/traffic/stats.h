@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * Statistics over repetitions and samples: percentiles and a summary.
- * The median of the result model is wgl_median() (harness/result.h); the
+ * The median of the result model is wgl_median() (base/result.h); the
  * functions here add what a benchmark table needs on top of it.
  */
 #ifndef WGL_STATS_H

@@ -13,7 +13,7 @@
 #include <time.h>
 
 #include "harness/backends/uapi.h"
-#include "harness/log.h"
+#include "base/log.h"
 
 static const char *const keys[] = {
 	"private_key", "listen_port", "fwmark", "public_key", "preshared_key", "endpoint",

@@ -11,8 +11,8 @@
 #include <string.h>
 
 #include "harness/backends/uapi.h"
-#include "harness/log.h"
-#include "harness/wgconfig.h"
+#include "base/log.h"
+#include "base/wgconfig.h"
 #include "netns/netns.h"
 #include "tests/wgl_test.h"
 

@@ -14,8 +14,8 @@
 #include <unistd.h>
 
 #include "harness/backends/backend.h"
-#include "harness/child.h"
-#include "harness/log.h"
+#include "base/child.h"
+#include "base/log.h"
 #include "harness/pair.h"
 #include "harness/ping.h"
 #include "netns/netns.h"

@@ -18,7 +18,7 @@
 #include <unistd.h>
 #include <pcap/pcap.h>
 
-#include "harness/log.h"
+#include "base/log.h"
 #include "tests/wgl_fixture.h"
 #include "pcap/analyze.h"
 

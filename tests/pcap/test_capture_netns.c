@@ -15,8 +15,8 @@
 #include <netinet/in.h>
 #include <pcap/pcap.h>
 
-#include "harness/child.h"
-#include "harness/log.h"
+#include "base/child.h"
+#include "base/log.h"
 #include "harness/pair.h"
 #include "harness/ping.h"
 #include "netns/netns.h"

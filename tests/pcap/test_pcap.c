@@ -14,7 +14,7 @@
 #include "pcap/analyze.h"
 #include "pcap/keylog.h"
 #include "synth.h"
-#include "harness/log.h"
+#include "base/log.h"
 #include "tests/wgl_test.h"
 
 static char tmpdir[256];

@@ -8,10 +8,10 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "harness/wgconfig.h"
+#include "base/wgconfig.h"
 #include "pcap/keylog.h"
 #include "tshark_check.h"
-#include "harness/log.h"
+#include "base/log.h"
 #include "tests/wgl_test.h"
 
 static const char *fixture(const char *name)

@@ -24,7 +24,7 @@
 
 #include <sodium.h>
 
-#include "harness/proto/proto.h"
+#include "proto/proto.h"
 
 #define MAX_MSG 2048
 

@@ -20,8 +20,8 @@
 #include <unistd.h>
 
 #include "harness/backends/backend.h"
-#include "harness/log.h"
-#include "harness/proto/probe.h"
+#include "base/log.h"
+#include "harness/probe.h"
 #include "netns/netns.h"
 #include "tests/wgl_test.h"
 

@@ -10,8 +10,8 @@
 
 #include <sodium.h>
 
-#include "harness/log.h"
-#include "harness/proto/proto.h"
+#include "base/log.h"
+#include "proto/proto.h"
 #include "tests/wgl_test.h"
 
 struct duo {

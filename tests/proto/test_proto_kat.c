@@ -11,7 +11,7 @@
 
 #include <sodium.h>
 
-#include "harness/proto/proto.h"
+#include "proto/proto.h"
 #include "tests/proto/vectors.h"
 #include "tests/wgl_test.h"
 

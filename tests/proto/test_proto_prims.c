@@ -11,8 +11,8 @@
 
 #include <sodium.h>
 
-#include "harness/log.h"
-#include "harness/proto/proto.h"
+#include "base/log.h"
+#include "proto/proto.h"
 #include "tests/wgl_test.h"
 
 static void unhex(const char *hex, uint8_t *out, size_t len)

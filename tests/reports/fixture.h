@@ -11,7 +11,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "harness/result.h"
+#include "base/result.h"
+#include "reports/write.h"
 
 #define NASTY "q\"uote' <tag a='1'> & &amp; ]]> -->\x01\x02\x1f\x7f tab\there\r\nnl " \
 	      "\xc3\xa9 \xe6\xbc\xa2\xe5\xad\x97 \xf0\x9f\x99\x82 bad\xff\xfe\xc3 end"

@@ -13,8 +13,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "harness/log.h"
-#include "harness/result.h"
+#include "base/log.h"
+#include "base/result.h"
 #include "reports/compare.h"
 #include "reports/reports.h"
 #include "tests/reports/fixture.h"

@@ -8,7 +8,7 @@
 #include <png.h>
 #include <sys/wait.h>
 
-#include "harness/child.h"
+#include "base/child.h"
 #include "tests/wgl_test.h"
 #include "tests/reports/fixture.h"
 

@@ -9,7 +9,7 @@
 #include <libxml/xmlschemas.h>
 #include <libxml/xpath.h>
 
-#include "harness/log.h"
+#include "base/log.h"
 #include "tests/wgl_test.h"
 #include "tests/reports/fixture.h"
 #include "reports/progress.h"

@@ -17,10 +17,10 @@
 #include <unistd.h>
 
 #include "harness/backends/backend.h"
-#include "harness/child.h"
-#include "harness/log.h"
+#include "base/child.h"
+#include "base/log.h"
 #include "harness/pair.h"
-#include "harness/result.h"
+#include "base/result.h"
 #include "harness/traffic/iperf.h"
 #include "harness/traffic/stats.h"
 #include "netns/netns.h"

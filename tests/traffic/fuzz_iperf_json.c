@@ -16,7 +16,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "harness/log.h"
+#include "base/log.h"
 #include "tests/wgl_fixture.h"
 #include "harness/traffic/iperf.h"
 

@@ -10,7 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "harness/log.h"
+#include "base/log.h"
 #include "harness/traffic/iperf.h"
 #include "tests/wgl_test.h"
 

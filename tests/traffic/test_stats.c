@@ -10,7 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "harness/log.h"
+#include "base/log.h"
 #include "harness/traffic/cpu.h"
 #include "harness/traffic/echo.h"
 #include "harness/traffic/stats.h"

@@ -10,8 +10,8 @@
 #include <string.h>
 
 #include "harness/backends/backend.h"
-#include "harness/child.h"
-#include "harness/log.h"
+#include "base/child.h"
+#include "base/log.h"
 #include "harness/pair.h"
 #include "harness/traffic/cpu.h"
 #include "harness/traffic/echo.h"

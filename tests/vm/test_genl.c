@@ -15,8 +15,8 @@
 #include <netlink/msg.h>
 
 #include "harness/backends/kernel.h"
-#include "harness/log.h"
-#include "harness/wgconfig.h"
+#include "base/log.h"
+#include "base/wgconfig.h"
 #include "tests/wgl_test.h"
 
 #define FAMILY 0x1d

@@ -12,7 +12,7 @@
 #include <string.h>
 
 #include "harness/backends/backend.h"
-#include "harness/log.h"
+#include "base/log.h"
 #include "harness/pair.h"
 #include "netns/netns.h"
 #include "tests/wgl_test.h"

@@ -13,7 +13,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "harness/log.h"
+#include "base/log.h"
 #include "vm/cpio.h"
 #include "vm/initramfs.h"
 #include "vm/qemu.h"

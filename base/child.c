@@ -1,0 +1,291 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * Children in namespaces, and the cleanup path that removes everything wglab
+ * made when it is interrupted.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "base/child.h"
+#include "base/log.h"
+
+#define MAX_CHILDREN 4096
+#define MAX_HOOKS 32
+
+/* Read by the signal handler: plain array of pids, 0 = free slot. */
+static volatile pid_t children[MAX_CHILDREN];
+static void (*hooks[MAX_HOOKS])(void);
+static int nhooks;
+static pid_t owner_pid;
+
+static void registry_add(pid_t pid)
+{
+	for (int i = 0; i < MAX_CHILDREN; i++) {
+		if (!children[i]) {
+			children[i] = pid;
+			return;
+		}
+	}
+	wgl_warn("child registry full; pid %d is not tracked", (int)pid);
+}
+
+static void registry_del(pid_t pid)
+{
+	for (int i = 0; i < MAX_CHILDREN; i++)
+		if (children[i] == pid)
+			children[i] = 0;
+}
+
+static int redirect(int fd, int target, int flags)
+{
+	if (fd < 0) {
+		fd = open("/dev/null", flags | O_CLOEXEC);
+		if (fd < 0)
+			return -1;
+	}
+	if (fd == target)
+		return fcntl(fd, F_SETFD, 0);
+	return dup2(fd, target) < 0 ? -1 : 0;
+}
+
+/*
+ * A fresh tmpfs on /run in a private mount namespace: the UAPI daemon's socket
+ * lives there, invisible to other runs, and vanishes with the daemon.
+ */
+static int make_private_run(void)
+{
+	if (unshare(CLONE_NEWNS) < 0)
+		return -1;
+	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
+		return -1;
+	char real[64];
+
+	if (mount("wglab-run", "/run", "tmpfs", MS_NOSUID | MS_NODEV, "mode=0755") < 0)
+		return -1;
+	if (mkdir("/run/wireguard", 0700) < 0 && errno != EEXIST)
+		return -1;
+	/*
+	 * Daemons use /var/run/wireguard; make sure that is the new tmpfs too.
+	 * wglab reaches the socket as /proc/PID/root/run/...: an absolute
+	 * symlink like /var/run -> /run would resolve in wglab's own root.
+	 */
+	if (!realpath("/var/run", real) || strcmp(real, "/run"))
+		return mount("/run", "/var/run", NULL, MS_BIND, NULL);
+	return 0;
+}
+
+/* Runs in the child between fork and the payload; returns -1 with errno set. */
+static int child_setup(const struct wgl_child_opts *o, pid_t parent)
+{
+	sigset_t none;
+
+	sigemptyset(&none);
+	sigprocmask(SIG_SETMASK, &none, NULL);
+	signal(SIGINT, SIG_DFL);
+	signal(SIGTERM, SIG_DFL);
+	signal(SIGHUP, SIG_DFL);
+	signal(SIGPIPE, SIG_DFL);
+	if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0)
+		return -1;
+	/* The parent may have died between fork and prctl. */
+	if (getppid() != parent)
+		return -1;
+	if (o->private_run && make_private_run() < 0)
+		return -1;
+	if (o->netns_fd >= 0 && setns(o->netns_fd, CLONE_NEWNET) < 0)
+		return -1;
+	if (redirect(o->stdin_fd, 0, O_RDONLY) < 0 || redirect(o->stdout_fd, 1, O_WRONLY) < 0 ||
+	    redirect(o->stderr_fd, 2, O_WRONLY) < 0)
+		return -1;
+	if (o->keep_fd >= 0)
+		fcntl(o->keep_fd, F_SETFD, 0);
+	return 0;
+}
+
+static pid_t spawn(const struct wgl_child_opts *o, const char *name,
+		   int (*fn)(void *), void *arg, char *const argv[])
+{
+	pid_t parent = getpid(), pid;
+
+	fflush(NULL);
+	pid = fork();
+	if (pid < 0)
+		return -errno;
+	if (pid == 0) {
+		if (child_setup(o, parent) < 0) {
+			fprintf(stderr, "wglab: child %s: setup failed: %s\n", name, strerror(errno));
+			_exit(126);
+		}
+		if (argv) {
+			execvp(argv[0], argv);
+			fprintf(stderr, "wglab: cannot run '%s': %s\n", argv[0], strerror(errno));
+			_exit(127);
+		}
+		_exit(fn(arg) & 0xff);
+	}
+	registry_add(pid);
+	{
+		char label[96];
+
+		snprintf(label, sizeof(label), "%s[%d]", name, (int)pid);
+		wgl_created("child", label);
+	}
+	return pid;
+}
+
+pid_t wgl_child_run(const struct wgl_child_opts *opts, const char *name,
+		    int (*fn)(void *arg), void *arg)
+{
+	return spawn(opts, name, fn, arg, NULL);
+}
+
+pid_t wgl_child_exec(const struct wgl_child_opts *opts, const char *name, char *const argv[])
+{
+	return spawn(opts, name, NULL, NULL, argv);
+}
+
+static void reaped(pid_t pid)
+{
+	char label[32];
+
+	registry_del(pid);
+	snprintf(label, sizeof(label), "[%d]", (int)pid);
+	wgl_destroyed("child", label);
+}
+
+bool wgl_child_alive(pid_t pid, int *status)
+{
+	int st = 0;
+	pid_t r = waitpid(pid, &st, WNOHANG);
+
+	if (r == 0)
+		return true;
+	if (r == pid) {
+		reaped(pid);
+		if (status)
+			*status = st;
+	}
+	return false;
+}
+
+int wgl_child_wait(pid_t pid, int timeout_ms, int *status)
+{
+	long long deadline = wgl_now_ns() + (long long)timeout_ms * 1000000LL;
+	int st = 0;
+
+	if (timeout_ms < 0) {
+		while (waitpid(pid, &st, 0) < 0)
+			if (errno != EINTR)
+				return -errno;
+		reaped(pid);
+		if (status)
+			*status = st;
+		return 0;
+	}
+	for (;;) {
+		pid_t r = waitpid(pid, &st, WNOHANG);
+
+		if (r == pid) {
+			reaped(pid);
+			if (status)
+				*status = st;
+			return 0;
+		}
+		if (r < 0 && errno != EINTR)
+			return -errno;
+		if (wgl_now_ns() >= deadline)
+			return -ETIMEDOUT;
+		wgl_sleep_ms(5);
+	}
+}
+
+int wgl_child_stop(pid_t pid, int grace_ms)
+{
+	int st = 0;
+
+	if (pid <= 0)
+		return 0;
+	kill(pid, SIGTERM);
+	if (wgl_child_wait(pid, grace_ms, &st) == 0)
+		return st;
+	kill(pid, SIGKILL);
+	wgl_child_wait(pid, -1, &st);
+	return st;
+}
+
+void wgl_children_kill_all(void)
+{
+	for (int i = 0; i < MAX_CHILDREN; i++)
+		if (children[i] > 0)
+			kill(children[i], SIGKILL);
+}
+
+void wgl_cleanup_register(void (*fn)(void))
+{
+	for (int i = 0; i < nhooks; i++)
+		if (hooks[i] == fn)
+			return;
+	if (nhooks < MAX_HOOKS)
+		hooks[nhooks++] = fn;
+}
+
+void wgl_cleanup_run(void)
+{
+	/* A forked child inherits the hooks; only the process that set them runs them. */
+	if (owner_pid && getpid() != owner_pid)
+		return;
+	while (nhooks > 0)
+		hooks[--nhooks]();
+	wgl_children_kill_all();
+	for (int i = 0; i < MAX_CHILDREN; i++)
+		if (children[i] > 0 && waitpid(children[i], NULL, 0) >= 0)
+			children[i] = 0;
+}
+
+static void on_signal(int sig)
+{
+	if (getpid() != owner_pid)
+		_exit(128 + sig);
+	/*
+	 * Kill the children first: namespaces held only by our fds vanish on
+	 * _exit once nothing lives in them. The hooks then unmount what was
+	 * made visible under /run/netns (umount2/unlink are plain syscalls).
+	 */
+	wgl_children_kill_all();
+	while (nhooks > 0)
+		hooks[--nhooks]();
+	if (sig == SIGSEGV || sig == SIGBUS || sig == SIGABRT) {
+		raise(sig);
+		return;
+	}
+	_exit(128 + sig);
+}
+
+void wgl_cleanup_install_signals(void)
+{
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal;
+	sigfillset(&sa.sa_mask);
+	owner_pid = getpid();
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
+	/* A crash of wglab itself takes the same path once, then dumps core as usual. */
+	sa.sa_flags = SA_RESETHAND;
+	sigaction(SIGSEGV, &sa, NULL);
+	sigaction(SIGBUS, &sa, NULL);
+	sigaction(SIGABRT, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
+}

@@ -1,0 +1,97 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * wglab compare BASE.json NEW.json [--threshold PCT] [--json]
+ * Exit 1 on a regression (see reports/compare.h), 2 on bad input.
+ */
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli/cli.h"
+#include "base/result.h"
+#include "reports/compare.h"
+
+struct compare_args {
+	double threshold;
+	bool json;
+	bool help;
+};
+
+static int opt_threshold(void *ctx, const char *arg)
+{
+	struct compare_args *a = ctx;
+	char *end;
+
+	errno = 0;
+	a->threshold = strtod(arg, &end);
+	if (errno || end == arg || (*end && strcmp(end, "%")) || !isfinite(a->threshold) ||
+	    a->threshold < 0)
+		return -EINVAL;
+	return 0;
+}
+
+static int opt_json(void *ctx, const char *arg)
+{
+	((struct compare_args *)ctx)->json = true;
+	return 0;
+}
+
+static int opt_help(void *ctx, const char *arg)
+{
+	((struct compare_args *)ctx)->help = true;
+	return 0;
+}
+
+static const struct wgl_opt compare_opts[] = {
+	{ "threshold", 't', true, opt_threshold,
+	  "percent a median may move the worse way before it counts (default 5)" },
+	{ "json", 0, false, opt_json, "print the comparison as JSON" },
+	{ "help", 'h', false, opt_help, "this help" },
+	{ NULL, 0, false, NULL, NULL },
+};
+
+int wgl_cmd_compare(int argc, char **argv)
+{
+	struct compare_args a = { WGL_COMPARE_DEFAULT_THRESHOLD, false, false };
+	json_t *base = NULL, *cur = NULL, *report = NULL;
+	char err[1024];
+	int npos, ret = WGL_EXIT_USAGE;
+
+	if (wgl_opts_parse(compare_opts, &a, argc, argv, &npos) < 0)
+		return WGL_EXIT_USAGE;
+	if (a.help) {
+		wgl_opts_usage("compare", "BASE.json NEW.json [options]", compare_opts);
+		return WGL_EXIT_OK;
+	}
+	if (npos != 2) {
+		fprintf(stderr, "wglab compare: need two result files: BASE.json NEW.json\n");
+		return WGL_EXIT_USAGE;
+	}
+	base = wgl_result_load(argv[1], err, sizeof(err));
+	if (base)
+		cur = wgl_result_load(argv[2], err, sizeof(err));
+	if (!base || !cur) {
+		fprintf(stderr, "wglab compare: %s\n", err);
+		goto out;
+	}
+	report = wgl_compare(base, cur, a.threshold);
+	if (!report) {
+		fprintf(stderr, "wglab compare: out of memory\n");
+		goto out;
+	}
+	if (a.json) {
+		json_dumpf(report, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+		putchar('\n');
+	} else {
+		wgl_compare_print(report, stdout);
+	}
+	ret = json_integer_value(json_object_get(report, "regressions")) ? WGL_EXIT_FAIL
+									  : WGL_EXIT_OK;
+out:
+	json_decref(report);
+	json_decref(cur);
+	json_decref(base);
+	return ret;
+}
