@@ -12,6 +12,7 @@
 #include <string.h>
 #include <sys/mount.h>
 #include <sys/prctl.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -27,6 +28,9 @@ static volatile pid_t children[MAX_CHILDREN];
 static void (*hooks[MAX_HOOKS])(void);
 static int nhooks;
 static pid_t owner_pid;
+/* The reaper's pid (wglab's view) and the pipe to it; 0/-1 when not running. */
+static pid_t reaper_pid;
+static int reaper_fd = -1;
 
 static void registry_add(pid_t pid)
 {
@@ -97,8 +101,12 @@ static int child_setup(const struct wgl_child_opts *o, pid_t parent)
 	signal(SIGPIPE, SIG_DFL);
 	if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0)
 		return -1;
-	/* The parent may have died between fork and prctl. */
-	if (getppid() != parent)
+	/*
+	 * The parent may have died between fork and prctl. Inside the reaper's
+	 * PID namespace the parent (outside it) reads as 0; an orphan would
+	 * read as 1, the reaper.
+	 */
+	if (getppid() != (reaper_pid ? 0 : parent))
 		return -1;
 	if (o->private_run && make_private_run() < 0)
 		return -1;
@@ -230,6 +238,123 @@ void wgl_children_kill_all(void)
 			kill(children[i], SIGKILL);
 }
 
+/*
+ * Kills everything else in the namespace (kill(-1) from a namespace's init
+ * spares only the init itself) and reaps what reparents to the reaper.
+ * Orphans that already exited on their own are reaped first and not
+ * counted: only what was still running escaped. wglab's own children die
+ * too but are wglab's to reap, so they are not counted either.
+ */
+static int reaper_kill_all(void)
+{
+	int n = 0;
+
+	while (waitpid(-1, NULL, WNOHANG) > 0)
+		;
+	kill(-1, SIGKILL);
+	while (waitpid(-1, NULL, 0) > 0 || errno == EINTR)
+		n++;
+	return n;
+}
+
+/* The reaper's loop: one request byte in, one count out, until wglab goes. */
+static int reaper_main(int fd)
+{
+	unsigned char req;
+	int n;
+
+	prctl(PR_SET_NAME, "wglab-reaper");
+	for (;;) {
+		ssize_t r = read(fd, &req, 1);
+
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			break;
+		n = reaper_kill_all();
+		if (write(fd, &n, sizeof(n)) != sizeof(n))
+			break;
+	}
+	reaper_kill_all();
+	return 0;
+}
+
+/* The reaper dies with wglab; its parent is outside the namespace (reads 0). */
+static void reaper_child(int fd)
+{
+	sigset_t none;
+	int null = open("/dev/null", O_RDWR | O_CLOEXEC);
+
+	sigemptyset(&none);
+	sigprocmask(SIG_SETMASK, &none, NULL);
+	for (int sig = 1; sig < NSIG; sig++)
+		signal(sig, SIG_DFL);
+	if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0 || getppid() != 0)
+		_exit(126);
+	if (null >= 0) {
+		dup2(null, 0);
+		dup2(null, 1);
+	}
+	_exit(reaper_main(fd));
+}
+
+int wgl_reaper_start(void)
+{
+	int sv[2];
+	pid_t pid;
+
+	if (reaper_pid)
+		return 0;
+	if (unshare(CLONE_NEWPID) < 0)
+		return -errno;
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0)
+		return -errno;
+	fflush(NULL);
+	pid = fork();
+	if (pid < 0) {
+		close(sv[0]);
+		close(sv[1]);
+		return -errno;
+	}
+	if (pid == 0) {
+		close(sv[0]);
+		reaper_child(sv[1]);
+	}
+	close(sv[1]);
+	reaper_pid = pid;
+	reaper_fd = sv[0];
+	return 0;
+}
+
+int wgl_reaper_sweep(void)
+{
+	unsigned char req = 'k';
+	int n;
+
+	if (!reaper_pid)
+		return -ENOSYS;
+	if (write(reaper_fd, &req, 1) != 1)
+		return -EPIPE;
+	if (read(reaper_fd, &n, sizeof(n)) != sizeof(n))
+		return -EPIPE;
+	return n;
+}
+
+/*
+ * EOF on the pipe makes the reaper kill what is left and exit; waiting for
+ * it here keeps it from lingering as a zombie. Async-signal-safe.
+ */
+static void reaper_stop(void)
+{
+	if (!reaper_pid)
+		return;
+	close(reaper_fd);
+	while (waitpid(reaper_pid, NULL, 0) < 0 && errno == EINTR)
+		;
+	reaper_pid = 0;
+	reaper_fd = -1;
+}
+
 void wgl_cleanup_register(void (*fn)(void))
 {
 	for (int i = 0; i < nhooks; i++)
@@ -250,6 +375,7 @@ void wgl_cleanup_run(void)
 	for (int i = 0; i < MAX_CHILDREN; i++)
 		if (children[i] > 0 && waitpid(children[i], NULL, 0) >= 0)
 			children[i] = 0;
+	reaper_stop();
 }
 
 static void on_signal(int sig)
@@ -264,6 +390,7 @@ static void on_signal(int sig)
 	wgl_children_kill_all();
 	while (nhooks > 0)
 		hooks[--nhooks]();
+	reaper_stop();
 	if (sig == SIGSEGV || sig == SIGBUS || sig == SIGABRT) {
 		raise(sig);
 		return;

@@ -51,6 +51,26 @@ bool wgl_child_alive(pid_t pid, int *status);
 /* Kills every registered child with SIGKILL; async-signal-safe. */
 void wgl_children_kill_all(void);
 
+/*
+ * The reaper: every process wglab starts from here on, and every descendant
+ * of those, lives in one PID namespace whose init is a small reaper process
+ * (PDEATHSIG SIGKILL to wglab). Orphans reparent to the reaper, not to the
+ * host's init, and when the reaper dies, wglab having died in any way, the
+ * kernel kills everything in the namespace: a daemon that forks or a wrapper
+ * script cannot outlive the run. Chosen over a cgroup v2 group (needs a
+ * delegated, writable cgroup2 mount, which hybrid hosts and the kernel lab's
+ * initramfs may lack) and over a subreaper (its orphans escape when wglab
+ * itself is SIGKILLed). Needs CAP_SYS_ADMIN; 0 or -errno (then nothing
+ * changes and wgl_reaper_sweep() reports -ENOSYS).
+ */
+int wgl_reaper_start(void);
+/*
+ * Kills every process in the namespace that is not a live child of wglab
+ * itself (those are stopped by their owners): after a case, anything found
+ * here escaped it. Returns how many were killed, or -errno.
+ */
+int wgl_reaper_sweep(void);
+
 /* Installs SIGINT/SIGTERM/SIGHUP handlers that clean up and exit (code 130/143). */
 void wgl_cleanup_install_signals(void);
 /* Registers a cleanup hook run (in reverse order) by the handlers and by wgl_cleanup_run(). */

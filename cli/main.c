@@ -5,6 +5,7 @@
  */
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cli/cli.h"
 #include "base/child.h"
@@ -37,6 +38,22 @@ static void usage(FILE *f)
 	fprintf(f, "\nversion %s\n", WGLAB_VERSION);
 }
 
+/*
+ * Every process a command starts, and all their descendants, die with the
+ * run (base/child.h). Without root there are no namespaces to build either.
+ */
+static void start_reaper(void)
+{
+	int err;
+
+	if (geteuid() != 0)
+		return;
+	err = wgl_reaper_start();
+	if (err < 0)
+		wgl_warn("no PID namespace for children (%s): a child that forks away "
+			 "could outlive the run", strerror(-err));
+}
+
 int main(int argc, char **argv)
 {
 	const struct command *c;
@@ -58,6 +75,7 @@ int main(int argc, char **argv)
 			int ret;
 
 			wgl_cleanup_install_signals();
+			start_reaper();
 			ret = c->fn(argc - 1, argv + 1);
 			wgl_cleanup_run();
 			return ret;

@@ -14,6 +14,7 @@
 
 #include "harness/backends/backend.h"
 #include "cli/cli.h"
+#include "base/child.h"
 #include "base/log.h"
 #include "harness/lua/runner.h"
 #include "base/result.h"
@@ -311,6 +312,16 @@ static const char *unavailable(const char *a, const char *b, char *why, size_t l
 	return NULL;
 }
 
+/* A process still running after the case's teardown escaped it: fail the case. */
+static void check_escapes(json_t *c)
+{
+	int n = wgl_reaper_sweep();
+
+	if (n > 0)
+		wgl_case_check(c, "no process outlives the case", false,
+			       "%d processes were still running after teardown (killed now)", n);
+}
+
 static void run_one(struct runner *r, const char *path, json_t *meta, const char *a,
 		    const char *b, const char *fam)
 {
@@ -353,6 +364,7 @@ static void run_one(struct runner *r, const char *path, json_t *meta, const char
 		if (wgl_live_objects() != 0)
 			wgl_case_check(c, "teardown leaves nothing behind", false,
 				       "%d objects still alive after the case", wgl_live_objects());
+		check_escapes(c);
 	}
 	wgl_case_duration(c, (double)(wgl_now_ns() - t0) / 1e9);
 	wgl_progress_case_end(wgl_case_get_verdict(c),

@@ -11,6 +11,7 @@
  * /proc/<pid>/root, and the socket vanishes with the daemon.
  */
 #include <errno.h>
+#include <poll.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -153,12 +154,17 @@ static void probe_version(const char *binary, char *out, size_t len)
 	if (pipe2(pfd, O_CLOEXEC) < 0)
 		return;
 	o.stdout_fd = pfd[1];
+	/* A command that takes --version for an interface name keeps its socket to itself. */
+	o.private_run = true;
 	pid = wgl_child_exec(&o, "version-probe", argv);
 	close(pfd[1]);
 	if (pid > 0) {
 		char buf[256];
 
-		n = read(pfd[0], buf, sizeof(buf) - 1);
+		struct pollfd pf = { .fd = pfd[0], .events = POLLIN };
+
+		/* A command that ignores --version (or starts a daemon) must not hang us. */
+		n = poll(&pf, 1, 2000) == 1 ? read(pfd[0], buf, sizeof(buf) - 1) : -1;
 		if (n > 0) {
 			buf[n] = '\0';
 			buf[strcspn(buf, "\n")] = '\0';
