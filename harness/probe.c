@@ -20,6 +20,9 @@
 #define RETRY_MS 1000
 #define STALE_NS (3600LL * 1000000000LL)
 
+/* Configuration keys (wgl_key) go straight into the engine (wgl_proto_key). */
+_Static_assert(sizeof(wgl_key) == sizeof(wgl_proto_key), "key sizes differ");
+
 struct wgl_probe {
 	struct wgl_noise n;
 	int fd;

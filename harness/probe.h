@@ -22,6 +22,7 @@
 #include <stdio.h>
 #include <sys/socket.h>
 
+#include "base/wgconfig.h"
 #include "proto/proto.h"
 
 struct wgl_probe;

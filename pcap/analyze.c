@@ -205,23 +205,23 @@ static int add_wg(struct wgl_analysis *a, const struct wgl_pkt *p)
 	a->wg_by_type[p->wg_type]++;
 	a->flows[flow].msgs[p->wg_type]++;
 	a->flows[flow].bytes += p->wg_len;
-	if (p->wg_type == WGL_WG_TRANSPORT && p->wg_len == WGL_WG_TRANSPORT_MIN)
+	if (p->wg_type == WGL_MSG_TRANSPORT && p->wg_len == WGL_MSG_TRANSPORT_MIN_SIZE)
 		a->flows[flow].keepalives++;
 	if (p->wg_fields_cut) {
 		a->wg_fields_cut++;
 		return 0;
 	}
 	switch (p->wg_type) {
-	case WGL_WG_INITIATION:
+	case WGL_MSG_INITIATION:
 		return add_handshake(a, p, flow);
-	case WGL_WG_RESPONSE:
+	case WGL_MSG_RESPONSE:
 		match_response(a, p);
 		break;
-	case WGL_WG_COOKIE:
+	case WGL_MSG_COOKIE:
 		if (!a->cookies++)
 			a->first_cookie_ns = p->ts_ns;
 		break;
-	case WGL_WG_TRANSPORT:
+	case WGL_MSG_TRANSPORT:
 		s = find_session(a, p->receiver, flow);
 		if (!s)
 			return -ENOMEM;

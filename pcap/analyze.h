@@ -32,7 +32,7 @@ struct wgl_wg_flow {
 	int family;
 	uint8_t src[16], dst[16];
 	uint16_t sport, dport;
-	uint64_t msgs[5];       /* indexed by wgl_wg_type; [0] unused */
+	uint64_t msgs[WGL_MSG_TRANSPORT + 1]; /* indexed by enum wgl_msg_type; [0] unused */
 	uint64_t keepalives;    /* transport messages of exactly 32 bytes */
 	uint64_t bytes;         /* WireGuard message bytes */
 };
@@ -72,7 +72,7 @@ struct wgl_analysis {
 	long long base_ns;      /* what relative times are measured from */
 	/* classification of records in the window */
 	uint64_t wg, ip_other, control, non_ip, fragments;
-	uint64_t wg_by_type[5];
+	uint64_t wg_by_type[WGL_MSG_TRANSPORT + 1];
 	uint64_t wg_fields_cut; /* WireGuard messages whose indices were cut by snaplen */
 
 	struct wgl_wg_flow *flows;

@@ -1,5 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
+#include <endian.h>
 #include <errno.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,58 +24,65 @@ static uint16_t rd16be(const uint8_t *p)
 	return (uint16_t)(p[0] << 8 | p[1]);
 }
 
-static uint32_t rd32le(const uint8_t *p)
-{
-	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
-}
+/* Bytes of a message up to and including field: what must be captured to read it. */
+#define FIELD_END(type, field) (offsetof(type, field) + sizeof(((type *)0)->field))
 
-static uint64_t rd64le(const uint8_t *p)
+/* The clear header fields of a message in proto's layout (mac and crypto fields are left). */
+static void wg_fields(int type, const uint8_t *payload, struct wgl_pkt *pkt)
 {
-	return (uint64_t)rd32le(p) | (uint64_t)rd32le(p + 4) << 32;
-}
+	union {
+		struct wgl_msg_initiation init;
+		struct wgl_msg_response resp;
+		struct wgl_msg_cookie cookie;
+		struct wgl_msg_transport data;
+	} m;
 
-static bool wg_len_ok(uint8_t type, uint32_t len)
-{
 	switch (type) {
-	case WGL_WG_INITIATION: return len == WGL_WG_INITIATION_LEN;
-	case WGL_WG_RESPONSE: return len == WGL_WG_RESPONSE_LEN;
-	case WGL_WG_COOKIE: return len == WGL_WG_COOKIE_LEN;
-	/*
-	 * The plaintext is padded to a multiple of 16 but never beyond the
-	 * interface MTU, so a full-sized packet (MTU 1420: 1452 bytes) is not
-	 * a multiple of 16.
-	 */
-	case WGL_WG_TRANSPORT: return len >= WGL_WG_TRANSPORT_MIN;
+	case WGL_MSG_INITIATION:
+		memcpy(&m.init, payload, FIELD_END(struct wgl_msg_initiation, sender));
+		pkt->sender = le32toh(m.init.sender);
+		break;
+	case WGL_MSG_RESPONSE:
+		memcpy(&m.resp, payload, FIELD_END(struct wgl_msg_response, receiver));
+		pkt->sender = le32toh(m.resp.sender);
+		pkt->receiver = le32toh(m.resp.receiver);
+		break;
+	case WGL_MSG_COOKIE:
+		memcpy(&m.cookie, payload, FIELD_END(struct wgl_msg_cookie, receiver));
+		pkt->receiver = le32toh(m.cookie.receiver);
+		break;
+	case WGL_MSG_TRANSPORT:
+		memcpy(&m.data, payload, FIELD_END(struct wgl_msg_transport, counter));
+		pkt->receiver = le32toh(m.data.receiver);
+		pkt->counter = le64toh(m.data.counter);
+		break;
 	}
-	return false;
 }
 
 int wgl_dissect_wg(const uint8_t *payload, uint32_t caplen, uint32_t udp_len,
 		   struct wgl_pkt *pkt)
 {
-	/* The fields after the type need this much of the message captured. */
-	static const uint32_t need[] = { 0, 8, 12, 8, 16 };
-	uint8_t type;
+	/* The fields wg_fields() reads need this much of the message captured. */
+	static const uint32_t need[] = {
+		[WGL_MSG_INITIATION] = FIELD_END(struct wgl_msg_initiation, sender),
+		[WGL_MSG_RESPONSE] = FIELD_END(struct wgl_msg_response, receiver),
+		[WGL_MSG_COOKIE] = FIELD_END(struct wgl_msg_cookie, receiver),
+		[WGL_MSG_TRANSPORT] = FIELD_END(struct wgl_msg_transport, counter),
+	};
+	int type;
 
-	if (caplen < 4)
-		return WGL_WG_NONE;
-	type = payload[0];
-	if (!wg_len_ok(type, udp_len) || payload[1] || payload[2] || payload[3])
-		return WGL_WG_NONE;
+	/*
+	 * classify reads only the type field: the length is the message's
+	 * from the UDP header, however much of it the snaplen kept.
+	 */
+	if (caplen < sizeof(uint32_t) || (type = wgl_msg_classify(payload, udp_len)) < 0)
+		return 0;
 	pkt->kind = WGL_PKT_WG;
-	pkt->wg_type = type;
+	pkt->wg_type = (uint8_t)type;
 	pkt->wg_len = udp_len;
 	pkt->wg_fields_cut = caplen < need[type];
-	if (pkt->wg_fields_cut)
-		return type;
-	if (type == WGL_WG_INITIATION || type == WGL_WG_RESPONSE)
-		pkt->sender = rd32le(payload + 4);
-	if (type == WGL_WG_RESPONSE)
-		pkt->receiver = rd32le(payload + 8);
-	if (type == WGL_WG_COOKIE || type == WGL_WG_TRANSPORT)
-		pkt->receiver = rd32le(payload + 4);
-	if (type == WGL_WG_TRANSPORT)
-		pkt->counter = rd64le(payload + 8);
+	if (!pkt->wg_fields_cut)
+		wg_fields(type, payload, pkt);
 	return type;
 }
 
@@ -242,10 +251,15 @@ bool wgl_dissect_dlt_supported(int dlt)
 
 const char *wgl_wg_type_name(int type)
 {
-	static const char *const names[] = { "none", "initiation", "response", "cookie",
-					     "transport" };
+	static const char *const names[] = {
+		[0] = "none",
+		[WGL_MSG_INITIATION] = "initiation",
+		[WGL_MSG_RESPONSE] = "response",
+		[WGL_MSG_COOKIE] = "cookie",
+		[WGL_MSG_TRANSPORT] = "transport",
+	};
 
-	return type >= 0 && type <= 4 ? names[type] : "?";
+	return type >= 0 && type <= WGL_MSG_TRANSPORT ? names[type] : "?";
 }
 
 void wgl_pkt_format_addr(int family, const uint8_t *addr, uint16_t port, char *buf, size_t len)

@@ -4,10 +4,12 @@
  * IP, Linux cooked v1/v2) and classifies each record as a WireGuard message,
  * another IP packet, link control traffic or non-IP.
  *
- * A UDP payload is a WireGuard message when its first byte is a type 1..4,
- * the next three bytes are zero and its length (from the UDP header, so a
- * short snaplen does not hide it) is exact for the type: 148, 92, 64, or
- * 32 + 16n for transport. Any port counts, like Wireshark's heuristic.
+ * A UDP payload is a WireGuard message when proto's wgl_msg_classify()
+ * accepts its 4-byte type field with its length from the UDP header (so a
+ * short snaplen does not hide it): exact for the handshake messages, at
+ * least 32 bytes for transport. The message layouts are proto's
+ * (proto/messages.h); this file only finds them in frames. Any port counts,
+ * like Wireshark's heuristic.
  *
  * Errors are reported through the reader's err buffer ("FILE: record N: ..."),
  * not logged: the caller decides whether a bad file is an error or data.
@@ -19,18 +21,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-enum wgl_wg_type {
-	WGL_WG_NONE = 0,
-	WGL_WG_INITIATION = 1,
-	WGL_WG_RESPONSE = 2,
-	WGL_WG_COOKIE = 3,
-	WGL_WG_TRANSPORT = 4,
-};
-
-#define WGL_WG_INITIATION_LEN 148
-#define WGL_WG_RESPONSE_LEN 92
-#define WGL_WG_COOKIE_LEN 64
-#define WGL_WG_TRANSPORT_MIN 32 /* header 16 + tag 16: a keepalive */
+#include "proto/messages.h"
 
 enum wgl_pkt_kind {
 	WGL_PKT_NON_IP,   /* not IP at all (unknown link payload, LLDP, ...) */
@@ -51,7 +42,7 @@ struct wgl_pkt {
 	uint16_t sport, dport;    /* host order; 0 unless TCP/UDP */
 	uint16_t ethertype;       /* link protocol (0x0800, 0x86dd, 0x0806, ...) */
 	/* Filled for WGL_PKT_WG only. */
-	uint8_t wg_type;
+	uint8_t wg_type;      /* enum wgl_msg_type */
 	uint32_t wg_len;      /* UDP payload length (message size) */
 	uint32_t sender;      /* initiation, response */
 	uint32_t receiver;    /* response, cookie reply, transport */
@@ -67,15 +58,16 @@ void wgl_dissect_frame(int dlt, const uint8_t *data, uint32_t caplen, struct wgl
 /* Same for an IP packet (version from the first nibble). */
 void wgl_dissect_ip(const uint8_t *data, uint32_t caplen, struct wgl_pkt *pkt);
 /*
- * Classifies a UDP payload: returns the WireGuard type (and fills the wg_
- * fields) or WGL_WG_NONE. udp_len is the payload length per the UDP header,
- * caplen how much of it was captured.
+ * Classifies a UDP payload: returns its enum wgl_msg_type (and fills the
+ * wg_ fields) or 0 when it is not a WireGuard message. udp_len is the
+ * payload length per the UDP header, caplen how much of it was captured.
  */
 int wgl_dissect_wg(const uint8_t *payload, uint32_t caplen, uint32_t udp_len,
 		   struct wgl_pkt *pkt);
 
 /* true if the link type is one the reader understands. */
 bool wgl_dissect_dlt_supported(int dlt);
+/* "initiation", ... for an enum wgl_msg_type, "none" for 0. */
 const char *wgl_wg_type_name(int type);
 /* "198.18.0.1:51820" / "[2001:2::1]:51820" (port omitted when 0). */
 void wgl_pkt_format_addr(int family, const uint8_t *addr, uint16_t port, char *buf, size_t len);

@@ -12,7 +12,6 @@
 
 #include <sodium.h>
 
-#include "base/log.h"
 #include "proto/proto.h"
 
 #define LABEL_MAC1 "mac1----"
@@ -21,19 +20,29 @@
 #define COOKIE_LIFETIME_NS (120LL * 1000000000LL)
 
 static void derive_keys(uint8_t mac1_key[WGL_HASH_SIZE], uint8_t cookie_key[WGL_HASH_SIZE],
-			const wgl_key pub)
+			const wgl_proto_key pub)
 {
-	wgl_hash(mac1_key, LABEL_MAC1, strlen(LABEL_MAC1), pub, WGL_KEY_LEN);
-	wgl_hash(cookie_key, LABEL_COOKIE, strlen(LABEL_COOKIE), pub, WGL_KEY_LEN);
+	wgl_hash(mac1_key, LABEL_MAC1, strlen(LABEL_MAC1), pub, WGL_KEY_SIZE);
+	wgl_hash(cookie_key, LABEL_COOKIE, strlen(LABEL_COOKIE), pub, WGL_KEY_SIZE);
 }
 
-void wgl_cookie_gen_init(struct wgl_cookie_gen *g, const wgl_key peer_pub)
+/*
+ * Whether the secret has outlived COOKIE_LIFETIME_NS at now. A pinned
+ * secret never expires; an age of exactly 120 s still counts as current,
+ * as in wireguard-go (time.Since(secretSet) > CookieRefreshTime).
+ */
+static bool secret_expired(const struct wgl_cookie_checker *c, long long now)
+{
+	return !c->secret_fixed && (!c->has_secret || now - c->secret_ns > COOKIE_LIFETIME_NS);
+}
+
+void wgl_cookie_gen_init(struct wgl_cookie_gen *g, const wgl_proto_key peer_pub)
 {
 	memset(g, 0, sizeof(*g));
 	derive_keys(g->mac1_key, g->cookie_key, peer_pub);
 }
 
-void wgl_cookie_checker_init(struct wgl_cookie_checker *c, const wgl_key own_pub)
+void wgl_cookie_checker_init(struct wgl_cookie_checker *c, const wgl_proto_key own_pub)
 {
 	memset(c, 0, sizeof(*c));
 	derive_keys(c->mac1_key, c->cookie_key, own_pub);
@@ -43,7 +52,8 @@ void wgl_cookie_checker_set_secret(struct wgl_cookie_checker *c,
 				   const uint8_t secret[WGL_HASH_SIZE])
 {
 	memcpy(c->secret, secret, WGL_HASH_SIZE);
-	c->secret_ns = wgl_now_ns();
+	c->has_secret = true;
+	c->secret_ns = wgl_clock_now(c->clock);
 	c->secret_fixed = true;
 }
 
@@ -55,7 +65,8 @@ void wgl_cookie_add_macs(struct wgl_cookie_gen *g, void *msg, size_t len)
 	wgl_mac(macs->mac1, g->mac1_key, sizeof(g->mac1_key), msg, before_mac1);
 	memcpy(g->last_mac1, macs->mac1, WGL_MAC_SIZE);
 	g->has_last_mac1 = true;
-	if (g->cookie_ns && wgl_now_ns() - g->cookie_ns < COOKIE_LIFETIME_NS)
+	/* Strictly younger than 120 s, like the kernel's wg_birthdate_has_expired(). */
+	if (g->has_cookie && wgl_clock_now(g->clock) - g->cookie_ns < COOKIE_LIFETIME_NS)
 		wgl_mac(macs->mac2, g->cookie, WGL_COOKIE_SIZE, msg, before_mac1 + WGL_MAC_SIZE);
 	else
 		memset(macs->mac2, 0, WGL_MAC_SIZE);
@@ -64,10 +75,11 @@ void wgl_cookie_add_macs(struct wgl_cookie_gen *g, void *msg, size_t len)
 void wgl_cookie_make(struct wgl_cookie_checker *c, uint8_t out[WGL_COOKIE_SIZE],
 		     const uint8_t *src, size_t srclen)
 {
-	long long now = wgl_now_ns();
+	long long now = wgl_clock_now(c->clock);
 
-	if (!c->secret_fixed && (!c->secret_ns || now - c->secret_ns > COOKIE_LIFETIME_NS)) {
+	if (secret_expired(c, now)) {
 		randombytes_buf(c->secret, sizeof(c->secret));
+		c->has_secret = true;
 		c->secret_ns = now;
 	}
 	wgl_mac(out, c->secret, sizeof(c->secret), src, srclen);
@@ -87,8 +99,7 @@ int wgl_cookie_check(struct wgl_cookie_checker *c, const void *msg, size_t len,
 	if (!need_mac2)
 		return 0;
 	/* An expired secret means every outstanding cookie is void. */
-	if (!c->secret_fixed && (!c->secret_ns ||
-				 wgl_now_ns() - c->secret_ns > COOKIE_LIFETIME_NS))
+	if (secret_expired(c, wgl_clock_now(c->clock)))
 		return -EBUSY;
 	wgl_mac(cookie, c->secret, sizeof(c->secret), src, srclen);
 	wgl_mac(mac, cookie, sizeof(cookie), msg, before_mac1 + WGL_MAC_SIZE);
@@ -134,7 +145,8 @@ int wgl_cookie_consume_reply(struct wgl_cookie_gen *g, const void *buf, size_t l
 			   sizeof(m->encrypted_cookie), g->last_mac1, WGL_MAC_SIZE))
 		return -EKEYREJECTED;
 	memcpy(g->cookie, cookie, sizeof(cookie));
-	g->cookie_ns = wgl_now_ns();
+	g->has_cookie = true;
+	g->cookie_ns = wgl_clock_now(g->clock);
 	/* One reply per mac1: a second copy of the reply has nothing to answer. */
 	g->has_last_mac1 = false;
 	return 0;

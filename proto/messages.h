@@ -82,7 +82,10 @@ _Static_assert(sizeof(struct wgl_msg_transport) == WGL_MSG_TRANSPORT_HEADER_SIZE
 /*
  * Classifies a datagram: returns its enum wgl_msg_type when the type field
  * is known and the length fits that type (exact for handshake messages, at
- * least 32 bytes for transport), else -EINVAL. Reads nothing beyond len.
+ * least 32 bytes for transport), else -EINVAL. Reads only the 4-byte type
+ * field (nothing when len < 4), so a capture reader that knows a message's
+ * full length from its UDP header may classify a copy cut short by the
+ * snaplen, as long as it holds those 4 bytes.
  */
 int wgl_msg_classify(const void *buf, size_t len);
 

@@ -8,11 +8,11 @@
  */
 #include <endian.h>
 #include <errno.h>
+#include <stdio.h>
 #include <string.h>
 
 #include <sodium.h>
 
-#include "base/log.h"
 #include "proto/proto.h"
 
 static const char construction[] = "Noise_IKpsk2_25519_ChaChaPoly_BLAKE2s";
@@ -62,12 +62,20 @@ static void hs_begin(struct wgl_noise *n, struct wgl_handshake *hs, const uint8_
 	trace(n, "H1", hs->hash);
 }
 
+/* A clamped Curve25519 private key, as wg genkey makes: key logs expect that. */
+static void generate_private(uint8_t priv[WGL_KEY_SIZE])
+{
+	randombytes_buf(priv, WGL_KEY_SIZE);
+	priv[0] &= 248;
+	priv[31] = (priv[31] & 127) | 64;
+}
+
 static void hs_ephemeral(struct wgl_noise *n, struct wgl_handshake *hs, const uint8_t *fixed)
 {
 	if (fixed)
 		memcpy(hs->ephemeral_priv, fixed, WGL_KEY_SIZE);
 	else
-		wgl_key_generate_private(hs->ephemeral_priv); /* clamped: key logs expect that */
+		generate_private(hs->ephemeral_priv);
 	crypto_scalarmult_base(hs->ephemeral_pub, hs->ephemeral_priv);
 }
 
@@ -82,17 +90,24 @@ static int fail(struct wgl_noise *n, enum wgl_reject why, int err)
 	return err;
 }
 
-void wgl_noise_init(struct wgl_noise *n, const wgl_key local_priv, const wgl_key remote_pub,
-		    const wgl_key psk)
+void wgl_noise_init(struct wgl_noise *n, const wgl_proto_key local_priv,
+		    const wgl_proto_key remote_pub, const wgl_proto_key psk)
 {
 	memset(n, 0, sizeof(*n));
-	memcpy(n->local_priv, local_priv, WGL_KEY_LEN);
+	memcpy(n->local_priv, local_priv, WGL_KEY_SIZE);
 	crypto_scalarmult_base(n->local_pub, n->local_priv);
-	memcpy(n->remote_pub, remote_pub, WGL_KEY_LEN);
+	memcpy(n->remote_pub, remote_pub, WGL_KEY_SIZE);
 	if (psk)
-		memcpy(n->psk, psk, WGL_KEY_LEN);
+		memcpy(n->psk, psk, WGL_KEY_SIZE);
 	wgl_cookie_checker_init(&n->checker, n->local_pub);
 	wgl_cookie_gen_init(&n->gen, n->remote_pub);
+}
+
+void wgl_noise_set_clock(struct wgl_noise *n, const struct wgl_clock *c)
+{
+	n->clock = c;
+	n->checker.clock = c;
+	n->gen.clock = c;
 }
 
 static void encrypt_timestamp(struct wgl_noise *n, struct wgl_handshake *hs, uint8_t *out,
@@ -216,14 +231,15 @@ int wgl_noise_consume_initiation(struct wgl_noise *n, const void *buf, size_t le
 		return rc;
 	if (wgl_tai64n_cmp(ts, n->last_timestamp) <= 0)
 		return fail(n, WGL_REJECT_REPLAY_TIMESTAMP, -ESTALE);
-	now = wgl_now_ns();
-	if (n->flood_ns && n->last_initiation_ns && now - n->last_initiation_ns < n->flood_ns)
+	now = wgl_clock_now(n->clock);
+	if (n->flood_ns && n->has_last_initiation && now - n->last_initiation_ns < n->flood_ns)
 		return fail(n, WGL_REJECT_FLOOD, -EAGAIN);
 
 	t.remote_index = le32toh(msg.sender);
 	t.state = WGL_HS_INITIATION_CONSUMED;
 	n->hs = t;
 	memcpy(n->last_timestamp, ts, sizeof(ts));
+	n->has_last_initiation = true;
 	n->last_initiation_ns = now;
 	n->reject = WGL_REJECT_NONE;
 	return 0;
@@ -250,7 +266,7 @@ static void derive_keypair(struct wgl_noise *n, bool initiator, uint32_t local_i
 	kp->confirmed = initiator;
 	kp->local_index = local_index;
 	kp->remote_index = remote_index;
-	kp->birth_ns = wgl_now_ns();
+	kp->birth_ns = wgl_clock_now(n->clock);
 	wgl_replay_init(&kp->replay);
 	sodium_memzero(t1, sizeof(t1));
 	sodium_memzero(t2, sizeof(t2));

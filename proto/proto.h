@@ -9,8 +9,10 @@
  * Conventions: functions return 0 (or a length) on success and -errno on
  * failure. Nothing allocates; every struct is caller-owned and may live on
  * the stack. Nothing logs: the caller has the context. Keys are raw 32-byte
- * arrays (wgl_key from base/wgconfig.h). Not thread-safe: one struct
- * wgl_noise belongs to one thread at a time.
+ * arrays (wgl_proto_key). proto includes no other wglab folder, so it has
+ * its own key type and its own clock (struct wgl_clock below), which tests
+ * replace to move time by hand. Not thread-safe: one struct wgl_noise
+ * belongs to one thread at a time.
  *
  * Rejections carry two pieces of information: the -errno return value (what
  * class of failure) and the field `reject` of struct wgl_noise (at which
@@ -35,8 +37,28 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "base/wgconfig.h"
 #include "proto/messages.h"
+
+/* A Curve25519 private or public key, or a preshared key. */
+typedef uint8_t wgl_proto_key[WGL_KEY_SIZE];
+
+/* ---- the clock (tai64n.c) ---- */
+
+/*
+ * Monotonic nanoseconds for everything that ages: a held cookie (mac2 only
+ * within 120 s of its arrival), the responder's cookie secret (redrawn
+ * after 120 s), the initiation flood limit and session birth times. Each
+ * engine object holds a pointer to a clock; NULL means CLOCK_MONOTONIC, the
+ * same time base as the rest of wglab. A test sets its own now_ns to step
+ * time exactly. TAI64N timestamps are wall-clock time and do not use it.
+ */
+struct wgl_clock {
+	long long (*now_ns)(void *ctx);
+	void *ctx;
+};
+
+/* c->now_ns(c->ctx), or CLOCK_MONOTONIC in nanoseconds when c is NULL. */
+long long wgl_clock_now(const struct wgl_clock *c);
 
 /* ---- primitives (crypto.c) ---- */
 
@@ -161,7 +183,7 @@ struct wgl_keypair {
 	uint32_t remote_index; /* what we put in `receiver` */
 	uint64_t send_counter; /* next counter wgl_transport_seal() uses by default */
 	struct wgl_replay replay;
-	long long birth_ns;    /* wgl_now_ns() when derived */
+	long long birth_ns;    /* engine clock (wgl_clock_now) when derived */
 };
 
 enum wgl_hs_state {
@@ -188,9 +210,11 @@ struct wgl_cookie_gen {
 	uint8_t mac1_key[WGL_HASH_SIZE];
 	uint8_t cookie_key[WGL_HASH_SIZE];
 	uint8_t cookie[WGL_COOKIE_SIZE];
-	long long cookie_ns;    /* when the cookie arrived; 0 = none */
+	bool has_cookie;
+	long long cookie_ns;    /* when the cookie arrived */
 	uint8_t last_mac1[WGL_MAC_SIZE];
 	bool has_last_mac1;     /* a cookie reply can only answer a mac1 we sent */
+	const struct wgl_clock *clock; /* NULL = monotonic; not owned */
 };
 
 /* The receiving side's mac state: own mac1 key, cookie key and secret. */
@@ -198,8 +222,10 @@ struct wgl_cookie_checker {
 	uint8_t mac1_key[WGL_HASH_SIZE];
 	uint8_t cookie_key[WGL_HASH_SIZE];
 	uint8_t secret[WGL_HASH_SIZE];
-	long long secret_ns;    /* when the secret was drawn; 0 = never */
+	bool has_secret;
+	long long secret_ns;    /* when the secret was drawn */
 	bool secret_fixed;      /* set by wgl_cookie_checker_set_secret(): never rotate */
+	const struct wgl_clock *clock; /* NULL = monotonic; not owned */
 };
 
 /*
@@ -207,7 +233,7 @@ struct wgl_cookie_checker {
  * a handshake and the resulting session.
  */
 struct wgl_noise {
-	wgl_key local_priv, local_pub, remote_pub, psk;
+	wgl_proto_key local_priv, local_pub, remote_pub, psk;
 	struct wgl_cookie_checker checker; /* for messages the peer sends us */
 	struct wgl_cookie_gen gen;         /* for messages we send the peer */
 	bool under_load;      /* responder: demand a valid mac2 (else -EBUSY) */
@@ -217,7 +243,9 @@ struct wgl_noise {
 	struct wgl_keypair kp;             /* current session */
 	uint8_t last_timestamp[WGL_TAI64N_SIZE]; /* greatest accepted from the peer */
 	uint8_t sent_timestamp[WGL_TAI64N_SIZE]; /* greatest one we sent */
+	bool has_last_initiation;
 	long long last_initiation_ns;      /* when we last accepted an initiation */
+	const struct wgl_clock *clock;     /* NULL = monotonic; not owned */
 
 	enum wgl_reject reject;  /* why the last consume/open failed */
 	struct wgl_trace *trace; /* NULL = off; not owned */
@@ -237,10 +265,13 @@ struct wgl_hs_fixed {
 
 /*
  * Sets up n for local_priv talking to remote_pub, with psk (NULL = zeros).
- * Derives mac1/cookie keys for both directions. Resets all state.
+ * Derives mac1/cookie keys for both directions. Resets all state, the
+ * clock included (back to monotonic).
  */
-void wgl_noise_init(struct wgl_noise *n, const wgl_key local_priv, const wgl_key remote_pub,
-		    const wgl_key psk);
+void wgl_noise_init(struct wgl_noise *n, const wgl_proto_key local_priv,
+		    const wgl_proto_key remote_pub, const wgl_proto_key psk);
+/* Makes n, its cookie checker and its cookie generator read clock c (NULL = monotonic). */
+void wgl_noise_set_clock(struct wgl_noise *n, const struct wgl_clock *c);
 
 /* ---- handshake (noise.c) ---- */
 
@@ -272,8 +303,9 @@ int wgl_noise_consume_response(struct wgl_noise *n, const void *buf, size_t len,
 /* ---- cookies and macs (cookie.c) ---- */
 
 /* Derives the mac1 and cookie keys of whoever owns public key pub. */
-void wgl_cookie_gen_init(struct wgl_cookie_gen *g, const wgl_key peer_pub);
-void wgl_cookie_checker_init(struct wgl_cookie_checker *c, const wgl_key own_pub);
+/* Both start on the monotonic clock; set ->clock afterwards to replace it. */
+void wgl_cookie_gen_init(struct wgl_cookie_gen *g, const wgl_proto_key peer_pub);
+void wgl_cookie_checker_init(struct wgl_cookie_checker *c, const wgl_proto_key own_pub);
 /* Pins the cookie secret (tests, known answers); it then never rotates. */
 void wgl_cookie_checker_set_secret(struct wgl_cookie_checker *c,
 				   const uint8_t secret[WGL_HASH_SIZE]);

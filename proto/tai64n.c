@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
- * TAI64N timestamps: 8 bytes big-endian 2^62 + 10 + unix seconds, then 4
- * bytes big-endian nanoseconds. Responders accept an initiation only if its
- * timestamp is strictly newer than the last one, so the engine must never
- * repeat one, even when two initiations fall into the same whitened slot.
+ * The engine's clock and TAI64N timestamps. TAI64N: 8 bytes big-endian
+ * 2^62 + 10 + unix seconds, then 4 bytes big-endian nanoseconds. Responders
+ * accept an initiation only if its timestamp is strictly newer than the
+ * last one, so the engine must never repeat one, even when two initiations
+ * fall into the same whitened slot.
  */
 #include <string.h>
 #include <time.h>
@@ -68,6 +69,16 @@ void wgl_tai64n_now(uint8_t out[WGL_TAI64N_SIZE], const uint8_t *last)
 		memcpy(out, last, WGL_TAI64N_SIZE);
 		wgl_tai64n_add(out, TAI64N_WHITEN_MASK + 1);
 	}
+}
+
+long long wgl_clock_now(const struct wgl_clock *c)
+{
+	struct timespec ts;
+
+	if (c)
+		return c->now_ns(c->ctx);
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * NSEC_PER_SEC + ts.tv_nsec;
 }
 
 int wgl_tai64n_cmp(const uint8_t a[WGL_TAI64N_SIZE], const uint8_t b[WGL_TAI64N_SIZE])

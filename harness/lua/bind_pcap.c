@@ -37,13 +37,13 @@ static void push_summary(lua_State *L, const struct wgl_analysis *a)
 	wgl_lua_push_json(L, j);
 	json_decref(j);
 	t = lua_gettop(L);
-	lua_pushinteger(L, (lua_Integer)a->wg_by_type[WGL_WG_INITIATION]);
+	lua_pushinteger(L, (lua_Integer)a->wg_by_type[WGL_MSG_INITIATION]);
 	lua_setfield(L, t, "initiations");
-	lua_pushinteger(L, (lua_Integer)a->wg_by_type[WGL_WG_RESPONSE]);
+	lua_pushinteger(L, (lua_Integer)a->wg_by_type[WGL_MSG_RESPONSE]);
 	lua_setfield(L, t, "responses");
-	lua_pushinteger(L, (lua_Integer)a->wg_by_type[WGL_WG_COOKIE]);
+	lua_pushinteger(L, (lua_Integer)a->wg_by_type[WGL_MSG_COOKIE]);
 	lua_setfield(L, t, "cookies");
-	lua_pushinteger(L, (lua_Integer)a->wg_by_type[WGL_WG_TRANSPORT]);
+	lua_pushinteger(L, (lua_Integer)a->wg_by_type[WGL_MSG_TRANSPORT]);
 	lua_setfield(L, t, "transports");
 	lua_pushinteger(L, (lua_Integer)a->leaks);
 	lua_setfield(L, t, "leaks");

@@ -127,8 +127,8 @@ static void fuzz_files(const char *path)
 
 static void check_pkt(const struct wgl_pkt *p)
 {
-	static const uint32_t fixed[] = { 0, WGL_WG_INITIATION_LEN, WGL_WG_RESPONSE_LEN,
-					  WGL_WG_COOKIE_LEN };
+	static const uint32_t fixed[] = { 0, WGL_MSG_INITIATION_SIZE, WGL_MSG_RESPONSE_SIZE,
+					  WGL_MSG_COOKIE_SIZE };
 
 	if (p->kind != WGL_PKT_WG)
 		return;

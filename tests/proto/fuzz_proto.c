@@ -21,6 +21,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 
 #include <sodium.h>
 
@@ -68,7 +69,7 @@ static void fixture_init(void)
 	struct wgl_msg_response r;
 	struct wgl_echo e = { .family = AF_INET, .id = 7, .seq = 9, .payload_len = 40,
 			      .src = { 198, 19, 0, 1 }, .dst = { 198, 19, 0, 2 } };
-	wgl_key a, b, apub, bpub, psk = { 1, 2, 3 };
+	wgl_proto_key a, b, apub, bpub, psk = { 1, 2, 3 };
 	uint8_t pkt[256];
 
 	for (int i = 0; i < 32; i++)

@@ -16,12 +16,12 @@
 
 struct duo {
 	struct wgl_noise ini, resp;
-	wgl_key ipriv, rpriv, psk;
+	wgl_proto_key ipriv, rpriv, psk;
 };
 
 static void duo_init(struct duo *d, bool psk)
 {
-	wgl_key ipub, rpub;
+	wgl_proto_key ipub, rpub;
 
 	randombytes_buf(d->ipriv, 32);
 	randombytes_buf(d->rpriv, 32);

@@ -8,6 +8,7 @@
 #include <endian.h>
 #include <errno.h>
 #include <string.h>
+#include <sys/socket.h>
 
 #include <sodium.h>
 
