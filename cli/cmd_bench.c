@@ -13,6 +13,7 @@
 #include "cli/cli.h"
 #include "base/log.h"
 #include "base/result.h"
+#include "base/util.h"
 #include "reports/write.h"
 #include "harness/bench.h"
 #include "harness/traffic/netinfo.h"
@@ -27,27 +28,12 @@ struct bench_cli {
 	bool help;
 };
 
-static int parse_long(const char *s, long long lo, long long hi, long long *v)
-{
-	char *end;
-
-	errno = 0;
-	*v = strtoll(s, &end, 10);
-	/* Rates may carry an SI suffix, as iperf3's -b does. */
-	if (end != s && *end && !end[1] && strchr("kKmMgG", *end)) {
-		*v *= *end == 'k' || *end == 'K' ? 1000 : *end == 'm' || *end == 'M' ? 1000000 :
-									 1000000000;
-		end++;
-	}
-	return errno || end == s || *end || *v < lo || *v > hi ? -EINVAL : 0;
-}
-
 #define INT_HANDLER(fn, field, lo, hi)                                        \
 	static int fn(void *ctx, const char *a)                              \
 	{                                                                    \
 		struct bench_cli *c = ctx;                                   \
 		long long v;                                                 \
-		if (parse_long(a, lo, hi, &v) < 0)                           \
+		if (wgl_parse_int_si(a, lo, hi, &v) < 0)                     \
 			return -EINVAL;                                      \
 		c->field = v;                                                \
 		return 0;                                                    \

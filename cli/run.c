@@ -14,6 +14,7 @@
 
 #include "harness/backends/backend.h"
 #include "cli/cli.h"
+#include "base/util.h"
 #include "base/log.h"
 #include "harness/lua/runner.h"
 #include "base/result.h"
@@ -76,13 +77,8 @@ static int opt_suite(void *ctx, const char *a)
 
 static int opt_timeout(void *ctx, const char *a)
 {
-	char *end;
-	double t = strtod(a, &end);
-
-	if (*end || end == a || t <= 0)
-		return -EINVAL;
-	((struct run_opts *)ctx)->timeout = t;
-	return 0;
+	/* A case longer than a day is a typo, not a plan. */
+	return wgl_parse_double(a, 0.001, 86400, &((struct run_opts *)ctx)->timeout);
 }
 
 static int opt_userspace(void *ctx, const char *a)
