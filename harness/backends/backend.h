@@ -36,7 +36,7 @@ struct wgl_backend_ops {
 	const char *name;
 	/* 0 if usable on this host; else -errno and a reason in why. */
 	int (*available)(const struct wgl_backend_config *cfg, char *why, size_t len);
-	/* Fills dev->impl*, may set dev->priv; on failure leaves nothing behind. */
+	/* Fills dev->impl*, dev->command, may set dev->priv; on failure leaves nothing behind. */
 	int (*create)(struct wgl_wgdev *dev, const struct wgl_backend_config *cfg);
 	int (*set)(struct wgl_wgdev *dev, const struct wgl_device *cfg);
 	int (*get)(struct wgl_wgdev *dev, struct wgl_device **out);
@@ -53,6 +53,8 @@ struct wgl_wgdev {
 	/* What actually ran: "linux <release>" or the resolved userspace binary path. */
 	char impl[256];
 	char impl_version[128];
+	/* How it was made, for the run metadata: the userspace command template, or "kernel". */
+	char command[256];
 	void *priv;          /* the backend's own state; only its ops look inside */
 };
 

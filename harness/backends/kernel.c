@@ -433,6 +433,7 @@ static int k_create(struct wgl_wgdev *dev, const struct wgl_backend_config *cfg)
 		  sizeof(dev->impl_version));
 	if (!dev->impl_version[0])
 		snprintf(dev->impl_version, sizeof(dev->impl_version), "%s", u.release);
+	snprintf(dev->command, sizeof(dev->command), "kernel");
 	return 0;
 }
 

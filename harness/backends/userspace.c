@@ -225,6 +225,7 @@ static int us_create(struct wgl_wgdev *dev, const struct wgl_backend_config *cfg
 		return err;
 	}
 	probe_version(dev->impl, dev->impl_version, sizeof(dev->impl_version));
+	snprintf(dev->command, sizeof(dev->command), "%s", tmpl);
 	dev->priv = calloc(1, sizeof(struct us_dev));
 	if (!dev->priv)
 		return -ENOMEM;

@@ -68,10 +68,8 @@ static void push_node(lua_State *L, struct wgl_ns *ns, bool owned, int owner)
 static void record_impl(lua_State *L, const struct wgl_wgdev *dev)
 {
 	struct wgl_lua_case *c = wgl_lua_ctx(L);
-	bool us = !strcmp(dev->ops->name, "userspace");
 
-	wgl_result_add_impl(c->run, dev->ops->name, us ? wgl_userspace_template(c->wg) : "kernel",
-			    dev->impl, dev->impl_version);
+	wgl_result_add_impl(c->run, dev->ops->name, dev->command, dev->impl, dev->impl_version);
 }
 
 static void push_wg(lua_State *L, struct wgl_wgdev *dev, bool owned, int owner)
