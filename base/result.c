@@ -17,6 +17,7 @@
 
 #include "base/log.h"
 #include "base/result.h"
+#include "base/util.h"
 
 #define WGL_RESULT_SCHEMA "wglab-result/1"
 
@@ -28,36 +29,6 @@ static const char *const verdict_names[] = {
 static const int verdict_rank[] = {
 	[WGL_PASS] = 0, [WGL_SKIP] = 1, [WGL_FAIL] = 2, [WGL_ERROR] = 3,
 };
-
-/* Length of the valid UTF-8 sequence at s (max n bytes), 0 if invalid. */
-static size_t utf8_seq_len(const unsigned char *s, size_t n)
-{
-	size_t len, i;
-	unsigned int cp;
-
-	if (s[0] < 0x80)
-		return 1;
-	if (s[0] >= 0xc2 && s[0] <= 0xdf)
-		len = 2, cp = s[0] & 0x1f;
-	else if (s[0] >= 0xe0 && s[0] <= 0xef)
-		len = 3, cp = s[0] & 0x0f;
-	else if (s[0] >= 0xf0 && s[0] <= 0xf4)
-		len = 4, cp = s[0] & 0x07;
-	else
-		return 0;
-	if (len > n)
-		return 0;
-	for (i = 1; i < len; i++) {
-		if ((s[i] & 0xc0) != 0x80)
-			return 0;
-		cp = (cp << 6) | (s[i] & 0x3f);
-	}
-	/* Overlong forms, surrogates and values above U+10FFFF are invalid. */
-	if ((len == 3 && cp < 0x800) || (len == 4 && (cp < 0x10000 || cp > 0x10ffff)) ||
-	    (cp >= 0xd800 && cp <= 0xdfff))
-		return 0;
-	return len;
-}
 
 /* A JSON string of s with invalid UTF-8 replaced by U+FFFD; NULL s gives null. */
 static json_t *json_text(const char *s)
@@ -74,9 +45,9 @@ static json_t *json_text(const char *s)
 	if (!buf)
 		return NULL;
 	while (i < n) {
-		size_t l = utf8_seq_len(p + i, n - i);
+		size_t l;
 
-		if (l) {
+		if (wgl_utf8_next(p + i, n - i, &l) >= 0) {
 			memcpy(buf + o, p + i, l);
 			o += l, i += l;
 		} else {

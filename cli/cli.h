@@ -18,7 +18,10 @@ struct wgl_opt {
 	const char *name;      /* long name without "--" */
 	char short_name;       /* 0: none */
 	bool has_arg;
-	/* Returns 0, or -EINVAL after which the parser reports the flag and value. */
+	/*
+	 * Returns 0, or -EINVAL (-ERANGE: a number out of range) after which the
+	 * parser reports the flag and value.
+	 */
 	int (*handle)(void *ctx, const char *arg);
 	const char *help;
 };

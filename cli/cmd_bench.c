@@ -13,41 +13,25 @@
 #include "cli/cli.h"
 #include "base/log.h"
 #include "base/result.h"
+#include "base/util.h"
 #include "reports/write.h"
 #include "harness/bench.h"
 #include "harness/traffic/netinfo.h"
 
-static const char *const all_backends[] = { "none", "kernel", "userspace" };
-
 struct bench_cli {
 	struct wgl_bench_opts o;
-	const char *backends[3];
-	int nbackends;
+	struct wgl_backend_config wg;
+	const char *backend_spec;
 	const char *out;
 	bool help;
 };
-
-static int parse_long(const char *s, long long lo, long long hi, long long *v)
-{
-	char *end;
-
-	errno = 0;
-	*v = strtoll(s, &end, 10);
-	/* Rates may carry an SI suffix, as iperf3's -b does. */
-	if (end != s && *end && !end[1] && strchr("kKmMgG", *end)) {
-		*v *= *end == 'k' || *end == 'K' ? 1000 : *end == 'm' || *end == 'M' ? 1000000 :
-									 1000000000;
-		end++;
-	}
-	return errno || end == s || *end || *v < lo || *v > hi ? -EINVAL : 0;
-}
 
 #define INT_HANDLER(fn, field, lo, hi)                                        \
 	static int fn(void *ctx, const char *a)                              \
 	{                                                                    \
 		struct bench_cli *c = ctx;                                   \
 		long long v;                                                 \
-		if (parse_long(a, lo, hi, &v) < 0)                           \
+		if (wgl_parse_int_si(a, lo, hi, &v) < 0)                     \
 			return -EINVAL;                                      \
 		c->field = v;                                                \
 		return 0;                                                    \
@@ -63,21 +47,8 @@ INT_HANDLER(opt_port, o.iperf.port, 1, 65535)
 
 static int opt_backend(void *ctx, const char *a)
 {
-	struct bench_cli *c = ctx;
-
-	if (!strcmp(a, "all")) {
-		c->nbackends = 3;
-		memcpy(c->backends, all_backends, sizeof(all_backends));
-		return 0;
-	}
-	for (int i = 0; i < 3; i++) {
-		if (!strcmp(a, all_backends[i])) {
-			c->nbackends = 1;
-			c->backends[0] = all_backends[i];
-			return 0;
-		}
-	}
-	return -EINVAL;
+	((struct bench_cli *)ctx)->backend_spec = a;
+	return 0;
 }
 
 #define FLAG_HANDLER(fn, field)                                               \
@@ -100,12 +71,12 @@ static int opt_out(void *ctx, const char *a)
 
 static int opt_userspace(void *ctx, const char *a)
 {
-	wgl_userspace_set_template(a);
+	((struct bench_cli *)ctx)->wg.userspace = a;
 	return 0;
 }
 
 static const struct wgl_opt bench_opts[] = {
-	{ "backend", 'b', true, opt_backend, "userspace|kernel|none|all (default all)" },
+	{ "backend", 'b', true, opt_backend, "none|kernel|userspace|all[,...] (default all)" },
 	{ "reps", 'n', true, opt_reps, "repetitions per backend (default 3)" },
 	{ "duration", 't', true, opt_duration, "seconds per repetition (default 10)" },
 	{ "omit", 'O', true, opt_omit, "seconds left out at the start (default 1)" },
@@ -229,7 +200,7 @@ static void record_cell(json_t *run, const struct bench_cli *cli, const struct w
 	}
 	if (strcmp(c->backend, "none") && c->impl[0])
 		wgl_result_add_impl(run, c->backend,
-				    strcmp(c->backend, "userspace") ? NULL : wgl_userspace_template(),
+				    strcmp(c->backend, "userspace") ? NULL : wgl_userspace_template(&cli->wg),
 				    c->impl, c->impl_version);
 	for (size_t m = 0; m < WGL_ARRAY_SIZE(metrics); m++)
 		if ((n = collect(c, metrics[m].get, v)))
@@ -342,30 +313,45 @@ static void record_run(json_t *run, const struct bench_cli *cli, struct wgl_benc
 	print_table(cli, cells, n, underlay);
 }
 
-static int run_cells(struct bench_cli *cli, struct wgl_bench_cell **cells, json_t *run)
+/* One cell per backend named in the matrix (a bench cell runs one backend on both nodes). */
+static int run_cells(struct bench_cli *cli, const struct wgl_backend_matrix *m,
+		     struct wgl_bench_cell **cells, json_t *run)
 {
 	int measured = 0, errors = 0;
 
-	for (int i = 0; i < cli->nbackends; i++) {
+	cli->o.wg = &cli->wg;
+	for (size_t i = 0; i < m->nsingles; i++) {
 		cells[i] = calloc(1, sizeof(**cells));
 		if (!cells[i])
-			return -ENOMEM;
-		if (wgl_bench_cell_run(cells[i], cli->backends[i], &cli->o) < 0) {
-			wgl_err("bench %s: %s", cli->backends[i], cells[i]->why);
+			return WGL_EXIT_FAIL;
+		if (wgl_bench_cell_run(cells[i], m->singles[i], &cli->o) < 0) {
+			wgl_err("bench %s: %s", m->singles[i], cells[i]->why);
 			errors++;
 		}
 		measured += !cells[i]->skipped && cells[i]->nreps > 0;
 	}
-	record_run(run, cli, cells, cli->nbackends);
+	record_run(run, cli, cells, (int)m->nsingles);
 	return errors ? WGL_EXIT_FAIL : measured ? WGL_EXIT_OK : WGL_EXIT_SKIP;
+}
+
+static int bench_matrix(const struct bench_cli *cli, struct wgl_backend_matrix *m)
+{
+	char why[512];
+
+	if (wgl_backend_matrix(m, cli->backend_spec, WGL_MATRIX_UNDERLAY, why, sizeof(why)) < 0) {
+		fprintf(stderr, "wglab bench: invalid value for --backend: '%s': %s\n",
+			cli->backend_spec, why);
+		return -EINVAL;
+	}
+	return 0;
 }
 
 int wgl_cmd_bench(int argc, char **argv)
 {
 	struct bench_cli cli = { .o = { .reps = 3, .iperf = { .duration_s = 10, .omit_s = 1 } },
-				 .nbackends = 3,
-				 .backends = { "none", "kernel", "userspace" } };
-	struct wgl_bench_cell *cells[3] = { NULL };
+				 .backend_spec = "all" };
+	struct wgl_backend_matrix m;
+	struct wgl_bench_cell **cells;
 	json_t *run;
 	int npos, ret;
 
@@ -379,11 +365,17 @@ int wgl_cmd_bench(int argc, char **argv)
 		fprintf(stderr, "wglab bench: unexpected argument '%s'\n", argv[1]);
 		return WGL_EXIT_USAGE;
 	}
-	run = wgl_result_new();
-	if (!run)
+	if (bench_matrix(&cli, &m) < 0)
+		return WGL_EXIT_USAGE;
+	cells = calloc(m.nsingles, sizeof(*cells));
+	run = cells ? wgl_result_new() : NULL;
+	if (!run) {
+		free(cells);
+		wgl_backend_matrix_free(&m);
 		return WGL_EXIT_FAIL;
+	}
 	wgl_result_set_meta(run, "command", json_string("bench"));
-	ret = run_cells(&cli, cells, run);
+	ret = run_cells(&cli, &m, cells, run);
 	wgl_result_finish(run);
 	if (cli.out && wgl_reports_write(run, cli.out) < 0) {
 		wgl_err("bench: cannot write the reports to %s", cli.out);
@@ -391,11 +383,13 @@ int wgl_cmd_bench(int argc, char **argv)
 	} else if (cli.out) {
 		printf("results: %s/result.json\n", cli.out);
 	}
-	for (int i = 0; i < 3; i++) {
+	for (size_t i = 0; i < m.nsingles; i++) {
 		if (cells[i])
 			wgl_bench_cell_free(cells[i]);
 		free(cells[i]);
 	}
+	free(cells);
+	wgl_backend_matrix_free(&m);
 	json_decref(run);
 	return ret;
 }

@@ -4,11 +4,13 @@
  * Exit 1 on a regression (see reports/compare.h), 2 on bad input.
  */
 #include <errno.h>
+#include <float.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/util.h"
 #include "cli/cli.h"
 #include "base/result.h"
 #include "reports/compare.h"
@@ -22,14 +24,16 @@ struct compare_args {
 static int opt_threshold(void *ctx, const char *arg)
 {
 	struct compare_args *a = ctx;
-	char *end;
+	size_t n = strlen(arg);
+	char num[64];
 
-	errno = 0;
-	a->threshold = strtod(arg, &end);
-	if (errno || end == arg || (*end && strcmp(end, "%")) || !isfinite(a->threshold) ||
-	    a->threshold < 0)
+	/* "5" and "5%" mean the same threshold. */
+	if (n && arg[n - 1] == '%')
+		n--;
+	if (n >= sizeof(num))
 		return -EINVAL;
-	return 0;
+	snprintf(num, sizeof(num), "%.*s", (int)n, arg);
+	return wgl_parse_double(num, 0, DBL_MAX, &a->threshold);
 }
 
 static int opt_json(void *ctx, const char *arg)

@@ -4,11 +4,13 @@
  * the on-the-wire analysis of any capture, as a table or as JSON.
  */
 #include <errno.h>
+#include <float.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "base/util.h"
 #include "cli/cli.h"
 #include "pcap/analyze.h"
 
@@ -16,19 +18,6 @@ struct summary_ctx {
 	bool json, help;
 	struct wgl_analyze_opts opts;
 };
-
-static int parse_seconds(const char *arg, double *out)
-{
-	char *end;
-	double v;
-
-	errno = 0;
-	v = strtod(arg, &end);
-	if (errno || end == arg || *end || v < 0)
-		return -EINVAL;
-	*out = v;
-	return 0;
-}
 
 static int opt_json(void *ctx, const char *arg)
 {
@@ -44,17 +33,17 @@ static int opt_help(void *ctx, const char *arg)
 
 static int opt_since(void *ctx, const char *arg)
 {
-	return parse_seconds(arg, &((struct summary_ctx *)ctx)->opts.since_s);
+	return wgl_parse_double(arg, 0, DBL_MAX, &((struct summary_ctx *)ctx)->opts.since_s);
 }
 
 static int opt_from(void *ctx, const char *arg)
 {
-	return parse_seconds(arg, &((struct summary_ctx *)ctx)->opts.from_s);
+	return wgl_parse_double(arg, 0, DBL_MAX, &((struct summary_ctx *)ctx)->opts.from_s);
 }
 
 static int opt_to(void *ctx, const char *arg)
 {
-	return parse_seconds(arg, &((struct summary_ctx *)ctx)->opts.to_s);
+	return wgl_parse_double(arg, 0, DBL_MAX, &((struct summary_ctx *)ctx)->opts.to_s);
 }
 
 static const struct wgl_opt summary_opts[] = {

@@ -20,6 +20,7 @@
 #include "base/child.h"
 #include "cli/cli.h"
 #include "base/log.h"
+#include "base/util.h"
 #include "vm/initramfs.h"
 #include "vm/qemu.h"
 
@@ -37,17 +38,6 @@ struct vm_cmd {
 	char release[128];
 	char kernel_buf[PATH_MAX], modules_buf[PATH_MAX];
 };
-
-static int parse_uint(const char *arg, unsigned int min, unsigned int max, unsigned int *v)
-{
-	char *end;
-	unsigned long n = strtoul(arg, &end, 10);
-
-	if (!*arg || *end || n < min || n > max)
-		return -EINVAL;
-	*v = (unsigned int)n;
-	return 0;
-}
 
 static int opt_kernel(void *c, const char *a) { ((struct vm_cmd *)c)->kernel = a; return 0; }
 static int opt_modules(void *c, const char *a) { ((struct vm_cmd *)c)->modules = a; return 0; }
@@ -82,20 +72,31 @@ static int opt_accel(void *c, const char *a)
 
 static int opt_mem(void *c, const char *a)
 {
-	return parse_uint(a, 256, 65536, &((struct vm_cmd *)c)->mem_mb);
+	long long v;
+	int err = wgl_parse_int(a, 256, 65536, &v);
+
+	if (!err)
+		((struct vm_cmd *)c)->mem_mb = (unsigned int)v;
+	return err;
 }
 
 static int opt_smp(void *c, const char *a)
 {
-	return parse_uint(a, 1, 64, &((struct vm_cmd *)c)->smp);
+	long long v;
+	int err = wgl_parse_int(a, 1, 64, &v);
+
+	if (!err)
+		((struct vm_cmd *)c)->smp = (unsigned int)v;
+	return err;
 }
 
 static int opt_timeout(void *c, const char *a)
 {
-	unsigned int t = 0;
-	int err = parse_uint(a, 1, 86400, &t);
+	long long v;
+	int err = wgl_parse_int(a, 1, 86400, &v);
 
-	((struct vm_cmd *)c)->timeout_s = (int)t;
+	if (!err)
+		((struct vm_cmd *)c)->timeout_s = (int)v;
 	return err;
 }
 
@@ -428,20 +429,6 @@ static void write_all_vm_json(const struct vm_cmd *v, const struct name_list *be
 		closedir(d);
 }
 
-static int mkdir_parents(const char *dir)
-{
-	char p[PATH_MAX];
-
-	snprintf(p, sizeof(p), "%s", dir);
-	for (char *s = strchr(p + 1, '/'); s; s = strchr(s + 1, '/')) {
-		*s = '\0';
-		if (mkdir(p, 0755) < 0 && errno != EEXIST)
-			return -errno;
-		*s = '/';
-	}
-	return mkdir(p, 0755) < 0 && errno != EEXIST ? -errno : 0;
-}
-
 /* Boots, follows, unpacks; returns the guest wglab's exit code or WGL_EXIT_FAIL. */
 static int boot_and_collect(struct vm_cmd *v)
 {
@@ -510,7 +497,7 @@ int wgl_cmd_vm(int argc, char **argv)
 		return WGL_EXIT_FAIL;
 	if (!v.out)
 		v.out = DEFAULT_OUT;
-	err = mkdir_parents(v.out);
+	err = wgl_mkdir_p(v.out);
 	if (err < 0) {
 		wgl_err("vm: cannot create %s: %s", v.out, strerror(-err));
 		goto out_args;

@@ -55,18 +55,18 @@ static bool check_netns(void)
 
 static void check_backends(bool netns)
 {
-	static const char *const names[] = { "kernel", "userspace" };
+	const struct wgl_backend_ops *b;
 
-	for (size_t i = 0; i < WGL_ARRAY_SIZE(names); i++) {
+	for (size_t i = 0; (b = wgl_backend_at(i)); i++) {
 		char why[512], what[64];
-		int ok = wgl_backend_available(names[i], why, sizeof(why)) == 0;
+		int ok = wgl_backend_available(NULL, b->name, why, sizeof(why)) == 0;
 
-		snprintf(what, sizeof(what), "backend %s", names[i]);
+		snprintf(what, sizeof(what), "backend %s", b->name);
 		if (ok && !netns)
 			snprintf(why, sizeof(why), "present, but needs root and namespaces");
 		line(ok && netns, what, why);
 	}
-	printf("  %-4s %-22s %s\n", "", "userspace command", wgl_userspace_template());
+	printf("  %-4s %-22s %s\n", "", "userspace command", wgl_userspace_template(NULL));
 }
 
 static int opt_help(void *ctx, const char *arg)

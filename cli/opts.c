@@ -23,9 +23,11 @@ static const struct wgl_opt *find_short(const struct wgl_opt *t, char c)
 
 static int apply(const char *cmd, const struct wgl_opt *o, void *ctx, const char *arg)
 {
-	if (o->handle(ctx, arg) < 0) {
-		fprintf(stderr, "wglab %s: invalid value for --%s: '%s'\n", cmd, o->name,
-			arg ? arg : "");
+	int err = o->handle(ctx, arg);
+
+	if (err < 0) {
+		fprintf(stderr, "wglab %s: invalid value for --%s: '%s'%s\n", cmd, o->name,
+			arg ? arg : "", err == -ERANGE ? " (out of range)" : "");
 		return -EINVAL;
 	}
 	return 0;

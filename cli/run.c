@@ -15,6 +15,7 @@
 #include "harness/backends/backend.h"
 #include "cli/cli.h"
 #include "base/child.h"
+#include "base/util.h"
 #include "base/log.h"
 #include "harness/lua/runner.h"
 #include "base/result.h"
@@ -22,8 +23,6 @@
 #include "netns/netns.h"
 #include "reports/progress.h"
 #include "reports/results_dir.h"
-
-#define MAX_ITEMS 64
 
 struct run_opts {
 	const char *backend_spec;
@@ -33,13 +32,16 @@ struct run_opts {
 	double timeout;
 	bool list, help;
 	json_t *defines;                /* -D key=value */
-	const char *scenarios[MAX_ITEMS];
+	const char *userspace;          /* --userspace; NULL: the backend's default */
+	char **scenarios;               /* the positionals (argv) */
 	int nscenarios;
-	/* expanded --backend */
-	char pairs[MAX_ITEMS][2][16];
-	int npairs;
-	char singles[MAX_ITEMS][16];
-	int nsingles;
+	struct wgl_backend_matrix matrix;  /* expanded --backend */
+};
+
+/* A scenario to run: its script and its declaration, loaded once. */
+struct scenario {
+	char path[PATH_MAX];
+	json_t *meta;
 };
 
 static int opt_backend(void *ctx, const char *a) { ((struct run_opts *)ctx)->backend_spec = a; return 0; }
@@ -77,20 +79,15 @@ static int opt_suite(void *ctx, const char *a)
 
 static int opt_timeout(void *ctx, const char *a)
 {
-	char *end;
-	double t = strtod(a, &end);
-
-	if (*end || end == a || t <= 0)
-		return -EINVAL;
-	((struct run_opts *)ctx)->timeout = t;
-	return 0;
+	/* A case longer than a day is a typo, not a plan. */
+	return wgl_parse_double(a, 0.001, 86400, &((struct run_opts *)ctx)->timeout);
 }
 
 static int opt_userspace(void *ctx, const char *a)
 {
 	if (!strstr(a, "{ifname}"))
 		return -EINVAL;
-	wgl_userspace_set_template(a);
+	((struct run_opts *)ctx)->userspace = a;
 	return 0;
 }
 
@@ -131,57 +128,17 @@ static const struct wgl_opt run_table[] = {
 	{ NULL },
 };
 
-static bool known_backend(const char *b)
-{
-	return wgl_backend_find(b) != NULL;
-}
-
-static void add_single(struct run_opts *o, const char *b)
-{
-	for (int i = 0; i < o->nsingles; i++)
-		if (!strcmp(o->singles[i], b))
-			return;
-	if (o->nsingles < MAX_ITEMS)
-		snprintf(o->singles[o->nsingles++], 16, "%s", b);
-}
-
-static void add_pair(struct run_opts *o, const char *a, const char *b)
-{
-	if (o->npairs >= MAX_ITEMS)
-		return;
-	snprintf(o->pairs[o->npairs][0], 16, "%s", a);
-	snprintf(o->pairs[o->npairs][1], 16, "%s", b);
-	o->npairs++;
-	add_single(o, a);
-	add_single(o, b);
-}
-
-/* "all" = every backend wglab knows plus both mixed orders: the interop matrix. */
+/* The interop matrix of --backend, through the facade (the one place that knows the names). */
 static int expand_backends(struct run_opts *o)
 {
-	char spec[256], *save, *tok;
+	char why[512];
 
-	snprintf(spec, sizeof(spec), "%s", o->backend_spec);
-	for (tok = strtok_r(spec, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
-		char *colon = strchr(tok, ':');
-
-		if (!strcmp(tok, "all")) {
-			add_pair(o, "kernel", "kernel");
-			add_pair(o, "userspace", "userspace");
-			add_pair(o, "kernel", "userspace");
-			add_pair(o, "userspace", "kernel");
-			continue;
-		}
-		if (colon)
-			*colon = '\0';
-		if (!known_backend(tok) || (colon && !known_backend(colon + 1))) {
-			fprintf(stderr, "wglab run: unknown backend in --backend '%s' "
-				"(kernel, userspace, all, A:B)\n", o->backend_spec);
-			return -EINVAL;
-		}
-		add_pair(o, tok, colon ? colon + 1 : tok);
+	if (wgl_backend_matrix(&o->matrix, o->backend_spec, 0, why, sizeof(why)) < 0) {
+		fprintf(stderr, "wglab run: invalid value for --backend: '%s': %s\n",
+			o->backend_spec, why);
+		return -EINVAL;
 	}
-	return o->npairs ? 0 : -EINVAL;
+	return 0;
 }
 
 static bool find_in(const char *dir, const char *name, char *out, size_t len)
@@ -235,23 +192,41 @@ static int cmp_str(const void *a, const void *b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-/* Every scenario file in the scenarios directory, sorted; returns the count. */
-static int list_dir(char **names, int max)
+/* Every scenario file in the scenarios directory, sorted, into *names; the count or -ENOMEM. */
+static int list_dir(char ***names)
 {
 	DIR *d = opendir(scenario_dir());
 	struct dirent *e;
-	int n = 0;
+	int n = 0, cap = 0;
 
+	*names = NULL;
 	if (!d)
 		return 0;
-	while ((e = readdir(d)) && n < max) {
+	while ((e = readdir(d))) {
 		size_t l = strlen(e->d_name);
 
-		if (l > 4 && !strcmp(e->d_name + l - 4, ".lua") && e->d_name[0] != '_')
-			names[n++] = strndup(e->d_name, l - 4);
+		if (l <= 4 || strcmp(e->d_name + l - 4, ".lua") || e->d_name[0] == '_')
+			continue;
+		if (n == cap) {
+			char **v = realloc(*names, (size_t)(cap = cap ? 2 * cap : 16) * sizeof(*v));
+
+			if (!v)
+				break;
+			*names = v;
+		}
+		if (!((*names)[n] = strndup(e->d_name, l - 4)))
+			break;
+		n++;
 	}
 	closedir(d);
-	qsort(names, (size_t)n, sizeof(*names), cmp_str);
+	if (e) {
+		while (n > 0)
+			free((*names)[--n]);
+		free(*names);
+		*names = NULL;
+		return -ENOMEM;
+	}
+	qsort(*names, (size_t)n, sizeof(**names), cmp_str);
 	return n;
 }
 
@@ -297,14 +272,16 @@ static void print_metrics(const json_t *c)
 }
 
 /* Why a case cannot run here, or NULL. */
-static const char *unavailable(const char *a, const char *b, char *why, size_t len)
+static const char *unavailable(const struct run_opts *o, const struct wgl_backend_pair *bp,
+			       char *why, size_t len)
 {
-	const char *names[2] = { a, b };
+	const struct wgl_backend_config wg = { .userspace = o->userspace };
+	const char *names[2] = { bp->a, bp->b };
 
 	for (int i = 0; i < 2; i++) {
 		char reason[400];
 
-		if (names[i] && wgl_backend_available(names[i], reason, sizeof(reason)) < 0) {
+		if (names[i] && wgl_backend_available(&wg, names[i], reason, sizeof(reason)) < 0) {
 			snprintf(why, len, "%s backend unavailable: %s", names[i], reason);
 			return why;
 		}
@@ -322,15 +299,13 @@ static void check_escapes(json_t *c)
 			       "%d processes were still running after teardown (killed now)", n);
 }
 
-static void run_one(struct runner *r, const char *path, json_t *meta, const char *a,
-		    const char *b, const char *fam)
+/* The case's parameters: the scenario's defaults, -D overrides, then its identity. */
+static json_t *case_params(const struct runner *r, const struct scenario *sc,
+			   const struct wgl_backend_pair *bp, const char *fam, char *name,
+			   size_t len)
 {
-	const char *sname = json_string_value(json_object_get(meta, "name"));
-	char name[256], cdir[PATH_MAX + 300], why[512];
-	json_t *params = json_deep_copy(json_object_get(meta, "params"));
-	double timeout = r->o->timeout;
-	long long t0 = wgl_now_ns();
-	json_t *c;
+	const char *sname = json_string_value(json_object_get(sc->meta, "name"));
+	json_t *params = json_deep_copy(json_object_get(sc->meta, "params"));
 
 	if (!json_is_object(params)) {
 		json_decref(params);
@@ -338,34 +313,56 @@ static void run_one(struct runner *r, const char *path, json_t *meta, const char
 	}
 	json_object_update_existing(params, r->o->defines);
 	json_object_update_missing(params, r->o->defines);
-	if (b)
-		snprintf(name, sizeof(name), "%s[%s:%s,%s]", sname, a, b, fam);
+	if (bp->b)
+		snprintf(name, len, "%s[%s:%s,%s]", sname, bp->a, bp->b, fam);
 	else
-		snprintf(name, sizeof(name), "%s[%s,%s]", sname, a, fam);
+		snprintf(name, len, "%s[%s,%s]", sname, bp->a, fam);
 	json_object_set_new(params, "scenario", json_string(sname));
 	json_object_set_new(params, "family", json_string(fam));
-	json_object_set_new(params, b ? "backend_a" : "backend", json_string(a));
-	if (b)
-		json_object_set_new(params, "backend_b", json_string(b));
-	c = wgl_case_new(r->run, sname, name, json_deep_copy(params));
+	json_object_set_new(params, bp->b ? "backend_a" : "backend", json_string(bp->a));
+	if (bp->b)
+		json_object_set_new(params, "backend_b", json_string(bp->b));
+	return params;
+}
+
+static void run_case(struct runner *r, const struct scenario *sc, json_t *c, json_t *params,
+		     const char *name)
+{
+	char cdir[PATH_MAX + 300];
+	double timeout = r->o->timeout;
+	json_t *t = json_object_get(sc->meta, "timeout");
+	struct wgl_backend_config wg = { .userspace = r->o->userspace };
+
+	snprintf(cdir, sizeof(cdir), "%s/cases/%04d-", r->dir, ++r->ncases);
+	strncat(cdir, name, sizeof(cdir) - strlen(cdir) - 1);
+	sanitize(cdir + strlen(r->dir) + 7);
+	/* Without the directory the daemons' logs are merely lost; the case can still run. */
+	if (mkdir(cdir, 0755) == 0)
+		wg.log_dir = cdir;
+	if (json_is_number(t) && timeout <= 0)
+		timeout = json_number_value(t);
+	wgl_scenario_run_case(sc->path, r->run, c, params, cdir, timeout > 0 ? timeout : 600, &wg);
+	if (wgl_live_objects() != 0)
+		wgl_case_check(c, "teardown leaves nothing behind", false,
+			       "%d objects still alive after the case", wgl_live_objects());
+	check_escapes(c);
+}
+
+static void run_one(struct runner *r, const struct scenario *sc,
+		    const struct wgl_backend_pair *bp, const char *fam)
+{
+	const char *sname = json_string_value(json_object_get(sc->meta, "name"));
+	char name[256], why[512];
+	long long t0 = wgl_now_ns();
+	json_t *params = case_params(r, sc, bp, fam, name, sizeof(name));
+	json_t *c = wgl_case_new(r->run, sname, name, json_deep_copy(params));
+
 	json_object_set_new(params, "name", json_string(name));
 	wgl_progress_case_start(sname, name);
-	if (unavailable(a, b, why, sizeof(why))) {
+	if (unavailable(r->o, bp, why, sizeof(why)))
 		wgl_case_verdict(c, WGL_SKIP, why);
-	} else {
-		snprintf(cdir, sizeof(cdir), "%s/cases/%04d-", r->dir, ++r->ncases);
-		strncat(cdir, name, sizeof(cdir) - strlen(cdir) - 1);
-		sanitize(cdir + strlen(r->dir) + 7);
-		mkdir(cdir, 0755);
-		wgl_backend_set_log_dir(cdir);
-		if (json_is_number(json_object_get(meta, "timeout")) && timeout <= 0)
-			timeout = json_number_value(json_object_get(meta, "timeout"));
-		wgl_scenario_run_case(path, r->run, c, params, cdir, timeout > 0 ? timeout : 600);
-		if (wgl_live_objects() != 0)
-			wgl_case_check(c, "teardown leaves nothing behind", false,
-				       "%d objects still alive after the case", wgl_live_objects());
-		check_escapes(c);
-	}
+	else
+		run_case(r, sc, c, params, name);
 	wgl_case_duration(c, (double)(wgl_now_ns() - t0) / 1e9);
 	wgl_progress_case_end(wgl_case_get_verdict(c),
 			      json_string_value(json_object_get(c, "message")));
@@ -373,100 +370,131 @@ static void run_one(struct runner *r, const char *path, json_t *meta, const char
 	json_decref(params);
 }
 
-static int run_scenario(struct runner *r, const char *path)
+static bool family_declared(const json_t *meta, size_t f, const char *fam)
+{
+	const json_t *decl = json_object_get(meta, "families");
+	bool declared = !json_is_array(decl) ? f == 0 : false;
+	size_t i;
+	json_t *v;
+
+	json_array_foreach(decl, i, v)
+		declared |= !strcmp(json_string_value(v) ?: "", fam);
+	return declared;
+}
+
+static void run_scenario(struct runner *r, const struct scenario *sc)
 {
 	static const char *const fams[] = { "ipv4", "ipv6" };
-	json_t *meta = wgl_scenario_meta(path), *decl;
-	const char *topo;
+	const char *topo = json_string_value(json_object_get(sc->meta, "topology"));
+	const struct wgl_backend_matrix *m = &r->o->matrix;
 
-	if (!meta)
-		return -EINVAL;
-	topo = json_string_value(json_object_get(meta, "topology"));
-	decl = json_object_get(meta, "families");
 	for (size_t f = 0; f < WGL_ARRAY_SIZE(fams); f++) {
-		bool declared = !json_is_array(decl) ? f == 0 : false;
-		size_t i;
-		json_t *v;
-
-		json_array_foreach(decl, i, v)
-			declared |= !strcmp(json_string_value(v) ?: "", fams[f]);
-		if (!declared || !family_selected(r->o, fams[f]))
+		if (!family_declared(sc->meta, f, fams[f]) || !family_selected(r->o, fams[f]))
 			continue;
 		if (topo && !strcmp(topo, "single")) {
-			for (int s = 0; s < r->o->nsingles; s++)
-				run_one(r, path, meta, r->o->singles[s], NULL, fams[f]);
+			for (size_t s = 0; s < m->nsingles; s++)
+				run_one(r, sc, &(struct wgl_backend_pair){ m->singles[s], NULL },
+					fams[f]);
 		} else {
-			for (int p = 0; p < r->o->npairs; p++)
-				run_one(r, path, meta, r->o->pairs[p][0], r->o->pairs[p][1], fams[f]);
+			for (size_t p = 0; p < m->npairs; p++)
+				run_one(r, sc, &m->pairs[p], fams[f]);
 		}
 	}
-	json_decref(meta);
+}
+
+static bool in_suite(const json_t *meta, const char *suite)
+{
+	const char *s = json_string_value(json_object_get(meta, "suite"));
+
+	return !strcmp(suite, "all") || !strcmp(s ? s : "default", suite);
+}
+
+static void free_scenarios(struct scenario *v, int n)
+{
+	for (int i = 0; i < n; i++)
+		json_decref(v[i].meta);
+	free(v);
+}
+
+/* Appends path with its declaration (NULL if the script does not load: reported already). */
+static int add_scenario(struct scenario **v, int *n, const char *path)
+{
+	struct scenario *nv = realloc(*v, (size_t)(*n + 1) * sizeof(**v));
+
+	if (!nv)
+		return -ENOMEM;
+	*v = nv;
+	snprintf(nv[*n].path, sizeof(nv[*n].path), "%s", path);
+	nv[*n].meta = wgl_scenario_meta(path);
+	(*n)++;
 	return 0;
 }
 
-static bool in_suite(const char *path, const char *suite)
+static int collect_named(struct run_opts *o, struct scenario **v, int *n)
 {
-	json_t *meta;
-	const char *s;
-	bool ok;
+	char path[PATH_MAX];
 
-	if (!strcmp(suite, "all"))
-		return true;
-	meta = wgl_scenario_meta(path);
-	s = meta ? json_string_value(json_object_get(meta, "suite")) : NULL;
-	ok = !strcmp(s ? s : "default", suite);
-	json_decref(meta);
-	return ok;
+	for (int i = 0; i < o->nscenarios; i++) {
+		if (resolve(o->scenarios[i], path, sizeof(path)) < 0) {
+			fprintf(stderr, "wglab run: no scenario '%s' (looked in %s; "
+				"'wglab run --list')\n", o->scenarios[i], scenario_dir());
+			return -EINVAL;
+		}
+		if (add_scenario(v, n, path) < 0)
+			return -ENOMEM;
+	}
+	return 0;
 }
 
-/* Collects the scenario paths to run; -EINVAL after reporting a bad name. */
-static int collect(struct run_opts *o, char paths[][PATH_MAX], int *n)
+/*
+ * The scenarios to run, each with its declaration loaded once: the named
+ * ones, else every one of the suite. -EINVAL after reporting a bad name.
+ */
+static int collect(struct run_opts *o, struct scenario **v, int *n)
 {
-	char *names[MAX_ITEMS];
-	int count = 0;
+	char path[PATH_MAX], **names;
+	int count, err = 0;
 
+	*v = NULL;
 	*n = 0;
-	if (o->nscenarios) {
-		for (int i = 0; i < o->nscenarios; i++) {
-			if (resolve(o->scenarios[i], paths[*n], PATH_MAX) < 0) {
-				fprintf(stderr, "wglab run: no scenario '%s' (looked in %s; "
-					"'wglab run --list')\n", o->scenarios[i], scenario_dir());
-				return -EINVAL;
-			}
-			(*n)++;
-		}
-		return 0;
-	}
-	count = list_dir(names, MAX_ITEMS);
+	if (o->nscenarios)
+		return collect_named(o, v, n);
+	count = list_dir(&names);
+	if (count < 0)
+		return count;
 	for (int i = 0; i < count; i++) {
-		if (resolve(names[i], paths[*n], PATH_MAX) == 0 &&
-		    in_suite(paths[*n], o->suite ? o->suite : "default"))
-			(*n)++;
+		if (!err && resolve(names[i], path, sizeof(path)) == 0) {
+			err = add_scenario(v, n, path);
+			/* A script that does not load stays in: validate() refuses the run. */
+			if (!err && (*v)[*n - 1].meta &&
+			    !in_suite((*v)[*n - 1].meta, o->suite ? o->suite : "default"))
+				json_decref((*v)[--*n].meta);
+		}
 		free(names[i]);
 	}
-	return 0;
+	free(names);
+	return err;
 }
 
 static int list_scenarios(struct run_opts *o)
 {
-	char (*paths)[PATH_MAX] = calloc(MAX_ITEMS, PATH_MAX);
+	struct scenario *v;
 	int n;
 
 	o->suite = o->suite ? o->suite : "all";
-	if (!paths || collect(o, paths, &n) < 0) {
-		free(paths);
+	if (collect(o, &v, &n) < 0) {
+		free_scenarios(v, n);
 		return WGL_EXIT_USAGE;
 	}
 	for (int i = 0; i < n; i++) {
-		json_t *m = wgl_scenario_meta(paths[i]);
+		json_t *m = v[i].meta;
 
 		if (m)
 			printf("%-16s %-8s %s\n", json_string_value(json_object_get(m, "name")),
 			       json_string_value(json_object_get(m, "suite")) ?: "default",
 			       json_string_value(json_object_get(m, "description")) ?: "");
-		json_decref(m);
 	}
-	free(paths);
+	free_scenarios(v, n);
 	return WGL_EXIT_OK;
 }
 
@@ -486,33 +514,30 @@ static int summarize(json_t *run, const char *dir)
 }
 
 /* Every script must load and declare itself before anything is built. */
-static int validate(char paths[][PATH_MAX], int n)
+static int validate(const struct scenario *v, int n)
 {
 	for (int i = 0; i < n; i++) {
-		json_t *m = wgl_scenario_meta(paths[i]);
 		const char *topo;
 
-		if (!m)
+		if (!v[i].meta)
 			return -EINVAL;
-		topo = json_string_value(json_object_get(m, "topology"));
+		topo = json_string_value(json_object_get(v[i].meta, "topology"));
 		if (topo && strcmp(topo, "pair") && strcmp(topo, "single")) {
 			fprintf(stderr, "wglab: %s: topology must be \"pair\" or \"single\", not '%s'\n",
-				paths[i], topo);
-			json_decref(m);
+				v[i].path, topo);
 			return -EINVAL;
 		}
-		json_decref(m);
 	}
 	return 0;
 }
 
-static int execute(struct run_opts *o, char paths[][PATH_MAX], int n)
+static int execute(struct run_opts *o, const struct scenario *v, int n)
 {
 	struct runner r = { .o = o };
 	char cases[PATH_MAX + 8];
 	int ret;
 
-	if (validate(paths, n) < 0)
+	if (validate(v, n) < 0)
 		return WGL_EXIT_USAGE;
 	if (wgl_results_dir_new(o->out, r.dir, sizeof(r.dir)) < 0)
 		return WGL_EXIT_FAIL;
@@ -521,7 +546,7 @@ static int execute(struct run_opts *o, char paths[][PATH_MAX], int n)
 	r.run = wgl_result_new();
 	wgl_result_set_meta(r.run, "command", json_string("run"));
 	for (int i = 0; i < n; i++)
-		run_scenario(&r, paths[i]);
+		run_scenario(&r, &v[i]);
 	wgl_result_finish(r.run);
 	if (wgl_reports_write(r.run, r.dir) < 0)
 		wgl_err("could not write all reports into %s", r.dir);
@@ -533,8 +558,8 @@ static int execute(struct run_opts *o, char paths[][PATH_MAX], int n)
 int wgl_cmd_run(int argc, char **argv)
 {
 	struct run_opts o = { .backend_spec = "all", .out = "results" };
-	char (*paths)[PATH_MAX] = NULL;
-	int npos, n, ret = WGL_EXIT_USAGE;
+	struct scenario *v = NULL;
+	int npos, n = 0, ret = WGL_EXIT_USAGE;
 
 	o.defines = json_object();
 	if (wgl_opts_parse(run_table, &o, argc, argv, &npos) < 0)
@@ -544,24 +569,24 @@ int wgl_cmd_run(int argc, char **argv)
 		ret = WGL_EXIT_OK;
 		goto out;
 	}
-	for (int i = 1; i <= npos && o.nscenarios < MAX_ITEMS; i++)
-		o.scenarios[o.nscenarios++] = argv[i];
+	o.scenarios = argv + 1;
+	o.nscenarios = npos;
 	if (o.list) {
 		ret = list_scenarios(&o);
 		goto out;
 	}
 	if (expand_backends(&o) < 0)
 		goto out;
-	paths = calloc(MAX_ITEMS, PATH_MAX);
-	if (!paths || collect(&o, paths, &n) < 0)
+	if (collect(&o, &v, &n) < 0)
 		goto out;
 	if (geteuid() != 0)
 		wgl_warn("not root: every case that needs namespaces will be skipped or fail");
 	wgl_runner_on_tick(wgl_progress_tick);
-	ret = execute(&o, paths, n);
+	ret = execute(&o, v, n);
 	wgl_runner_on_tick(NULL);
 out:
-	free(paths);
+	free_scenarios(v, n);
+	wgl_backend_matrix_free(&o.matrix);
 	json_decref(o.defines);
 	return ret;
 }

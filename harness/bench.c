@@ -59,7 +59,7 @@ static void cpu_figures(struct wgl_bench_rep *rep, const struct wgl_cpu_sample *
  */
 static int one_rep(struct wgl_pair *p, const struct wgl_bench_opts *o, struct wgl_bench_rep *rep)
 {
-	pid_t pids[WGL_CPU_PROCS] = { p->wg[0] ? p->wg[0]->pid : 0, p->wg[1] ? p->wg[1]->pid : 0 };
+	pid_t pids[WGL_CPU_PROCS] = { wgl_wg_pid(p->wg[0]), wgl_wg_pid(p->wg[1]) };
 	int dur = o->iperf.duration_s > 0 ? o->iperf.duration_s : 10;
 	int ivl = o->probe_interval_us > 0 ? o->probe_interval_us : 10000;
 	struct wgl_echo_opts eo = { .addr = p->tunnel_addr[1], .interval_us = ivl,
@@ -119,7 +119,7 @@ static int measure(struct wgl_bench_cell *cell, struct wgl_pair *p,
 int wgl_bench_cell_run(struct wgl_bench_cell *cell, const char *backend,
 		       const struct wgl_bench_opts *o)
 {
-	struct wgl_pair_opts po = { .backend = { backend, backend } };
+	struct wgl_pair_opts po = { .backend = { backend, backend }, .wg = o->wg };
 	struct wgl_pair p;
 	double ms;
 	int ret;
@@ -127,7 +127,7 @@ int wgl_bench_cell_run(struct wgl_bench_cell *cell, const char *backend,
 	memset(cell, 0, sizeof(*cell));
 	snprintf(cell->backend, sizeof(cell->backend), "%s", backend);
 	if (strcmp(backend, "none") &&
-	    wgl_backend_available(backend, cell->why, sizeof(cell->why)) < 0) {
+	    wgl_backend_available(o->wg, backend, cell->why, sizeof(cell->why)) < 0) {
 		cell->skipped = true;
 		return 0;
 	}

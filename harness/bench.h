@@ -14,6 +14,8 @@
 #include "harness/traffic/echo.h"
 #include "harness/traffic/iperf.h"
 
+struct wgl_backend_config;
+
 #define WGL_BENCH_MAX_REPS 100
 
 struct wgl_bench_opts {
@@ -21,6 +23,7 @@ struct wgl_bench_opts {
 	struct wgl_iperf_opts iperf;   /* server_addr is filled per pair */
 	int probe_interval_us;         /* echo probes: 0 = 10 ms */
 	int idle_probes;               /* 0: 100 */
+	const struct wgl_backend_config *wg;  /* backend settings; NULL = defaults */
 };
 
 /* Per repetition. NaN where a figure does not apply (e.g. no daemon for "kernel"). */

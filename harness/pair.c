@@ -90,7 +90,7 @@ static int build_wireguard(struct wgl_pair *p, const struct wgl_pair_opts *o)
 		wgl_key_generate_private(p->priv[i]);
 		wgl_key_public(p->pub[i], p->priv[i]);
 		p->port[i] = WG_PORT;
-		p->wg[i] = wgl_wg_create(p->backend[i], p->ns[i], "wg0");
+		p->wg[i] = wgl_wg_create(p->backend[i], p->ns[i], "wg0", o->wg);
 		if (!p->wg[i])
 			return -errno;
 		err = add_addr(p->ns[i], "wg0", tunnel4[i], 24);

@@ -20,6 +20,7 @@
 
 struct wgl_ns;
 struct wgl_wgdev;
+struct wgl_backend_config;
 
 struct wgl_pair_opts {
 	const char *backend[2];   /* "kernel", "userspace" or "none" */
@@ -28,6 +29,7 @@ struct wgl_pair_opts {
 	unsigned int mtu;         /* underlay MTU; 0 = default 1500 */
 	bool visible;             /* namespaces visible to `ip netns` */
 	uint16_t keepalive;       /* persistent keepalive on both, 0 = off */
+	const struct wgl_backend_config *wg;  /* backend settings; NULL = defaults */
 };
 
 struct wgl_pair {

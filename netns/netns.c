@@ -247,10 +247,3 @@ void wgl_ns_free(struct wgl_ns *ns)
 	wgl_destroyed("netns", ns->name);
 	free(ns);
 }
-
-void wgl_ns_free_all(void)
-{
-	for (int i = 0; i < MAX_NS; i++)
-		if (live[i])
-			wgl_ns_free(live[i]);
-}

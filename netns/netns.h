@@ -84,7 +84,4 @@ int wgl_tbf_set(struct wgl_ns *ns, const char *ifname, uint64_t rate_bps, int la
 /* Translates a libnl NLE_* code (negative or positive) into a negative errno. */
 int wgl_nl_errno(int nlerr);
 
-/* Records for the cleanup path; wgl_ns_free_all() frees every live namespace. */
-void wgl_ns_free_all(void);
-
 #endif

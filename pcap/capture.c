@@ -28,7 +28,6 @@ struct wgl_capture {
 	pid_t pid;
 	int rfd;               /* read end of the report pipe */
 	int linktype;
-	char path[PATH_MAX];
 	char what[96];         /* "label:ifname" for messages */
 };
 
@@ -269,7 +268,6 @@ struct wgl_capture *wgl_capture_start(struct wgl_ns *ns, const char *ifname, con
 	if (!c)
 		return NULL;
 	c->rfd = -1;
-	snprintf(c->path, sizeof(c->path), "%s", path);
 	snprintf(c->what, sizeof(c->what), "%s:%s", ns ? ns->label : "host", ifname);
 	rc = spawn_capture(c, ns, &args);
 	if (rc < 0) {
@@ -323,9 +321,4 @@ int wgl_capture_stop(struct wgl_capture *c, struct wgl_capture_stats *stats)
 	}
 	capture_free(c);
 	return rc;
-}
-
-const char *wgl_capture_path(const struct wgl_capture *c)
-{
-	return c->path;
 }

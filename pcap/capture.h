@@ -53,6 +53,4 @@ struct wgl_capture *wgl_capture_start(struct wgl_ns *ns, const char *ifname, con
  */
 int wgl_capture_stop(struct wgl_capture *c, struct wgl_capture_stats *stats);
 
-const char *wgl_capture_path(const struct wgl_capture *c);
-
 #endif

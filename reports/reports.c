@@ -14,6 +14,7 @@
 
 #include "base/log.h"
 #include "base/result.h"
+#include "base/util.h"
 #include "reports/write.h"
 #include "reports/reports.h"
 
@@ -51,42 +52,14 @@ const char *wgl_fmt_num(const json_t *v, char *buf, size_t len)
 	return buf;
 }
 
-/* Code point of the UTF-8 sequence at s; *len gets its length (1 and -1 if invalid). */
-static long utf8_next(const unsigned char *s, size_t *len)
-{
-	long cp;
-	size_t n, i;
-
-	if (s[0] < 0x80)
-		return *len = 1, s[0];
-	if (s[0] >= 0xc2 && s[0] <= 0xdf)
-		n = 2;
-	else if (s[0] >= 0xe0 && s[0] <= 0xef)
-		n = 3;
-	else if (s[0] >= 0xf0 && s[0] <= 0xf4)
-		n = 4;
-	else
-		return *len = 1, -1;
-	cp = s[0] & (0x7f >> n);
-	for (i = 1; i < n; i++) {
-		if ((s[i] & 0xc0) != 0x80)
-			return *len = 1, -1;
-		cp = (cp << 6) | (s[i] & 0x3f);
-	}
-	*len = n;
-	if ((n == 3 && cp < 0x800) || (n == 4 && (cp < 0x10000 || cp > 0x10ffff)) ||
-	    (cp >= 0xd800 && cp <= 0xdfff))
-		return *len = 1, -1;
-	return cp;
-}
-
 void wgl_fputs_xml(FILE *f, const char *s, bool attr)
 {
 	const unsigned char *p = (const unsigned char *)(s ? s : "");
+	const unsigned char *end = p + strlen((const char *)p);
 
 	while (*p) {
 		size_t n;
-		long cp = utf8_next(p, &n);
+		long cp = wgl_utf8_next(p, (size_t)(end - p), &n);
 
 		if (cp == '<')
 			fputs("&lt;", f);
@@ -110,27 +83,6 @@ void wgl_fputs_xml(FILE *f, const char *s, bool attr)
 			fwrite(p, 1, n, f);
 		p += n;
 	}
-}
-
-static int mkdir_p(const char *dir)
-{
-	char *tmp = strdup(dir), *p;
-	int ret = 0;
-
-	if (!tmp)
-		return -ENOMEM;
-	for (p = tmp + 1; *p && !ret; p++) {
-		if (*p != '/')
-			continue;
-		*p = '\0';
-		if (mkdir(tmp, 0755) < 0 && errno != EEXIST)
-			ret = -errno;
-		*p = '/';
-	}
-	if (!ret && mkdir(tmp, 0755) < 0 && errno != EEXIST)
-		ret = -errno;
-	free(tmp);
-	return ret;
 }
 
 struct emitter {
@@ -221,7 +173,7 @@ static int write_plot_files(const char *dir, const json_t *run, const struct wgl
 
 		if (!p->svg[k])
 			continue;
-		ret = mkdir_p(sub);
+		ret = wgl_mkdir_p(sub);
 		snprintf(file, sizeof(file), "plots/%s.svg", wgl_plot_name(k));
 		if (!ret)
 			ret = write_one(dir, &e, run, p);
@@ -244,7 +196,7 @@ int wgl_reports_write(json_t *run, const char *dir)
 	size_t i;
 	int ret;
 
-	ret = mkdir_p(dir);
+	ret = wgl_mkdir_p(dir);
 	if (ret) {
 		wgl_err("report: cannot create %s: %s", dir, strerror(-ret));
 		return ret;

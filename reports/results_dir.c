@@ -8,30 +8,8 @@
 #include <sys/stat.h>
 
 #include "base/log.h"
+#include "base/util.h"
 #include "reports/results_dir.h"
-
-static int mkdir_parents(const char *dir)
-{
-	char *tmp = strdup(dir), *p;
-	int ret = 0;
-
-	if (!tmp)
-		return -ENOMEM;
-	for (p = tmp + 1; !ret; p++) {
-		char save = *p;
-
-		if (save && save != '/')
-			continue;
-		*p = '\0';
-		if (mkdir(tmp, 0755) < 0 && errno != EEXIST)
-			ret = -errno;
-		*p = save;
-		if (!save)
-			break;
-	}
-	free(tmp);
-	return ret;
-}
 
 static int update_latest(const char *base, const char *name)
 {
@@ -82,7 +60,7 @@ int wgl_results_dir_new(const char *base, char *out, size_t len)
 	gmtime_r(&now, &tm);
 	strftime(name, sizeof(name), "%Y%m%dT%H%M%SZ", &tm);
 	snprintf(name + strlen(name), sizeof(name) - strlen(name), "-%ld", (long)getpid());
-	ret = mkdir_parents(base);
+	ret = wgl_mkdir_p(base);
 	if (!ret)
 		ret = make_run_dir(base, name, sizeof(name), out, len);
 	for (i = 0; !ret && i < WGL_ARRAY_SIZE(subdirs); i++) {

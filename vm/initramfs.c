@@ -14,6 +14,7 @@
 
 #include "base/child.h"
 #include "base/log.h"
+#include "base/util.h"
 #include "vm/cpio.h"
 #include "vm/initramfs.h"
 
@@ -320,19 +321,6 @@ static int image_extra(struct image *img, const struct wgl_initramfs_opts *o)
 	return img->c.error;
 }
 
-static int mkdir_p(char *path)
-{
-	for (char *s = strchr(path + 1, '/'); s; s = strchr(s + 1, '/')) {
-		*s = '\0';
-		if (mkdir(path, 0755) < 0 && errno != EEXIST) {
-			*s = '/';
-			return -errno;
-		}
-		*s = '/';
-	}
-	return mkdir(path, 0755) < 0 && errno != EEXIST ? -errno : 0;
-}
-
 static int copy_file(const char *from, const char *to)
 {
 	char buf[65536];
@@ -397,7 +385,7 @@ static int stage_module(const struct wgl_initramfs_opts *o, const char *root,
 			continue;
 		snprintf(dst, sizeof(dst), "%s%s", stage, src + rootlen);
 		*strrchr(dst, '/') = '\0';
-		err = mkdir_p(dst);
+		err = wgl_mkdir_p(dst);
 		snprintf(dst, sizeof(dst), "%s%s", stage, src + rootlen);
 		if (!err && access(dst, F_OK) < 0)
 			err = copy_file(src, dst);

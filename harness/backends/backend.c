@@ -9,33 +9,108 @@
 #include "base/log.h"
 #include "netns/netns.h"
 
+#define DEFAULT_USERSPACE "wireguard-go -f {ifname}"
+/* Backends x command templates one process asks about; more is merely uncached. */
+#define AVAIL_CACHE 8
+
 static const struct wgl_backend_ops *const backends[] = {
 	&wgl_backend_kernel,
 	&wgl_backend_userspace,
 };
 
+struct avail_entry {
+	const struct wgl_backend_ops *ops;
+	char tmpl[1024];
+	int err;
+	char why[512];
+};
+
+static struct avail_entry avail_cache[AVAIL_CACHE];
+
+const struct wgl_backend_ops *wgl_backend_at(size_t i)
+{
+	return i < WGL_ARRAY_SIZE(backends) ? backends[i] : NULL;
+}
+
 const struct wgl_backend_ops *wgl_backend_find(const char *name)
 {
-	for (size_t i = 0; i < WGL_ARRAY_SIZE(backends); i++)
+	for (size_t i = 0; name && i < WGL_ARRAY_SIZE(backends); i++)
 		if (!strcmp(backends[i]->name, name))
 			return backends[i];
 	return NULL;
 }
 
-int wgl_backend_available(const char *name, char *why, size_t len)
+const char *wgl_userspace_template(const struct wgl_backend_config *cfg)
 {
-	const struct wgl_backend_ops *ops = wgl_backend_find(name);
+	const char *env = getenv("WGLAB_USERSPACE");
 
-	if (!ops) {
-		snprintf(why, len, "unknown backend '%s' (kernel, userspace)", name);
-		return -EINVAL;
-	}
-	return ops->available(why, len);
+	if (cfg && cfg->userspace && *cfg->userspace)
+		return cfg->userspace;
+	if (env && *env)
+		return env;
+	return DEFAULT_USERSPACE;
 }
 
-struct wgl_wgdev *wgl_wg_create(const char *backend, struct wgl_ns *ns, const char *ifname)
+/* "kernel, userspace" for messages. */
+static void list_names(char *buf, size_t len)
+{
+	size_t o = 0;
+
+	buf[0] = '\0';
+	for (size_t i = 0; i < WGL_ARRAY_SIZE(backends) && o < len; i++)
+		o += (size_t)snprintf(buf + o, len - o, "%s%s", i ? ", " : "", backends[i]->name);
+}
+
+static struct avail_entry *cache_slot(const struct wgl_backend_ops *ops, const char *tmpl,
+				      bool *hit)
+{
+	for (size_t i = 0; i < AVAIL_CACHE; i++) {
+		struct avail_entry *e = &avail_cache[i];
+
+		if (!e->ops) {
+			*hit = false;
+			return e;
+		}
+		if (e->ops == ops && !strcmp(e->tmpl, tmpl)) {
+			*hit = true;
+			return e;
+		}
+	}
+	*hit = false;
+	return NULL;
+}
+
+int wgl_backend_available(const struct wgl_backend_config *cfg, const char *name, char *why,
+			  size_t len)
+{
+	const struct wgl_backend_ops *ops = wgl_backend_find(name);
+	const char *tmpl = wgl_userspace_template(cfg);
+	struct avail_entry *e;
+	char names[128];
+	bool hit;
+
+	if (!ops) {
+		list_names(names, sizeof(names));
+		snprintf(why, len, "unknown backend '%s' (%s)", name ? name : "", names);
+		return -EINVAL;
+	}
+	e = strlen(tmpl) < sizeof(e->tmpl) ? cache_slot(ops, tmpl, &hit) : NULL;
+	if (!e)
+		return ops->available(cfg, why, len);
+	if (!hit) {
+		e->err = ops->available(cfg, e->why, sizeof(e->why));
+		snprintf(e->tmpl, sizeof(e->tmpl), "%s", tmpl);
+		e->ops = ops;
+	}
+	snprintf(why, len, "%s", e->why);
+	return e->err;
+}
+
+struct wgl_wgdev *wgl_wg_create(const char *backend, struct wgl_ns *ns, const char *ifname,
+				const struct wgl_backend_config *cfg)
 {
 	const struct wgl_backend_ops *ops = wgl_backend_find(backend);
+	static const struct wgl_backend_config defaults;
 	struct wgl_wgdev *dev;
 	int err;
 
@@ -49,10 +124,8 @@ struct wgl_wgdev *wgl_wg_create(const char *backend, struct wgl_ns *ns, const ch
 		return NULL;
 	dev->ops = ops;
 	dev->ns = ns;
-	dev->pid = -1;
-	dev->log_fd = -1;
 	snprintf(dev->ifname, sizeof(dev->ifname), "%s", ifname);
-	err = ops->create(dev);
+	err = ops->create(dev, cfg ? cfg : &defaults);
 	if (err < 0) {
 		wgl_err("%s backend: cannot create %s in %s: %s", backend, ifname, ns->label,
 			strerror(-err));
@@ -71,6 +144,11 @@ int wgl_wg_set(struct wgl_wgdev *dev, const struct wgl_device *cfg)
 int wgl_wg_get(struct wgl_wgdev *dev, struct wgl_device **out)
 {
 	return dev->ops->get(dev, out);
+}
+
+pid_t wgl_wg_pid(const struct wgl_wgdev *dev)
+{
+	return dev && dev->ops->pid ? dev->ops->pid(dev) : -1;
 }
 
 void wgl_wg_destroy(struct wgl_wgdev *dev)

@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * The one place a WireGuard implementation is chosen. A backend is a table
- * of functions; wgl_wg_create() picks it by name ("kernel", "userspace") and
- * everything above only ever calls the wgl_wg_* facade.
+ * of functions; the facade below is the only code that knows which backends
+ * exist, whether they can run here, and how a --backend spec expands into
+ * the interop matrix. Everything above only calls the wgl_backend_* and
+ * wgl_wg_* functions.
  */
 #ifndef WGL_BACKEND_H
 #define WGL_BACKEND_H
@@ -15,14 +17,33 @@
 struct wgl_ns;
 struct wgl_wgdev;
 
+/*
+ * Per-run settings of the backends, passed to every call that needs them
+ * (never global). The caller owns the strings; they must outlive the devices
+ * created with them. A zeroed struct (or a NULL pointer) means the defaults.
+ */
+struct wgl_backend_config {
+	/*
+	 * The userspace command template; {ifname} is replaced by the interface
+	 * name. NULL: $WGLAB_USERSPACE, else "wireguard-go -f {ifname}".
+	 */
+	const char *userspace;
+	/* Userspace daemons' stdout+stderr go to <log_dir>/<ns label>-<ifname>.log; NULL: discarded. */
+	const char *log_dir;
+};
+
 struct wgl_backend_ops {
 	const char *name;
 	/* 0 if usable on this host; else -errno and a reason in why. */
-	int (*available)(char *why, size_t len);
-	int (*create)(struct wgl_wgdev *dev);
+	int (*available)(const struct wgl_backend_config *cfg, char *why, size_t len);
+	/* Fills dev->impl*, dev->command, may set dev->priv; on failure leaves nothing behind. */
+	int (*create)(struct wgl_wgdev *dev, const struct wgl_backend_config *cfg);
 	int (*set)(struct wgl_wgdev *dev, const struct wgl_device *cfg);
 	int (*get)(struct wgl_wgdev *dev, struct wgl_device **out);
+	/* Removes the interface and frees dev->priv. */
 	void (*destroy)(struct wgl_wgdev *dev);
+	/* The process serving the device, -1 if none; NULL op: never one. */
+	pid_t (*pid)(const struct wgl_wgdev *dev);
 };
 
 struct wgl_wgdev {
@@ -32,38 +53,67 @@ struct wgl_wgdev {
 	/* What actually ran: "linux <release>" or the resolved userspace binary path. */
 	char impl[256];
 	char impl_version[128];
-	/* userspace only */
-	pid_t pid;
-	char sock_path[108];
-	int log_fd;        /* daemon's stdout+stderr go here; -1 = /dev/null */
+	/* How it was made, for the run metadata: the userspace command template, or "kernel". */
+	char command[256];
+	void *priv;          /* the backend's own state; only its ops look inside */
 };
 
-/*
- * The userspace command template: {ifname} is replaced by the interface name.
- * Set from --userspace, else $WGLAB_USERSPACE, else "wireguard-go -f {ifname}".
- */
-void wgl_userspace_set_template(const char *tmpl);
-const char *wgl_userspace_template(void);
-
-/*
- * Directory where userspace daemons' stdout/stderr go (<ns label>-<ifname>.log);
- * NULL or unset: discarded.
- */
-void wgl_backend_set_log_dir(const char *dir);
-
+/* The i-th backend wglab knows (kernel, userspace, ...); NULL past the end. */
+const struct wgl_backend_ops *wgl_backend_at(size_t i);
 /* Backend by name, NULL if unknown. */
 const struct wgl_backend_ops *wgl_backend_find(const char *name);
-/* 0 if the named backend can run here; else -errno and the reason. */
-int wgl_backend_available(const char *name, char *why, size_t len);
+/*
+ * 0 if the named backend can run here; else -errno and the reason in why.
+ * On success why may hold a note (e.g. the binary found). The answer is
+ * remembered for the rest of the process per backend and command template,
+ * since neither the host's modules nor its PATH change during a run.
+ */
+int wgl_backend_available(const struct wgl_backend_config *cfg, const char *name, char *why,
+			  size_t len);
+/* The userspace command template cfg resolves to (see struct wgl_backend_config). */
+const char *wgl_userspace_template(const struct wgl_backend_config *cfg);
+
+/* Backend names of one case: b is NULL for a single-node scenario. */
+struct wgl_backend_pair {
+	const char *a, *b;
+};
+
+struct wgl_backend_matrix {
+	struct wgl_backend_pair *pairs;
+	size_t npairs;
+	/* Every backend named in pairs, once, in order of first appearance. */
+	const char **singles;
+	size_t nsingles;
+};
+
+/* Accept "none" (the bare underlay, no WireGuard); "all" then starts with none:none. */
+#define WGL_MATRIX_UNDERLAY 0x1
+
+/*
+ * Expands a --backend spec, a comma-separated list of "all", "NAME" (= NAME:NAME)
+ * and "A:B", into m (freed with wgl_backend_matrix_free). "all" is every
+ * backend with itself, in list order, then every mixed pair (A:B for A
+ * before B in the list, then every B:A): for kernel and userspace that is
+ * kernel:kernel, userspace:userspace, kernel:userspace, userspace:kernel.
+ * Names in m point to static storage. -EINVAL with the reason in why for an
+ * unknown name or an empty spec, -ENOMEM.
+ */
+int wgl_backend_matrix(struct wgl_backend_matrix *m, const char *spec, unsigned int flags,
+		       char *why, size_t len);
+void wgl_backend_matrix_free(struct wgl_backend_matrix *m);
 
 /*
  * Creates interface ifname in ns with the named backend (link down, no
- * config). NULL with errno on failure; the reason is logged once here.
+ * config); cfg may be NULL for the defaults. NULL with errno on failure;
+ * the reason is logged once here.
  */
-struct wgl_wgdev *wgl_wg_create(const char *backend, struct wgl_ns *ns, const char *ifname);
+struct wgl_wgdev *wgl_wg_create(const char *backend, struct wgl_ns *ns, const char *ifname,
+				const struct wgl_backend_config *cfg);
 int wgl_wg_set(struct wgl_wgdev *dev, const struct wgl_device *cfg);
 /* Reads config + per-peer stats; *out is freed with wgl_device_free(). */
 int wgl_wg_get(struct wgl_wgdev *dev, struct wgl_device **out);
+/* The daemon serving dev (userspace), -1 when the kernel does: for CPU accounting. */
+pid_t wgl_wg_pid(const struct wgl_wgdev *dev);
 /* Deletes the interface (and stops the daemon); NULL-safe. */
 void wgl_wg_destroy(struct wgl_wgdev *dev);
 

@@ -393,7 +393,7 @@ static void read_line(const char *path, char *buf, size_t len)
 	fclose(f);
 }
 
-static int k_available(char *why, size_t len)
+static int k_available(const struct wgl_backend_config *cfg, char *why, size_t len)
 {
 	struct wgl_ns *ns;
 	struct stat st;
@@ -419,7 +419,7 @@ static int k_available(char *why, size_t len)
 	return err;
 }
 
-static int k_create(struct wgl_wgdev *dev)
+static int k_create(struct wgl_wgdev *dev, const struct wgl_backend_config *cfg)
 {
 	struct utsname u;
 	int err = wgl_link_add(dev->ns, dev->ifname, "wireguard");
@@ -433,6 +433,7 @@ static int k_create(struct wgl_wgdev *dev)
 		  sizeof(dev->impl_version));
 	if (!dev->impl_version[0])
 		snprintf(dev->impl_version, sizeof(dev->impl_version), "%s", u.release);
+	snprintf(dev->command, sizeof(dev->command), "kernel");
 	return 0;
 }
 

@@ -13,6 +13,7 @@
 #include <errno.h>
 #include <poll.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -27,42 +28,29 @@
 #include "base/log.h"
 #include "netns/netns.h"
 
-#define DEFAULT_TEMPLATE "wireguard-go -f {ifname}"
 #define START_TIMEOUT_MS 5000
 #define MAX_ARGS 32
 
-static char template_buf[1024];
-static char log_dir[512];
+/* The userspace backend's dev->priv. */
+struct us_dev {
+	pid_t pid;             /* the daemon; -1 once stopped */
+	char sock_path[108];   /* its UAPI socket, through /proc/<pid>/root */
+};
 
-void wgl_backend_set_log_dir(const char *dir)
+static struct us_dev *us(const struct wgl_wgdev *dev)
 {
-	snprintf(log_dir, sizeof(log_dir), "%s", dir ? dir : "");
+	return dev->priv;
 }
 
-static int open_log(const struct wgl_wgdev *dev)
+/* The daemon's stdout+stderr: a file in the case's log dir, or -1 for /dev/null. */
+static int open_log(const struct wgl_wgdev *dev, const struct wgl_backend_config *cfg)
 {
-	char path[700];
+	char path[PATH_MAX];
 
-	if (!log_dir[0])
+	if (!cfg->log_dir || !*cfg->log_dir)
 		return -1;
-	snprintf(path, sizeof(path), "%s/%s-%s.log", log_dir, dev->ns->label, dev->ifname);
+	snprintf(path, sizeof(path), "%s/%s-%s.log", cfg->log_dir, dev->ns->label, dev->ifname);
 	return open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
-}
-
-void wgl_userspace_set_template(const char *tmpl)
-{
-	snprintf(template_buf, sizeof(template_buf), "%s", tmpl);
-}
-
-const char *wgl_userspace_template(void)
-{
-	const char *env = getenv("WGLAB_USERSPACE");
-
-	if (template_buf[0])
-		return template_buf;
-	if (env && *env)
-		return env;
-	return DEFAULT_TEMPLATE;
 }
 
 /*
@@ -179,17 +167,18 @@ static void probe_version(const char *binary, char *out, size_t len)
 static int wait_for_socket(struct wgl_wgdev *dev)
 {
 	long long deadline = wgl_now_ns() + START_TIMEOUT_MS * 1000000LL;
+	struct us_dev *u = us(dev);
 	int status;
 
 	while (wgl_now_ns() < deadline) {
-		int fd = wgl_uapi_connect(dev->sock_path);
+		int fd = wgl_uapi_connect(u->sock_path);
 
 		if (fd >= 0) {
 			close(fd);
 			return 0;
 		}
-		if (!wgl_child_alive(dev->pid, &status)) {
-			dev->pid = -1;
+		if (!wgl_child_alive(u->pid, &status)) {
+			u->pid = -1;
 			wgl_err("userspace: '%s' exited (status %d) before its UAPI socket appeared",
 				dev->impl, WIFEXITED(status) ? WEXITSTATUS(status) : -1);
 			return -ECHILD;
@@ -199,11 +188,37 @@ static int wait_for_socket(struct wgl_wgdev *dev)
 	return -ETIMEDOUT;
 }
 
-static int us_create(struct wgl_wgdev *dev)
+/* Starts the daemon in dev's namespace and waits for its socket; u->pid < 0 on failure. */
+static int start_daemon(struct wgl_wgdev *dev, const struct wgl_backend_config *cfg,
+			char *argv[])
 {
 	struct wgl_child_opts o = WGL_CHILD_OPTS_INIT;
+	struct us_dev *u = us(dev);
+	int log_fd = open_log(dev, cfg), err;
+
+	o.netns_fd = dev->ns->fd;
+	o.private_run = true;
+	o.stdout_fd = log_fd;
+	o.stderr_fd = log_fd;
+	u->pid = wgl_child_exec(&o, argv[0], argv);
+	if (log_fd >= 0)
+		close(log_fd);
+	if (u->pid < 0)
+		return (int)u->pid;
+	snprintf(u->sock_path, sizeof(u->sock_path), "/proc/%d/root/run/wireguard/%s.sock",
+		 (int)u->pid, dev->ifname);
+	err = wait_for_socket(dev);
+	if (err < 0 && u->pid > 0) {
+		wgl_child_stop(u->pid, 500);
+		u->pid = -1;
+	}
+	return err;
+}
+
+static int us_create(struct wgl_wgdev *dev, const struct wgl_backend_config *cfg)
+{
 	char words[1024], *argv[MAX_ARGS], label[80];
-	const char *tmpl = wgl_userspace_template();
+	const char *tmpl = wgl_userspace_template(cfg);
 	int err;
 
 	if (wgl_userspace_argv(tmpl, dev->ifname, words, sizeof(words), argv, MAX_ARGS) < 0) {
@@ -216,24 +231,14 @@ static int us_create(struct wgl_wgdev *dev)
 		return err;
 	}
 	probe_version(dev->impl, dev->impl_version, sizeof(dev->impl_version));
-	o.netns_fd = dev->ns->fd;
-	o.private_run = true;
-	dev->log_fd = open_log(dev);
-	o.stdout_fd = dev->log_fd;
-	o.stderr_fd = dev->log_fd;
-	dev->pid = wgl_child_exec(&o, argv[0], argv);
-	if (dev->log_fd >= 0) {
-		close(dev->log_fd);
-		dev->log_fd = -1;
-	}
-	if (dev->pid < 0)
-		return (int)dev->pid;
-	snprintf(dev->sock_path, sizeof(dev->sock_path), "/proc/%d/root/run/wireguard/%s.sock",
-		 (int)dev->pid, dev->ifname);
-	err = wait_for_socket(dev);
+	snprintf(dev->command, sizeof(dev->command), "%s", tmpl);
+	dev->priv = calloc(1, sizeof(struct us_dev));
+	if (!dev->priv)
+		return -ENOMEM;
+	err = start_daemon(dev, cfg, argv);
 	if (err < 0) {
-		if (dev->pid > 0)
-			wgl_child_stop(dev->pid, 500);
+		free(dev->priv);
+		dev->priv = NULL;
 		return err;
 	}
 	snprintf(label, sizeof(label), "tun %s/%s", dev->ns->label, dev->ifname);
@@ -243,31 +248,38 @@ static int us_create(struct wgl_wgdev *dev)
 
 static int us_set(struct wgl_wgdev *dev, const struct wgl_device *cfg)
 {
-	return wgl_uapi_set(dev->sock_path, cfg);
+	return wgl_uapi_set(us(dev)->sock_path, cfg);
 }
 
 static int us_get(struct wgl_wgdev *dev, struct wgl_device **out)
 {
-	return wgl_uapi_get(dev->sock_path, dev->ifname, out);
+	return wgl_uapi_get(us(dev)->sock_path, dev->ifname, out);
+}
+
+static pid_t us_pid(const struct wgl_wgdev *dev)
+{
+	return us(dev) ? us(dev)->pid : -1;
 }
 
 static void us_destroy(struct wgl_wgdev *dev)
 {
+	struct us_dev *u = us(dev);
 	char label[80];
 
-	if (dev->pid <= 0)
-		return;
-	/* wireguard-go removes its TUN device itself when it exits. */
-	wgl_child_stop(dev->pid, 2000);
-	dev->pid = -1;
-	snprintf(label, sizeof(label), "tun %s/%s", dev->ns->label, dev->ifname);
-	wgl_destroyed("link", label);
+	if (u && u->pid > 0) {
+		/* wireguard-go removes its TUN device itself when it exits. */
+		wgl_child_stop(u->pid, 2000);
+		snprintf(label, sizeof(label), "tun %s/%s", dev->ns->label, dev->ifname);
+		wgl_destroyed("link", label);
+	}
+	free(u);
+	dev->priv = NULL;
 }
 
-static int us_available(char *why, size_t len)
+static int us_available(const struct wgl_backend_config *cfg, char *why, size_t len)
 {
 	char words[1024], *argv[MAX_ARGS], path[512];
-	const char *tmpl = wgl_userspace_template();
+	const char *tmpl = wgl_userspace_template(cfg);
 
 	if (wgl_userspace_argv(tmpl, "wg0", words, sizeof(words), argv, MAX_ARGS) < 0) {
 		snprintf(why, len, "cannot parse userspace command template '%s'", tmpl);
@@ -292,4 +304,5 @@ const struct wgl_backend_ops wgl_backend_userspace = {
 	.set = us_set,
 	.get = us_get,
 	.destroy = us_destroy,
+	.pid = us_pid,
 };

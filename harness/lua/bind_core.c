@@ -337,7 +337,8 @@ static int l_pubkey(lua_State *L)
 static int l_backend_available(lua_State *L)
 {
 	char why[512];
-	int ok = wgl_backend_available(luaL_checkstring(L, 1), why, sizeof(why)) == 0;
+	int ok = wgl_backend_available(wgl_lua_ctx(L)->wg, luaL_checkstring(L, 1), why,
+				       sizeof(why)) == 0;
 
 	lua_pushboolean(L, ok);
 	lua_pushstring(L, why);

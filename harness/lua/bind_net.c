@@ -68,10 +68,8 @@ static void push_node(lua_State *L, struct wgl_ns *ns, bool owned, int owner)
 static void record_impl(lua_State *L, const struct wgl_wgdev *dev)
 {
 	struct wgl_lua_case *c = wgl_lua_ctx(L);
-	bool us = !strcmp(dev->ops->name, "userspace");
 
-	wgl_result_add_impl(c->run, dev->ops->name, us ? wgl_userspace_template() : "kernel",
-			    dev->impl, dev->impl_version);
+	wgl_result_add_impl(c->run, dev->ops->name, dev->command, dev->impl, dev->impl_version);
 }
 
 static void push_wg(lua_State *L, struct wgl_wgdev *dev, bool owned, int owner)
@@ -287,9 +285,9 @@ static int node_wg(lua_State *L)
 	struct wgl_wgdev *dev;
 	char why[512];
 
-	if (wgl_backend_available(backend, why, sizeof(why)) < 0)
+	if (wgl_backend_available(wgl_lua_ctx(L)->wg, backend, why, sizeof(why)) < 0)
 		return luaL_error(L, "wg: backend %s unavailable: %s", backend, why);
-	dev = wgl_wg_create(backend, ns, ifname);
+	dev = wgl_wg_create(backend, ns, ifname, wgl_lua_ctx(L)->wg);
 	if (!dev)
 		return wgl_lua_errno(L, -errno, "wg: cannot create device");
 	push_wg(L, dev, true, 1);
@@ -490,7 +488,7 @@ static int wg_info(lua_State *L)
 	wgl_lua_field_str(L, "ifname", w->ifname);
 	wgl_lua_field_str(L, "impl", w->impl);
 	wgl_lua_field_str(L, "version", w->impl_version);
-	wgl_lua_field_int(L, "pid", w->pid);
+	wgl_lua_field_int(L, "pid", wgl_wg_pid(w));
 	return 1;
 }
 
@@ -564,7 +562,7 @@ static void push_pair_table(lua_State *L, struct lpair *lp, int ud)
 /* wglab.pair{backends={A,B}, outer=, inner=, mtu=, keepalive=, visible=} */
 static int l_pair(lua_State *L)
 {
-	struct wgl_pair_opts o = { 0 };
+	struct wgl_pair_opts o = { .wg = wgl_lua_ctx(L)->wg };
 	struct lpair *lp;
 	char why[512];
 
@@ -576,7 +574,7 @@ static int l_pair(lua_State *L)
 		o.backend[i] = luaL_checkstring(L, -1);
 		lua_pop(L, 1);
 		if (strcmp(o.backend[i], "none") &&
-		    wgl_backend_available(o.backend[i], why, sizeof(why)) < 0)
+		    wgl_backend_available(o.wg, o.backend[i], why, sizeof(why)) < 0)
 			return luaL_error(L, "pair: backend %s unavailable: %s", o.backend[i], why);
 	}
 	o.outer_family = family_of(L, wgl_lua_optstring(L, 1, "outer", "ipv4"));

@@ -19,10 +19,13 @@
 #include <lua.h>
 #include <lauxlib.h>
 
+struct wgl_backend_config;
+
 struct wgl_lua_case {
 	json_t *run;            /* the run's result model */
 	json_t *result;         /* this case's entry in it */
 	json_t *params;         /* the case's parameters */
+	const struct wgl_backend_config *wg;  /* the run's backend settings; NULL: defaults */
 	char dir[512];          /* artifacts directory of this case (exists) */
 	int negative_depth;     /* > 0 inside expect_fail(): checks are collected, not recorded */
 	int negative_failed;    /* failed checks seen at the current negative depth */

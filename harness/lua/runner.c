@@ -184,9 +184,10 @@ static enum wgl_verdict finish(lua_State *L, struct wgl_lua_case *ctx, int statu
 }
 
 enum wgl_verdict wgl_scenario_run_case(const char *path, json_t *run, json_t *c,
-				       json_t *params, const char *dir, double timeout_s)
+				       json_t *params, const char *dir, double timeout_s,
+				       const struct wgl_backend_config *wg)
 {
-	struct wgl_lua_case ctx = { .run = run, .result = c, .params = params };
+	struct wgl_lua_case ctx = { .run = run, .result = c, .params = params, .wg = wg };
 	struct deadline dl = { .at_ns = wgl_now_ns() + (long long)(timeout_s * 1e9) };
 	enum wgl_verdict v;
 	lua_State *L = new_state();

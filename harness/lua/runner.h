@@ -11,6 +11,8 @@
 
 #include "base/result.h"
 
+struct wgl_backend_config;
+
 /*
  * Reads the scenario{} declaration of the script at path without running a
  * case. Returns a new JSON object {name, description, suite, topology,
@@ -21,11 +23,13 @@ json_t *wgl_scenario_meta(const char *path);
 /*
  * Runs one case: params (borrowed) become the `case` table passed to the
  * script's run(case); checks and metrics land in the case result c; dir is
- * the case's artifacts directory. Script errors become an error verdict with
- * file:line and traceback, never a crash. Returns the verdict.
+ * the case's artifacts directory; wg (may be NULL: defaults) configures the
+ * WireGuard backends the script creates. Script errors become an error
+ * verdict with file:line and traceback, never a crash. Returns the verdict.
  */
 enum wgl_verdict wgl_scenario_run_case(const char *path, json_t *run, json_t *c,
-				       json_t *params, const char *dir, double timeout_s);
+				       json_t *params, const char *dir, double timeout_s,
+				       const struct wgl_backend_config *wg);
 
 /*
  * Called often while a case's script runs (from a Lua count hook), so the

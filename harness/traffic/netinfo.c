@@ -49,20 +49,3 @@ json_t *wgl_offloads(struct wgl_ns *ns, const char *ifname)
 	}
 	return o;
 }
-
-void wgl_offloads_text(const json_t *o, char *buf, size_t len)
-{
-	const char *key;
-	json_t *v;
-	size_t used = 0;
-
-	buf[0] = '\0';
-	json_object_foreach((json_t *)o, key, v) {
-		int n = snprintf(buf + used, len - used, "%s%s %s", used ? ", " : "", key,
-				 json_is_true(v) ? "on" : "off");
-
-		if (n < 0 || (size_t)n >= len - used)
-			break;
-		used += (size_t)n;
-	}
-}

@@ -18,7 +18,5 @@ struct wgl_ns;
  * features that could be read, or NULL with errno.
  */
 json_t *wgl_offloads(struct wgl_ns *ns, const char *ifname);
-/* "tso on, gso on, ..." from such an object into buf. */
-void wgl_offloads_text(const json_t *o, char *buf, size_t len);
 
 #endif

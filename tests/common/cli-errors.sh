@@ -27,8 +27,12 @@ printf 'function run(case) end\n' >"$tmp/nodecl.lua"
 printf 'garbage' >"$tmp/bad.pcap"
 printf '{"schema": "wglab-result/1",\n oops}' >"$tmp/bad.json"
 
-expect 2 "unknown backend in --backend 'foo'" -- run --backend foo --out "$tmp/r"
-expect 2 "unknown backend" -- run --backend userspace:nope --out "$tmp/r"
+expect 2 "invalid value for --backend: 'foo': unknown backend 'foo'" -- run --backend foo --out "$tmp/r"
+expect 2 "unknown backend 'nope'" -- run --backend userspace:nope --out "$tmp/r"
+expect 2 "invalid value for --backend: ',': no backend named" -- run --backend , --out "$tmp/r"
+expect 2 "invalid value for --backend: 'bogus': unknown backend 'bogus'" -- bench --backend bogus
+expect 2 "invalid value for --timeout: '0' (out of range)" -- run --timeout 0
+expect 2 "invalid value for --reps: '1x'" -- bench --reps 1x
 expect 2 "unknown option '--bogus'" -- run connect --bogus
 expect 2 "no scenario 'nosuch'" -- run nosuch --out "$tmp/r"
 expect 2 "invalid value for --define: 'novalue'" -- run -D novalue

@@ -127,7 +127,7 @@ int main(void)
 	CU_pSuite s;
 
 	wgl_test_require_root();
-	if (wgl_backend_available("userspace", why, sizeof(why)) < 0)
+	if (wgl_backend_available(NULL, "userspace", why, sizeof(why)) < 0)
 		wgl_test_skip(why);
 	wgl_cleanup_install_signals();
 	CU_initialize_registry();

@@ -71,7 +71,7 @@ static int build_topology(wgl_key peer_priv)
 	err = err ?: wgl_link_set_up(ns_peer, "veth0", true);
 	if (err)
 		return err;
-	wg = wgl_wg_create("userspace", ns_peer, "wg0");
+	wg = wgl_wg_create("userspace", ns_peer, "wg0", NULL);
 	if (!wg)
 		return -errno;
 	err = wgl_addr_add(ns_peer, "wg0", "198.19.0.2/24");
@@ -306,7 +306,7 @@ int main(void)
 	int rc;
 
 	wgl_test_require_root();
-	if (wgl_backend_available("userspace", why, sizeof(why)) < 0)
+	if (wgl_backend_available(NULL, "userspace", why, sizeof(why)) < 0)
 		wgl_test_skip(why);
 	if (CU_initialize_registry() != CUE_SUCCESS)
 		return 1;

@@ -141,7 +141,7 @@ int main(int argc, char **argv)
 	char why[256];
 	int failed = 0;
 
-	if (geteuid() != 0 || wgl_backend_available("userspace", why, sizeof(why)) < 0) {
+	if (geteuid() != 0 || wgl_backend_available(NULL, "userspace", why, sizeof(why)) < 0) {
 		printf("SKIP: %s\n", geteuid() ? "needs root" : why);
 		return 77;
 	}

@@ -43,7 +43,7 @@ static int pair_teardown(void)
 static void test_tcp(void)
 {
 	struct wgl_iperf_opts o = { .server_addr = pair.tunnel_addr[1], .duration_s = 2 };
-	pid_t pids[WGL_CPU_PROCS] = { pair.wg[0]->pid, pair.wg[1]->pid };
+	pid_t pids[WGL_CPU_PROCS] = { wgl_wg_pid(pair.wg[0]), wgl_wg_pid(pair.wg[1]) };
 	struct wgl_cpu_sample a, b;
 	struct wgl_cpu_usage u;
 	struct wgl_iperf_result r;
@@ -189,7 +189,7 @@ int main(void)
 	CU_pSuite s;
 
 	wgl_test_require_root();
-	if (wgl_backend_available("userspace", why, sizeof(why)) < 0)
+	if (wgl_backend_available(NULL, "userspace", why, sizeof(why)) < 0)
 		wgl_test_skip(why);
 	wgl_cleanup_install_signals();
 	if (CU_initialize_registry() != CUE_SUCCESS)

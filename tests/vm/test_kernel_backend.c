@@ -26,7 +26,7 @@ static struct wgl_wgdev *dev;
 static int setup(void)
 {
 	ns = wgl_ns_new("kbackend", false);
-	dev = ns ? wgl_wg_create("kernel", ns, "wgk0") : NULL;
+	dev = ns ? wgl_wg_create("kernel", ns, "wgk0", NULL) : NULL;
 	return dev ? 0 : -1;
 }
 
@@ -212,7 +212,7 @@ int main(void)
 	CU_pSuite s;
 
 	wgl_test_require_root();
-	if (wgl_backend_available("kernel", why, sizeof(why)) < 0)
+	if (wgl_backend_available(NULL, "kernel", why, sizeof(why)) < 0)
 		wgl_test_skip(why);
 	if (CU_initialize_registry() != CUE_SUCCESS)
 		return 1;
