@@ -106,6 +106,8 @@ static int opt_userspace(void *ctx, const char *a)
 	return 0;
 }
 
+static int opt_define(void *ctx, const char *a);
+
 static const struct wgl_opt bench_opts[] = {
 	{ "backend", 'b', true, opt_backend, "userspace|kernel|none|all (default all)" },
 	{ "reps", 'n', true, opt_reps, "repetitions per backend (default 3)" },
@@ -119,11 +121,48 @@ static const struct wgl_opt bench_opts[] = {
 	{ "reverse", 'R', false, opt_reverse, "server sends" },
 	{ "bidir", 0, false, opt_bidir, "both directions at once" },
 	{ "echo-count", 0, true, opt_echo_count, "idle echo probes per repetition (default 100)" },
+	{ "define", 'D', true, opt_define, "KEY=VALUE by throughput.lua's parameter names" },
 	{ "out", 'o', true, opt_out, "write result.json and the reports into DIR" },
 	{ "userspace", 0, true, opt_userspace, "userspace command template ({ifname})" },
 	{ "help", 'h', false, opt_help, "this help" },
 	{ NULL, 0, false, NULL, NULL },
 };
+
+/*
+ * -D KEY=VALUE with the parameter names of `wglab run throughput -D ...`, so
+ * one set of names describes a measurement: KEY is a measurement option with
+ * _ for - (reps, duration, omit, streams, size, echo_count, udp=true, ...),
+ * and udp_bitrate=R, the rate of the scenario's UDP test, is --udp --bitrate R.
+ */
+static int opt_define(void *ctx, const char *a)
+{
+	static const char *const not_params[] = { "backend", "out", "userspace", "help", "define" };
+	const char *eq = strchr(a, '='), *val = eq ? eq + 1 : NULL;
+	char key[32];
+
+	if (!eq || eq == a || (size_t)(eq - a) >= sizeof(key))
+		return -EINVAL;
+	snprintf(key, sizeof(key), "%.*s", (int)(eq - a), a);
+	for (char *k = key; *k; k++)
+		*k = *k == '_' ? '-' : *k;
+	if (!strcmp(key, "udp-bitrate")) {
+		((struct bench_cli *)ctx)->o.iperf.udp = true;
+		return opt_bitrate(ctx, val);
+	}
+	for (size_t i = 0; i < WGL_ARRAY_SIZE(not_params); i++)
+		if (!strcmp(key, not_params[i]))
+			return -EINVAL;
+	for (const struct wgl_opt *o = bench_opts; o->name; o++) {
+		if (strcmp(o->name, key))
+			continue;
+		if (o->has_arg)
+			return o->handle(ctx, val);
+		/* A switch: true sets it; false is its default. */
+		return !strcmp(val, "true") || !strcmp(val, "1") ? o->handle(ctx, val) :
+		       !strcmp(val, "false") || !strcmp(val, "0") ? 0 : -EINVAL;
+	}
+	return -EINVAL;
+}
 
 typedef double (*rep_getter)(const struct wgl_bench_rep *r);
 

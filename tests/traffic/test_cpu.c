@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <math.h>
 #include <string.h>
+#include <time.h>
 
 #include "base/log.h"
 #include "harness/traffic/cpu.h"
@@ -54,6 +55,14 @@ static void test_proc_parsers(void)
 	CU_ASSERT_EQUAL(wgl_cpu_parse_pid_stat("1234 (x) S 1 2", &ticks), -EINVAL);
 }
 
+static long long cpu_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+	return ts.tv_sec * 1000000000LL + ts.tv_nsec;
+}
+
 static void test_delta(void)
 {
 	struct wgl_cpu_sample a, b;
@@ -65,8 +74,12 @@ static void test_delta(void)
 	CU_ASSERT_EQUAL_FATAL(wgl_cpu_sample(&a, self), 0);
 	CU_ASSERT_TRUE(a.proc_ok[0]);
 	CU_ASSERT_FALSE(a.proc_ok[1]);
-	/* Burn a few ticks so the process delta is visibly positive. */
-	for (long long t0 = a.wall_ns; wgl_now_ns() - t0 < 60000000LL;)
+	/*
+	 * Burn 60 ms of this process's own CPU time (not wall time: on a busy
+	 * host the process may be scheduled out for a whole wall-clock window),
+	 * so the process delta is several ticks whatever else runs.
+	 */
+	for (long long c0 = cpu_ns(); cpu_ns() - c0 < 60000000LL;)
 		x += 1;
 	CU_ASSERT_EQUAL_FATAL(wgl_cpu_sample(&b, self), 0);
 	wgl_cpu_delta(&a, &b, &u);
