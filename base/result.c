@@ -248,29 +248,6 @@ void wgl_case_check(json_t *c, const char *name, bool ok, const char *fmt, ...)
 	free(detail);
 }
 
-static int cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return (x > y) - (x < y);
-}
-
-double wgl_median(const double *v, size_t n)
-{
-	double *s, m;
-
-	if (!n)
-		return NAN;
-	s = malloc(n * sizeof(*s));
-	if (!s)
-		return NAN;
-	memcpy(s, v, n * sizeof(*s));
-	qsort(s, n, sizeof(*s), cmp_double);
-	m = n % 2 ? s[n / 2] : (s[n / 2 - 1] + s[n / 2]) / 2;
-	free(s);
-	return m;
-}
-
 /* A finite number, or null: JSON has no NaN or infinity. */
 static json_t *json_num(double d)
 {

@@ -12,6 +12,8 @@
 #include <stddef.h>
 #include <jansson.h>
 
+#include "base/stats.h" /* wgl_median() of the metrics */
+
 enum wgl_verdict { WGL_PASS, WGL_FAIL, WGL_SKIP, WGL_ERROR };
 
 /* New run with metadata (host, kernel, CPU, cores, wglab version, time). */
@@ -53,8 +55,5 @@ void wgl_result_finish(json_t *run);
  * ("FILE:LINE:COL: jansson's message", or the field that is wrong).
  */
 json_t *wgl_result_load(const char *path, char *err, size_t errlen);
-
-/* Median of n values (copies, does not reorder the input). */
-double wgl_median(const double *v, size_t n);
 
 #endif

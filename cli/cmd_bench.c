@@ -14,6 +14,7 @@
 #include "base/log.h"
 #include "base/result.h"
 #include "base/util.h"
+#include "base/stats.h"
 #include "reports/write.h"
 #include "harness/bench.h"
 #include "harness/traffic/netinfo.h"
@@ -44,6 +45,7 @@ INT_HANDLER(opt_streams, o.iperf.streams, 1, 128)
 INT_HANDLER(opt_bitrate, o.iperf.bitrate, 0, 400000000000LL)
 INT_HANDLER(opt_size, o.iperf.blksize, 16, 1048576)
 INT_HANDLER(opt_port, o.iperf.port, 1, 65535)
+INT_HANDLER(opt_echo_count, o.echo_count, 1, 100000)
 
 static int opt_backend(void *ctx, const char *a)
 {
@@ -75,6 +77,8 @@ static int opt_userspace(void *ctx, const char *a)
 	return 0;
 }
 
+static int opt_define(void *ctx, const char *a);
+
 static const struct wgl_opt bench_opts[] = {
 	{ "backend", 'b', true, opt_backend, "none|kernel|userspace|all[,...] (default all)" },
 	{ "reps", 'n', true, opt_reps, "repetitions per backend (default 3)" },
@@ -87,11 +91,49 @@ static const struct wgl_opt bench_opts[] = {
 	{ "port", 'p', true, opt_port, "iperf server port (default 5201)" },
 	{ "reverse", 'R', false, opt_reverse, "server sends" },
 	{ "bidir", 0, false, opt_bidir, "both directions at once" },
+	{ "echo-count", 0, true, opt_echo_count, "idle echo probes per repetition (default 100)" },
+	{ "define", 'D', true, opt_define, "KEY=VALUE by throughput.lua's parameter names" },
 	{ "out", 'o', true, opt_out, "write result.json and the reports into DIR" },
 	{ "userspace", 0, true, opt_userspace, "userspace command template ({ifname})" },
 	{ "help", 'h', false, opt_help, "this help" },
 	{ NULL, 0, false, NULL, NULL },
 };
+
+/*
+ * -D KEY=VALUE with the parameter names of `wglab run throughput -D ...`, so
+ * one set of names describes a measurement: KEY is a measurement option with
+ * _ for - (reps, duration, omit, streams, size, echo_count, udp=true, ...),
+ * and udp_bitrate=R, the rate of the scenario's UDP test, is --udp --bitrate R.
+ */
+static int opt_define(void *ctx, const char *a)
+{
+	static const char *const not_params[] = { "backend", "out", "userspace", "help", "define" };
+	const char *eq = strchr(a, '='), *val = eq ? eq + 1 : NULL;
+	char key[32];
+
+	if (!eq || eq == a || (size_t)(eq - a) >= sizeof(key))
+		return -EINVAL;
+	snprintf(key, sizeof(key), "%.*s", (int)(eq - a), a);
+	for (char *k = key; *k; k++)
+		*k = *k == '_' ? '-' : *k;
+	if (!strcmp(key, "udp-bitrate")) {
+		((struct bench_cli *)ctx)->o.iperf.udp = true;
+		return opt_bitrate(ctx, val);
+	}
+	for (size_t i = 0; i < WGL_ARRAY_SIZE(not_params); i++)
+		if (!strcmp(key, not_params[i]))
+			return -EINVAL;
+	for (const struct wgl_opt *o = bench_opts; o->name; o++) {
+		if (strcmp(o->name, key))
+			continue;
+		if (o->has_arg)
+			return o->handle(ctx, val);
+		/* A switch: true sets it; false is its default. */
+		return !strcmp(val, "true") || !strcmp(val, "1") ? o->handle(ctx, val) :
+		       !strcmp(val, "false") || !strcmp(val, "0") ? 0 : -EINVAL;
+	}
+	return -EINVAL;
+}
 
 typedef double (*rep_getter)(const struct wgl_bench_rep *r);
 
@@ -161,25 +203,35 @@ static size_t collect(const struct wgl_bench_cell *c, rep_getter get, double *v)
 	return finite ? n : 0;
 }
 
-static double cell_median(const struct wgl_bench_cell *c, rep_getter get)
+/* Median/min/max of a metric over the reps where it has a value (n = 0: none). */
+static void cell_summary(const struct wgl_bench_cell *c, rep_getter get, struct wgl_summary *s)
 {
 	double v[WGL_BENCH_MAX_REPS];
-	size_t n = collect(c, get, v);
+	size_t n = collect(c, get, v), k = 0;
 
-	return n ? wgl_median(v, n) : NAN;
+	for (size_t i = 0; i < n; i++)
+		if (isfinite(v[i]))
+			v[k++] = v[i];
+	wgl_summarize(v, k, s);
 }
 
+static double cell_median(const struct wgl_bench_cell *c, rep_getter get)
+{
+	struct wgl_summary s;
+
+	cell_summary(c, get, &s);
+	return s.median;
+}
+
+/* The measurement's parameters under the names throughput.lua uses, and what ran. */
 static json_t *case_params(const struct bench_cli *cli, const struct wgl_bench_cell *c)
 {
-	const struct wgl_iperf_opts *io = &cli->o.iperf;
+	json_t *p = wgl_bench_params(&cli->o);
 
-	return json_pack("{s:s, s:s, s:i, s:b, s:b, s:i, s:i, s:I, s:i, s:i, s:i, s:i, s:O*}",
-			 "backend", c->backend, "protocol", io->udp ? "udp" : "tcp",
-			 "streams", io->streams > 0 ? io->streams : 1, "reverse", io->reverse,
-			 "bidir", io->bidir, "duration_s", io->duration_s, "omit_s", io->omit_s,
-			 "bitrate", (json_int_t)io->bitrate, "blksize", io->blksize,
-			 "reps", cli->o.reps, "underlay_mtu", c->underlay_mtu,
-			 "tunnel_mtu", c->tunnel_mtu, "offloads", c->offloads);
+	json_object_update_new(p, json_pack("{s:s, s:i, s:i, s:O*}", "backend", c->backend,
+					    "underlay_mtu", c->underlay_mtu,
+					    "tunnel_mtu", c->tunnel_mtu, "offloads", c->offloads));
+	return p;
 }
 
 static void record_cell(json_t *run, const struct bench_cli *cli, const struct wgl_bench_cell *c,
@@ -219,22 +271,18 @@ static void record_cell(json_t *run, const struct bench_cli *cli, const struct w
 static void fmt_range(char *buf, size_t len, const struct wgl_bench_cell *c, rep_getter get,
 		      const char *f)
 {
-	double v[WGL_BENCH_MAX_REPS], lo = INFINITY, hi = -INFINITY;
-	size_t n = collect(c, get, v);
+	struct wgl_summary s;
 	char a[32], b[32], m[32];
 
-	if (!n) {
+	cell_summary(c, get, &s);
+	if (!s.n) {
 		snprintf(buf, len, "-");
 		return;
 	}
-	for (size_t i = 0; i < n; i++) {
-		lo = isfinite(v[i]) && v[i] < lo ? v[i] : lo;
-		hi = isfinite(v[i]) && v[i] > hi ? v[i] : hi;
-	}
-	snprintf(m, sizeof(m), f, wgl_median(v, n));
-	snprintf(a, sizeof(a), f, lo);
-	snprintf(b, sizeof(b), f, hi);
-	snprintf(buf, len, n > 1 ? "%s (%s-%s)" : "%s", m, a, b);
+	snprintf(m, sizeof(m), f, s.median);
+	snprintf(a, sizeof(a), f, s.min);
+	snprintf(b, sizeof(b), f, s.max);
+	snprintf(buf, len, s.n > 1 ? "%s (%s-%s)" : "%s", m, a, b);
 }
 
 static void fmt_pair(char *buf, size_t len, const struct wgl_bench_cell *c, rep_getter g1,

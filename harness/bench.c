@@ -63,7 +63,7 @@ static int one_rep(struct wgl_pair *p, const struct wgl_bench_opts *o, struct wg
 	int dur = o->iperf.duration_s > 0 ? o->iperf.duration_s : 10;
 	int ivl = o->probe_interval_us > 0 ? o->probe_interval_us : 10000;
 	struct wgl_echo_opts eo = { .addr = p->tunnel_addr[1], .interval_us = ivl,
-				    .count = o->idle_probes > 0 ? o->idle_probes : 100 };
+				    .count = o->echo_count > 0 ? o->echo_count : 100 };
 	struct wgl_cpu_sample a, b;
 	struct wgl_iperf_run run;
 	int ret;
@@ -150,6 +150,17 @@ int wgl_bench_cell_run(struct wgl_bench_cell *cell, const char *backend,
 out:
 	wgl_pair_down(&p);
 	return ret;
+}
+
+json_t *wgl_bench_params(const struct wgl_bench_opts *o)
+{
+	const struct wgl_iperf_opts *io = &o->iperf;
+
+	return json_pack("{s:i, s:i, s:i, s:i, s:b, s:b, s:b, s:I, s:i, s:i}",
+			 "reps", o->reps, "duration", io->duration_s, "omit", io->omit_s,
+			 "streams", io->streams > 0 ? io->streams : 1, "udp", io->udp,
+			 "reverse", io->reverse, "bidir", io->bidir, "bitrate", (json_int_t)io->bitrate,
+			 "size", io->blksize, "echo_count", o->echo_count > 0 ? o->echo_count : 100);
 }
 
 void wgl_bench_cell_free(struct wgl_bench_cell *cell)

@@ -4,6 +4,12 @@
  * or "none" for the bare underlay), N repetitions of an iperf test with
  * latency probes alongside, and CPU accounting around each. The CLI
  * (cmd_bench.c) runs one cell per backend and renders the table.
+ *
+ * The measurement is built from the same primitives a scenario's script
+ * uses (libiperf children, UDP echo probes, cpu.c, the statistics module),
+ * and its parameters carry the names scenarios/throughput.lua and
+ * wglab.iperf{} give them: reps, duration, omit, streams, udp, reverse,
+ * bidir, bitrate, size, port, echo_count.
  */
 #ifndef WGL_BENCH_H
 #define WGL_BENCH_H
@@ -22,9 +28,12 @@ struct wgl_bench_opts {
 	int reps;
 	struct wgl_iperf_opts iperf;   /* server_addr is filled per pair */
 	int probe_interval_us;         /* echo probes: 0 = 10 ms */
-	int idle_probes;               /* 0: 100 */
+	int echo_count;                /* idle echo probes per repetition; 0: 100 */
 	const struct wgl_backend_config *wg;  /* backend settings; NULL = defaults */
 };
+
+/* The parameters of a measurement as the result records them (names above); a new object. */
+json_t *wgl_bench_params(const struct wgl_bench_opts *o);
 
 /* Per repetition. NaN where a figure does not apply (e.g. no daemon for "kernel"). */
 struct wgl_bench_rep {

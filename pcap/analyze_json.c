@@ -5,6 +5,7 @@
 #include <string.h>
 #include <netinet/in.h>
 
+#include "base/stats.h"
 #include "pcap/analyze.h"
 
 static double rel_s(const struct wgl_analysis *a, long long ts)
@@ -45,37 +46,21 @@ static json_t *flows_json(const struct wgl_analysis *a)
 	return arr;
 }
 
-static int cmp_ll(const void *x, const void *y)
+/* {median, min, max} of the values, or null when there are none. */
+static json_t *stats_json(const double *v, size_t n)
 {
-	long long a = *(const long long *)x, b = *(const long long *)y;
-
-	return (a > b) - (a < b);
-}
-
-/* {median, min, max} in the given unit, or null when n == 0. */
-static json_t *stats_json(const long long *v, size_t n, double unit)
-{
-	long long *s;
-	double med;
+	struct wgl_summary s;
 
 	if (!n)
 		return json_null();
-	s = malloc(n * sizeof(*s));
-	if (!s)
-		return json_null();
-	memcpy(s, v, n * sizeof(*s));
-	qsort(s, n, sizeof(*s), cmp_ll);
-	med = n % 2 ? (double)s[n / 2] : ((double)s[n / 2 - 1] + (double)s[n / 2]) / 2;
-	json_t *o = json_pack("{s:f, s:f, s:f}", "median", med / unit, "min", s[0] / unit,
-			      "max", s[n - 1] / unit);
-	free(s);
-	return o;
+	wgl_summarize(v, n, &s);
+	return json_pack("{s:f, s:f, s:f}", "median", s.median, "min", s.min, "max", s.max);
 }
 
 static json_t *handshakes_json(const struct wgl_analysis *a)
 {
 	json_t *list = json_array();
-	long long *rtt = calloc(a->nhandshakes + 1, sizeof(*rtt));
+	double *rtt_ms = calloc(a->nhandshakes + 1, sizeof(*rtt_ms));
 	size_t n = 0;
 
 	for (size_t i = 0; i < a->nhandshakes; i++) {
@@ -90,8 +75,8 @@ static json_t *handshakes_json(const struct wgl_analysis *a)
 		if (h->resp_ns) {
 			json_object_set_new(o, "rtt_ms", json_real(wgl_handshake_rtt_ns(h) / 1e6));
 			json_object_set_new(o, "responder_index", index_json(h->resp_sender));
-			if (rtt)
-				rtt[n++] = wgl_handshake_rtt_ns(h);
+			if (rtt_ms)
+				rtt_ms[n++] = wgl_handshake_rtt_ns(h) / 1e6;
 		} else {
 			json_object_set_new(o, "rtt_ms", json_null());
 		}
@@ -99,19 +84,25 @@ static json_t *handshakes_json(const struct wgl_analysis *a)
 	}
 	json_t *o = json_pack("{s:I, s:I, s:o, s:o}", "initiations", (json_int_t)a->nhandshakes,
 			      "answered", (json_int_t)a->handshakes_answered,
-			      "rtt_ms", stats_json(rtt, n, 1e6), "list", list);
-	free(rtt);
+			      "rtt_ms", stats_json(rtt_ms, n), "list", list);
+	free(rtt_ms);
 	return o;
 }
 
 static json_t *rekey_json(const struct wgl_analysis *a)
 {
-	json_t *arr = json_array();
+	json_t *arr = json_array(), *o;
+	double *s = calloc(a->nrekey + 1, sizeof(*s));
 
-	for (size_t i = 0; i < a->nrekey; i++)
+	for (size_t i = 0; i < a->nrekey; i++) {
 		json_array_append_new(arr, json_real(a->rekey_ns[i] / 1e9));
-	return json_pack("{s:o, s:o}", "intervals_s", arr,
-			 "stats_s", stats_json(a->rekey_ns, a->nrekey, 1e9));
+		if (s)
+			s[i] = a->rekey_ns[i] / 1e9;
+	}
+	o = json_pack("{s:o, s:o}", "intervals_s", arr,
+		      "stats_s", s ? stats_json(s, a->nrekey) : json_null());
+	free(s);
+	return o;
 }
 
 static json_t *sessions_json(const struct wgl_analysis *a)

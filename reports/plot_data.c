@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "base/log.h"
+#include "base/stats.h"
 #include "reports/plot.h"
 
 static const struct {
@@ -102,13 +103,6 @@ static int add_bar(struct wgl_plot_data *d, const json_t *c, const json_t *m, do
 	return 0;
 }
 
-static int cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return (x > y) - (x < y);
-}
-
 /* Appends a series (values copied, scaled and sorted); takes ownership of nothing. */
 static int add_series(struct wgl_series **list, size_t *n, const char *label,
 		      const double *v, size_t count, double scale)
@@ -125,7 +119,7 @@ static int add_series(struct wgl_series **list, size_t *n, const char *label,
 		return -ENOMEM;
 	for (i = 0; i < count; i++)
 		s->v[i] = v[i] * scale;
-	qsort(s->v, count, sizeof(double), cmp_double);
+	qsort(s->v, count, sizeof(double), wgl_cmp_double);
 	s->n = count;
 	snprintf(s->label, sizeof(s->label), "%s", label);
 	(*n)++;

@@ -81,7 +81,7 @@ function run(case)
   -- 2. Valid mac1 flood (an unknown peer's initiation, resent verbatim).
   local cap2 = wglab.capture(net.b, "veth1", { file = "b-veth1-flood.pcap" })
   local legit_cap = wglab.capture(net.b, "veth0", { file = "b-veth0-legit.pcap" })
-  local cpu0, t0 = impl_cpu_seconds(net.wg[2]), wglab.now()
+  local cpu0, t0 = wglab.cpu.seconds(net.wg[2]), wglab.now()
   stranger:send_initiation {}
   flood(stranger, socks, case.burst)
 
@@ -134,7 +134,7 @@ function run(case)
   end
   check("legit client connects during the flood", connected)
   if connected then metric("legit_connect_under_flood", "ms", (wglab.now() - start) * 1000, "lower") end
-  local cpu1, t1 = impl_cpu_seconds(net.wg[2]), wglab.now()
+  local cpu1, t1 = wglab.cpu.seconds(net.wg[2]), wglab.now()
   if cpu0 and cpu1 then
     metric("responder_cpu_during_flood", "%", 100 * (cpu1 - cpu0) / (t1 - t0))
   end

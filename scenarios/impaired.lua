@@ -28,7 +28,7 @@ local function check_delay_visible(tag, net, case)
     local ok, _, rtt = net.a:ping(net.tunnel[2], { timeout = 2, interval = 0.05 })
     if ok then rtts[#rtts + 1] = rtt end
   end
-  local med = stats.median(rtts)
+  local med = wglab.stats.median(rtts)
   check("tunnel RTT shows the underlay delay" .. tag, med ~= nil and med >= 2 * case.delay * 1000 * 0.9,
         string.format("median %s ms for %d ms each way", tostring(med), case.delay * 1000))
   return rtts

@@ -65,7 +65,7 @@ function run(case)
   metric("handshakes_per_s", "1/s", #rtts / elapsed, "higher")
   metric("connect_latency", "ms", rtts, "lower")
   log(string.format("%d handshakes in %.2f s; p50 %.2f ms p99 %.2f ms", #rtts, elapsed,
-                    stats.percentile(rtts, 50) or -1, stats.percentile(rtts, 99) or -1))
+                    wglab.stats.percentile(rtts, 50) or -1, wglab.stats.percentile(rtts, 99) or -1))
   local pinged = 0
   for i = 1, math.min(case.sample_pings, n) do
     if probes[i].probe and probes[i].probe:ping { timeout = 2 } then pinged = pinged + 1 end

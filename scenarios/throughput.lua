@@ -61,7 +61,7 @@ function run(case)
   metric("udp_loss", "%", loss, "lower")
   metric("underlay_tcp_throughput", "bit/s", base)
   if #fwd > 0 and #base > 0 then
-    metric("tunnel_vs_underlay", "ratio", stats.median(fwd) / stats.median(base), "higher")
+    metric("tunnel_vs_underlay", "ratio", wglab.stats.median(fwd) / wglab.stats.median(base), "higher")
   end
 
   -- Latency idle, then under load (an iperf running in the background).

@@ -70,6 +70,7 @@ void wgl_lua_open_core(lua_State *L);
 void wgl_lua_open_net(lua_State *L);
 void wgl_lua_open_pcap(lua_State *L);
 void wgl_lua_open_probe(lua_State *L);
+void wgl_lua_open_stats(lua_State *L);
 void wgl_lua_open_traffic(lua_State *L);
 
 #endif

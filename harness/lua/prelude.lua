@@ -53,22 +53,6 @@ function check_ge(name, got, limit)
                string.format("got %s, at least %s", tostring(got), tostring(limit)))
 end
 
--- Statistics over a list of numbers.
-stats = {}
-function stats.sorted(t)
-  local c = {}
-  for i, v in ipairs(t) do c[i] = v end
-  table.sort(c)
-  return c
-end
-function stats.percentile(t, p)
-  if #t == 0 then return nil end
-  local c = stats.sorted(t)
-  local rank = math.max(1, math.ceil(p / 100 * #c))
-  return c[rank]
-end
-function stats.median(t) return stats.percentile(t, 50) end
-
 -- Peer config for a node of a pair-like topology.
 function peer_of(public_key, endpoint, allowed, extra)
   local p = { public_key = public_key, endpoint = endpoint, allowed_ips = allowed }
@@ -79,31 +63,6 @@ end
 -- The address family string of the case as the pair wants it.
 function family_of(case)
   return case.family or "ipv4"
-end
-
--- CPU seconds spent by a WireGuard implementation so far: the daemon's
--- utime+stime for userspace, host-wide system+softirq time for the kernel
--- backend (its work runs in kernel threads and softirqs, not in a process).
-function impl_cpu_seconds(dev)
-  local info = dev:info()
-  local hz = 100 -- USER_HZ on Linux
-  if info.pid and info.pid > 0 then
-    local f = io.open("/proc/" .. info.pid .. "/stat")
-    if not f then return nil end
-    local line = f:read("l"); f:close()
-    local rest = line:match("%) (.*)$")
-    local fields = {}
-    for w in rest:gmatch("%S+") do fields[#fields + 1] = w end
-    -- after "pid (comm)": state is field 3, utime 14, stime 15 → index 12, 13 here
-    return (tonumber(fields[12]) + tonumber(fields[13])) / hz
-  end
-  local f = io.open("/proc/stat")
-  if not f then return nil end
-  local line = f:read("l"); f:close()
-  local v = {}
-  for w in line:gmatch("%d+") do v[#v + 1] = tonumber(w) end
-  -- cpu user nice system idle iowait irq softirq
-  return (v[3] + v[6] + v[7]) / hz
 end
 
 -- Resident memory of the implementation in KiB (userspace daemon only; nil for kernel).

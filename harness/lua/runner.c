@@ -95,6 +95,7 @@ static lua_State *new_state(void)
 	wgl_lua_open_sock(L);
 	wgl_lua_open_pcap(L);
 	wgl_lua_open_probe(L);
+	wgl_lua_open_stats(L);
 	wgl_lua_open_traffic(L);
 	if (luaL_loadbuffer(L, wgl_lua_prelude, strlen(wgl_lua_prelude), "prelude") ||
 	    lua_pcall(L, 0, 0, 0)) {

@@ -71,10 +71,30 @@ int wgl_cpu_sample(struct wgl_cpu_sample *s, const pid_t *pids)
 	return 0;
 }
 
+double wgl_cpu_hz(void)
+{
+	long hz = sysconf(_SC_CLK_TCK);
+
+	/* POSIX allows -1 here; Linux has always had USER_HZ = 100. */
+	return hz > 0 ? (double)hz : 100.0;
+}
+
+double wgl_cpu_host_kernel_s(const struct wgl_cpu_sample *s)
+{
+	return (double)(s->system + s->irq + s->softirq) / wgl_cpu_hz();
+}
+
+double wgl_cpu_proc_s(const struct wgl_cpu_sample *s, int i)
+{
+	if (i < 0 || i >= WGL_CPU_PROCS || s->pid[i] <= 0 || !s->proc_ok[i])
+		return -1;
+	return (double)s->proc_ticks[i] / wgl_cpu_hz();
+}
+
 void wgl_cpu_delta(const struct wgl_cpu_sample *a, const struct wgl_cpu_sample *b,
 		   struct wgl_cpu_usage *u)
 {
-	double hz = (double)sysconf(_SC_CLK_TCK);
+	double hz = wgl_cpu_hz();
 	unsigned long long busy_a = a->user + a->nice + a->system + a->irq + a->softirq;
 	unsigned long long busy_b = b->user + b->nice + b->system + b->irq + b->softirq;
 

@@ -49,6 +49,18 @@ int wgl_cpu_sample(struct wgl_cpu_sample *s, const pid_t *pids);
 /* CPU seconds spent between two samples taken with the same pids. */
 void wgl_cpu_delta(const struct wgl_cpu_sample *a, const struct wgl_cpu_sample *b,
 		   struct wgl_cpu_usage *u);
+/*
+ * Clock ticks per second of /proc's CPU times (USER_HZ, from sysconf): the
+ * one conversion every CPU figure of wglab, C or Lua, goes through.
+ */
+double wgl_cpu_hz(void);
+/*
+ * Totals of one sample in CPU seconds: host-wide system + irq + softirq (the
+ * kernel backend's cost, see above), and utime + stime of process slot i
+ * (-1 when that slot was not sampled or could not be read).
+ */
+double wgl_cpu_host_kernel_s(const struct wgl_cpu_sample *s);
+double wgl_cpu_proc_s(const struct wgl_cpu_sample *s, int i);
 /* CPU seconds per 10^9 bytes; NaN when nothing moved or cpu_s < 0. */
 double wgl_cpu_s_per_gb(double cpu_s, uint64_t bytes);
 

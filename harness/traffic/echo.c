@@ -17,7 +17,7 @@
 #include "base/child.h"
 #include "base/log.h"
 #include "harness/traffic/echo.h"
-#include "harness/traffic/stats.h"
+#include "base/stats.h"
 #include "netns/netns.h"
 
 #define PROBE_MAGIC 0x77676c65u /* "wgle" */

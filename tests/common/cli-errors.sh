@@ -45,6 +45,8 @@ expect 2 "unknown command 'frobnicate'" -- frobnicate
 expect 2 "bad.pcap" -- pcap summary "$tmp/bad.pcap"
 expect 2 "bad.json:2" -- compare "$tmp/bad.json" "$tmp/bad.json"
 expect 2 "invalid value for --accel" -- vm --accel xyz -- run
+expect 2 "invalid value for --define: 'nosuch=1'" -- bench -D nosuch=1
+expect 2 "invalid value for --define: 'reps=0'" -- bench -D reps=0
 expect 0 "usage: wglab run" -- run --help
 if [ -e "$tmp/r" ]; then
 	echo "FAIL: a results directory was created for bad input"; fail=1

@@ -22,7 +22,7 @@
 #include "harness/pair.h"
 #include "base/result.h"
 #include "harness/traffic/iperf.h"
-#include "harness/traffic/stats.h"
+#include "base/stats.h"
 #include "netns/netns.h"
 
 #define LIB_PORT 5201

@@ -3,12 +3,14 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "harness/traffic/stats.h"
+#include "base/stats.h"
 
-static int cmp_double(const void *a, const void *b)
+int wgl_cmp_double(const void *a, const void *b)
 {
 	double x = *(const double *)a, y = *(const double *)b;
 
+	if (isnan(x) || isnan(y))
+		return isnan(x) - isnan(y);
 	return (x > y) - (x < y);
 }
 
@@ -35,7 +37,7 @@ static double *sorted_copy(const double *v, size_t n)
 	if (!s)
 		return NULL;
 	memcpy(s, v, n * sizeof(*s));
-	qsort(s, n, sizeof(*s), cmp_double);
+	qsort(s, n, sizeof(*s), wgl_cmp_double);
 	return s;
 }
 
@@ -56,6 +58,11 @@ double wgl_percentile(const double *v, size_t n, double p)
 	return out;
 }
 
+double wgl_median(const double *v, size_t n)
+{
+	return wgl_percentile(v, n, 50);
+}
+
 void wgl_summarize(const double *v, size_t n, struct wgl_summary *s)
 {
 	double *sorted, sum = 0, sq = 0;
@@ -64,12 +71,13 @@ void wgl_summarize(const double *v, size_t n, struct wgl_summary *s)
 	s->n = n;
 	sorted = n ? sorted_copy(v, n) : NULL;
 	if (!sorted) {
-		s->min = s->max = s->mean = s->median = s->stddev = s->spread_pct = NAN;
+		s->min = s->max = s->mean = s->median = NAN;
+		s->spread = s->stddev = s->spread_pct = NAN;
 		return;
 	}
 	s->min = sorted[0];
 	s->max = sorted[n - 1];
-	/* Same definition as wgl_median(): the mean of the two middle values for even n. */
+	s->spread = s->max - s->min;
 	s->median = sorted_pct(sorted, n, 50);
 	for (size_t i = 0; i < n; i++)
 		sum += v[i];
@@ -77,6 +85,6 @@ void wgl_summarize(const double *v, size_t n, struct wgl_summary *s)
 	for (size_t i = 0; i < n; i++)
 		sq += (v[i] - s->mean) * (v[i] - s->mean);
 	s->stddev = n > 1 ? sqrt(sq / (double)(n - 1)) : 0;
-	s->spread_pct = s->median != 0 ? (s->max - s->min) / fabs(s->median) * 100.0 : 0;
+	s->spread_pct = s->median != 0 ? s->spread / fabs(s->median) * 100.0 : 0;
 	free(sorted);
 }
