@@ -256,7 +256,7 @@ static int list_dir(char **names, int max)
 
 struct runner {
 	struct run_opts *o;
-	json_t *run;
+	struct wgl_run *run;
 	char dir[PATH_MAX];
 	int ncases;
 };
@@ -275,21 +275,14 @@ static void sanitize(char *s)
 }
 
 /* The case's figures on the console: median (min..max, n) per metric. */
-static void print_metrics(const json_t *c)
+static void print_metrics(const struct wgl_case *c)
 {
-	json_t *m;
-	size_t i;
+	for (size_t i = 0; i < c->nmetrics; i++) {
+		const struct wgl_metric *m = &c->metrics[i];
 
-	json_array_foreach(json_object_get(c, "metrics"), i, m) {
-		size_t n = json_array_size(json_object_get(m, "values"));
-
-		printf("      %-36s %12.4g %-8s", json_string_value(json_object_get(m, "name")),
-		       json_number_value(json_object_get(m, "median")),
-		       json_string_value(json_object_get(m, "unit")));
-		if (n > 1)
-			printf(" (min %.4g, max %.4g, n=%zu)",
-			       json_number_value(json_object_get(m, "min")),
-			       json_number_value(json_object_get(m, "max")), n);
+		printf("      %-36s %12.4g %-8s", m->name, m->median, m->unit);
+		if (m->n > 1)
+			printf(" (min %.4g, max %.4g, n=%zu)", m->min, m->max, m->n);
 		putchar('\n');
 	}
 	fflush(stdout);
@@ -319,7 +312,8 @@ static void run_one(struct runner *r, const char *path, json_t *meta, const char
 	json_t *params = json_deep_copy(json_object_get(meta, "params"));
 	double timeout = r->o->timeout;
 	long long t0 = wgl_now_ns();
-	json_t *c;
+	struct wgl_case_ident id = { .backend_a = a, .backend_b = b, .family = fam };
+	struct wgl_case *c;
 
 	if (!json_is_object(params)) {
 		json_decref(params);
@@ -336,7 +330,13 @@ static void run_one(struct runner *r, const char *path, json_t *meta, const char
 	json_object_set_new(params, b ? "backend_a" : "backend", json_string(a));
 	if (b)
 		json_object_set_new(params, "backend_b", json_string(b));
-	c = wgl_case_new(r->run, sname, name, json_deep_copy(params));
+	c = wgl_case_new(r->run, sname, name, &id);
+	if (!c) {
+		wgl_err("%s: out of memory", name);
+		json_decref(params);
+		return;
+	}
+	wgl_case_params_json(c, params);
 	json_object_set_new(params, "name", json_string(name));
 	wgl_progress_case_start(sname, name);
 	if (unavailable(a, b, why, sizeof(why))) {
@@ -355,8 +355,7 @@ static void run_one(struct runner *r, const char *path, json_t *meta, const char
 				       "%d objects still alive after the case", wgl_live_objects());
 	}
 	wgl_case_duration(c, (double)(wgl_now_ns() - t0) / 1e9);
-	wgl_progress_case_end(wgl_case_get_verdict(c),
-			      json_string_value(json_object_get(c, "message")));
+	wgl_progress_case_end(wgl_case_get_verdict(c), c->message);
 	print_metrics(c);
 	json_decref(params);
 }
@@ -458,19 +457,16 @@ static int list_scenarios(struct run_opts *o)
 	return WGL_EXIT_OK;
 }
 
-static int summarize(json_t *run, const char *dir)
+static int summarize(const struct wgl_run *run, const char *dir)
 {
-	json_t *s = json_object_get(run, "summary");
-	long long passed = json_integer_value(json_object_get(s, "passed"));
-	long long failed = json_integer_value(json_object_get(s, "failed"));
-	long long errors = json_integer_value(json_object_get(s, "errors"));
-	long long skipped = json_integer_value(json_object_get(s, "skipped"));
+	const struct wgl_run_summary *s = &run->summary;
 
 	printf("results: %s\n", dir);
-	printf("%lld passed, %lld failed, %lld skipped\n", passed, failed + errors, skipped);
-	if (failed + errors)
+	printf("%ld passed, %ld failed, %ld skipped\n", s->passed, s->failed + s->errors,
+	       s->skipped);
+	if (s->failed + s->errors)
 		return WGL_EXIT_FAIL;
-	return passed ? WGL_EXIT_OK : WGL_EXIT_SKIP;
+	return s->passed ? WGL_EXIT_OK : WGL_EXIT_SKIP;
 }
 
 /* Every script must load and declare itself before anything is built. */
@@ -514,7 +510,7 @@ static int execute(struct run_opts *o, char paths[][PATH_MAX], int n)
 	if (wgl_reports_write(r.run, r.dir) < 0)
 		wgl_err("could not write all reports into %s", r.dir);
 	ret = summarize(r.run, r.dir);
-	json_decref(r.run);
+	wgl_result_free(r.run);
 	return ret;
 }
 

@@ -19,9 +19,11 @@
 #include <lua.h>
 #include <lauxlib.h>
 
+#include "base/result.h"
+
 struct wgl_lua_case {
-	json_t *run;            /* the run's result model */
-	json_t *result;         /* this case's entry in it */
+	struct wgl_run *run;    /* the run's result model */
+	struct wgl_case *result; /* this case's entry in it */
 	json_t *params;         /* the case's parameters */
 	char dir[512];          /* artifacts directory of this case (exists) */
 	int negative_depth;     /* > 0 inside expect_fail(): checks are collected, not recorded */

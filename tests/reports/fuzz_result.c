@@ -68,10 +68,12 @@ static size_t mutate(char *text, size_t len, size_t cap, unsigned int *seed)
 }
 
 /* Returns 1 if the file loaded (and was compared and rendered), else 0. */
-static int exercise(const json_t *base, const char *path)
+static int exercise(const struct wgl_run *base, const char *path)
 {
 	char err[512];
-	json_t *run = wgl_result_load(path, err, sizeof(err)), *cmp;
+	struct wgl_run *run = wgl_result_load(path, err, sizeof(err));
+	struct wgl_compare_report *cmp;
+	json_t *doc;
 	FILE *null;
 
 	if (!run) {
@@ -80,14 +82,23 @@ static int exercise(const json_t *base, const char *path)
 		return 0;
 	}
 	cmp = wgl_compare(base, run, 5);
-	json_decref(cmp);
+	doc = cmp ? wgl_compare_to_json(cmp) : NULL;
+	json_decref(doc);
+	wgl_compare_free(cmp);
 	cmp = wgl_compare(run, base, 5);
-	json_decref(cmp);
 	null = fopen("/dev/null", "w");
+	if (cmp)
+		wgl_compare_print(cmp, null);
+	wgl_compare_free(cmp);
 	wgl_write_junit(run, null);
 	wgl_write_markdown(run, NULL, null);
+	wgl_write_html(run, NULL, null);
+	wgl_write_benchmark(run, "higher", null);
+	wgl_write_bencher(run, null);
 	fclose(null);
-	json_decref(run);
+	doc = wgl_result_to_json(run);
+	json_decref(doc);
+	wgl_result_free(run);
 	return 1;
 }
 
@@ -96,8 +107,9 @@ int main(void)
 	const char *s = getenv("WGLAB_FUZZ_SEED");
 	unsigned int seed = s ? (unsigned int)strtoul(s, NULL, 0) : (unsigned int)time(NULL) ^ getpid();
 	unsigned int seed0 = seed;
-	json_t *base = fixture_run(20);
-	char *orig = json_dumps(base, JSON_INDENT(1)), *buf, path[64];
+	struct wgl_run *base = fixture_run(20);
+	json_t *doc = wgl_result_to_json(base);
+	char *orig = json_dumps(doc, JSON_INDENT(1)), *buf, path[64];
 	size_t olen = strlen(orig), cap = olen * 2 + 256;
 	int fd, loaded = 0;
 
@@ -127,6 +139,7 @@ int main(void)
 	unlink(path);
 	free(buf);
 	free(orig);
-	json_decref(base);
+	json_decref(doc);
+	wgl_result_free(base);
 	return 0;
 }
