@@ -329,8 +329,8 @@ static void usage(void)
 	       "iperf test (libiperf) with UDP echo probes alongside, and prints a table.\n");
 }
 
-static void record_run(struct wgl_run *run, const struct bench_cli *cli, struct wgl_bench_cell **cells,
-		       int n)
+static void record_run(struct wgl_run *run, const struct bench_cli *cli,
+		       struct wgl_bench_cell **cells, int n)
 {
 	double underlay = NAN;
 

@@ -151,41 +151,49 @@ static int mkdir_p(const char *dir)
 
 struct emitter {
 	const char *file;
-	int (*write)(const struct wgl_run *run, const struct wgl_plots *p, const void *arg, FILE *f);
+	int (*write)(const struct wgl_run *run, const struct wgl_plots *p, const void *arg,
+		     FILE *f);
 	const void *arg;
 };
 
-static int emit_json(const struct wgl_run *run, const struct wgl_plots *p, const void *arg, FILE *f)
+static int emit_json(const struct wgl_run *run, const struct wgl_plots *p,
+		     const void *arg, FILE *f)
 {
 	return wgl_result_save(run, f);
 }
 
-static int emit_junit(const struct wgl_run *run, const struct wgl_plots *p, const void *arg, FILE *f)
+static int emit_junit(const struct wgl_run *run, const struct wgl_plots *p,
+		      const void *arg, FILE *f)
 {
 	return wgl_write_junit(run, f);
 }
 
-static int emit_md(const struct wgl_run *run, const struct wgl_plots *p, const void *arg, FILE *f)
+static int emit_md(const struct wgl_run *run, const struct wgl_plots *p,
+		   const void *arg, FILE *f)
 {
 	return wgl_write_markdown(run, p, f);
 }
 
-static int emit_html(const struct wgl_run *run, const struct wgl_plots *p, const void *arg, FILE *f)
+static int emit_html(const struct wgl_run *run, const struct wgl_plots *p,
+		     const void *arg, FILE *f)
 {
 	return wgl_write_html(run, p, f);
 }
 
-static int emit_bench(const struct wgl_run *run, const struct wgl_plots *p, const void *arg, FILE *f)
+static int emit_bench(const struct wgl_run *run, const struct wgl_plots *p,
+		      const void *arg, FILE *f)
 {
 	return wgl_write_benchmark(run, arg, f);
 }
 
-static int emit_bencher(const struct wgl_run *run, const struct wgl_plots *p, const void *arg, FILE *f)
+static int emit_bencher(const struct wgl_run *run, const struct wgl_plots *p,
+		        const void *arg, FILE *f)
 {
 	return wgl_write_bencher(run, f);
 }
 
-static int emit_svg(const struct wgl_run *run, const struct wgl_plots *p, const void *arg, FILE *f)
+static int emit_svg(const struct wgl_run *run, const struct wgl_plots *p,
+		    const void *arg, FILE *f)
 {
 	fputs(arg, f);
 	fputc('\n', f);

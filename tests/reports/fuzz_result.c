@@ -3,7 +3,8 @@
  * Fuzz target for result.json, which `wglab compare` and `wglab report` read
  * from anywhere (a baseline from another machine, an older wglab, a hand
  * edit). Mutated copies of a real run (bytes flipped, values swapped for other
- * JSON types, fields dropped) go through wgl_result_load(); whatever loads is
+ * JSON types, fields dropped), in schema 2 and in the old schema 1 layout,
+ * go through wgl_result_load(); whatever loads is
  * compared against the original and rendered as JUnit and Markdown. Nothing
  * may crash or leak (CI runs this under ASan). WGLAB_FUZZ_SEED replays a run.
  */
@@ -102,6 +103,27 @@ static int exercise(const struct wgl_run *base, const char *path)
 	return 1;
 }
 
+/* The same run as an old "wglab-result/1" file: the identity sat in params. */
+static char *as_v1(const json_t *doc)
+{
+	static const char *const keys[] = { "backend_a", "backend_b", "family" };
+	json_t *old = json_deep_copy(doc), *c;
+	char *text;
+	size_t i;
+
+	json_object_set_new(old, "schema", json_string("wglab-result/1"));
+	json_array_foreach(json_object_get(old, "cases"), i, c) {
+		for (size_t k = 0; k < WGL_ARRAY_SIZE(keys); k++) {
+			json_object_set(json_object_get(c, "params"), keys[k],
+					json_object_get(c, keys[k]));
+			json_object_del(c, keys[k]);
+		}
+	}
+	text = json_dumps(old, JSON_INDENT(1));
+	json_decref(old);
+	return text;
+}
+
 int main(void)
 {
 	const char *s = getenv("WGLAB_FUZZ_SEED");
@@ -109,8 +131,8 @@ int main(void)
 	unsigned int seed0 = seed;
 	struct wgl_run *base = fixture_run(20);
 	json_t *doc = wgl_result_to_json(base);
-	char *orig = json_dumps(doc, JSON_INDENT(1)), *buf, path[64];
-	size_t olen = strlen(orig), cap = olen * 2 + 256;
+	char *origs[2] = { json_dumps(doc, JSON_INDENT(1)), as_v1(doc) }, *buf, path[64];
+	size_t l0 = strlen(origs[0]), l1 = strlen(origs[1]), cap = (l0 > l1 ? l0 : l1) * 2 + 256;
 	int fd, loaded = 0;
 
 	wgl_log_verbosity = -1;
@@ -122,10 +144,11 @@ int main(void)
 		return 1;
 	close(fd);
 	for (int i = 0; i < ITERATIONS; i++) {
-		size_t len = olen;
+		const char *orig = origs[i % 2]; /* schema 2 and schema 1 files alike */
+		size_t len = strlen(orig);
 		FILE *f;
 
-		memcpy(buf, orig, olen + 1);
+		memcpy(buf, orig, len + 1);
 		for (int m = 1 + rand_r(&seed) % 4; m > 0; m--)
 			len = mutate(buf, len, cap, &seed);
 		f = fopen(path, "w");
@@ -138,7 +161,8 @@ int main(void)
 	       loaded, ITERATIONS);
 	unlink(path);
 	free(buf);
-	free(orig);
+	free(origs[0]);
+	free(origs[1]);
 	json_decref(doc);
 	wgl_result_free(base);
 	return 0;

@@ -71,7 +71,8 @@ static void test_check_fails_case(void)
 	static const struct wgl_case_ident id = { "kernel", "userspace", "ipv6" };
 	struct wgl_run *run = wgl_result_new();
 	struct wgl_case *c = wgl_case_new(run, "s", "c", &id);
-	json_t *params = json_pack("{s:i, s:s, s:s}", "streams", 4, "backend_a", "x", "mode", "fast");
+	json_t *params = json_pack("{s:i, s:s, s:s}", "streams", 4, "backend_a", "x",
+				   "mode", "fast");
 
 	CU_ASSERT_EQUAL(wgl_case_params_json(c, params), 0);
 	json_decref(params);
@@ -352,7 +353,8 @@ static void doc_match(const struct doc_keys *d, int sec, const json_t *o)
 
 	json_object_foreach((json_t *)o, key, v) {
 		if (!doc_has(d, sec, key))
-			printf("\n  written but not in the doc's %s table: %s", doc_sections[sec], key);
+			printf("\n  written but not in the doc's %s table: %s", doc_sections[sec],
+			       key);
 		CU_ASSERT(doc_has(d, sec, key));
 	}
 	for (size_t i = 0; i < d->n[sec]; i++) {
