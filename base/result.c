@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
- * The result model (schema "wglab-result/1", docs/result-schema.md). Every
- * string that enters the model goes through json_text(): jansson refuses
- * invalid UTF-8, and a check detail quoting a peer's garbage must still be
- * recorded, so bad bytes become U+FFFD instead of a silently lost field.
+ * The result model's builders (base/result.h). Every string that enters the
+ * model goes through text_dup(): reports and result.json need valid UTF-8,
+ * and a check detail quoting a peer's garbage must still be recorded, so bad
+ * bytes become U+FFFD instead of a silently lost field. JSON is written and
+ * read in result_json.c.
  */
 #include <errno.h>
 #include <math.h>
@@ -17,9 +18,9 @@
 
 #include "base/log.h"
 #include "base/result.h"
+#include "base/result_priv.h"
+#include "base/stats.h"
 #include "base/util.h"
-
-#define WGL_RESULT_SCHEMA "wglab-result/1"
 
 static const char *const verdict_names[] = {
 	[WGL_PASS] = "pass", [WGL_FAIL] = "fail", [WGL_SKIP] = "skip", [WGL_ERROR] = "error",
@@ -30,16 +31,14 @@ static const int verdict_rank[] = {
 	[WGL_PASS] = 0, [WGL_SKIP] = 1, [WGL_FAIL] = 2, [WGL_ERROR] = 3,
 };
 
-/* A JSON string of s with invalid UTF-8 replaced by U+FFFD; NULL s gives null. */
-static json_t *json_text(const char *s)
+char *wgl_result_text_dup(const char *s)
 {
 	const unsigned char *p = (const unsigned char *)s;
 	size_t n, i = 0, o = 0;
-	json_t *j;
 	char *buf;
 
 	if (!s)
-		return json_null();
+		return NULL;
 	n = strlen(s);
 	buf = malloc(n * 3 + 1);
 	if (!buf)
@@ -55,9 +54,26 @@ static json_t *json_text(const char *s)
 			o += 3, i++;
 		}
 	}
-	j = json_stringn(buf, o);
-	free(buf);
-	return j;
+	buf[o] = '\0';
+	return buf;
+}
+
+/* Replaces *dst with a clean copy of s (NULL clears it). */
+static void set_text(char **dst, const char *s)
+{
+	free(*dst);
+	*dst = wgl_result_text_dup(s);
+}
+
+void *wgl_result_grow(void *arr, size_t *n, size_t size)
+{
+	char *na = realloc(arr, (*n + 1) * size);
+
+	if (!na)
+		return NULL;
+	memset(na + *n * size, 0, size);
+	(*n)++;
+	return na;
 }
 
 static void utc_now(char *buf, size_t len)
@@ -71,15 +87,14 @@ static void utc_now(char *buf, size_t len)
 }
 
 /* "model name" from /proc/cpuinfo; other architectures name it differently. */
-static json_t *cpu_model(void)
+static char *cpu_model(void)
 {
 	static const char *const keys[] = { "model name", "Model", "cpu model", "uarch" };
 	FILE *f = fopen("/proc/cpuinfo", "re");
-	char line[512];
-	json_t *ret = NULL;
+	char line[512], *ret = NULL;
 
 	if (!f)
-		return json_null();
+		return NULL;
 	while (!ret && fgets(line, sizeof(line), f)) {
 		char *colon = strchr(line, ':');
 		size_t k;
@@ -91,11 +106,11 @@ static json_t *cpu_model(void)
 				continue;
 			colon += strspn(colon + 1, " \t") + 1;
 			colon[strcspn(colon, "\n")] = '\0';
-			ret = json_text(colon);
+			ret = wgl_result_text_dup(colon);
 		}
 	}
 	fclose(f);
-	return ret ? ret : json_null();
+	return ret;
 }
 
 static void run_id(char *buf, size_t len)
@@ -113,26 +128,25 @@ static void run_id(char *buf, size_t len)
  * every run made there says so, and figures measured under emulation are
  * labelled emulated in every report.
  */
-static void add_vm_info(json_t *run)
+static void add_vm_info(struct wgl_run *run)
 {
 	const char *env = getenv("WGLAB_VM_INFO");
 	json_t *vm = env ? json_loads(env, 0, NULL) : NULL;
 
 	if (!vm)
 		return;
-	json_object_set_new(run, "emulated",
-			    json_boolean(json_is_true(json_object_get(vm, "emulated"))));
-	json_object_set_new(run, "vm", vm);
+	run->emulated = json_is_true(json_object_get(vm, "emulated"));
+	json_object_set_new(run->extra, "vm", vm);
 }
 
-json_t *wgl_result_new(void)
+struct wgl_run *wgl_result_new(void)
 {
+	struct wgl_run *run = calloc(1, sizeof(*run));
 	struct utsname u;
 	char now[32], id[48];
-	json_t *run;
 
-	run = json_object();
-	if (!run) {
+	if (!run || !(run->extra = json_object())) {
+		free(run);
 		errno = ENOMEM;
 		return NULL;
 	}
@@ -140,103 +154,229 @@ json_t *wgl_result_new(void)
 	run_id(id, sizeof(id));
 	if (uname(&u) < 0)
 		memset(&u, 0, sizeof(u));
-	json_object_set_new(run, "schema", json_string(WGL_RESULT_SCHEMA));
-	json_object_set_new(run, "id", json_string(id));
-	json_object_set_new(run, "started", json_string(now));
-	json_object_set_new(run, "finished", json_null());
-	json_object_set_new(run, "host", json_text(u.nodename));
-	json_object_set_new(run, "kernel", json_text(u.release));
-	json_object_set_new(run, "arch", json_text(u.machine));
-	json_object_set_new(run, "cpu_model", cpu_model());
-	json_object_set_new(run, "cores", json_integer(sysconf(_SC_NPROCESSORS_ONLN)));
-	json_object_set_new(run, "wglab_version", json_string(WGLAB_VERSION));
-	json_object_set_new(run, "seed", json_null());
-	json_object_set_new(run, "emulated", json_false());
+	run->id = strdup(id);
+	run->started = strdup(now);
+	run->host = wgl_result_text_dup(u.nodename);
+	run->kernel = wgl_result_text_dup(u.release);
+	run->arch = wgl_result_text_dup(u.machine);
+	run->cpu_model = cpu_model();
+	run->cores = sysconf(_SC_NPROCESSORS_ONLN);
+	run->wglab_version = strdup(WGLAB_VERSION);
 	add_vm_info(run);
-	json_object_set_new(run, "implementations", json_object());
-	json_object_set_new(run, "cases", json_array());
-	json_object_set_new(run, "summary", json_object());
-	wgl_result_finish(run);
-	json_object_set_new(run, "finished", json_null());
 	return run;
 }
 
-void wgl_result_set_meta(json_t *run, const char *key, json_t *value)
+static void free_metric(struct wgl_metric *m)
+{
+	free(m->name);
+	free(m->unit);
+	free(m->values);
+}
+
+static void free_case(struct wgl_case *c)
+{
+	size_t i;
+
+	if (!c)
+		return;
+	free(c->scenario), free(c->name);
+	free(c->backend_a), free(c->backend_b), free(c->family);
+	for (i = 0; i < c->nparams; i++)
+		free(c->params[i].key), free(c->params[i].value);
+	free(c->params);
+	free(c->message);
+	for (i = 0; i < c->nchecks; i++)
+		free(c->checks[i].name), free(c->checks[i].detail);
+	free(c->checks);
+	for (i = 0; i < c->nmetrics; i++)
+		free_metric(&c->metrics[i]);
+	free(c->metrics);
+	for (i = 0; i < c->nartifacts; i++)
+		free(c->artifacts[i].kind), free(c->artifacts[i].path);
+	free(c->artifacts);
+	free(c);
+}
+
+void wgl_result_free(struct wgl_run *run)
+{
+	size_t i;
+
+	if (!run)
+		return;
+	free(run->id), free(run->started), free(run->finished);
+	free(run->host), free(run->kernel), free(run->arch), free(run->cpu_model);
+	free(run->wglab_version), free(run->command);
+	for (i = 0; i < run->nimpls; i++) {
+		free(run->impls[i].backend), free(run->impls[i].command);
+		free(run->impls[i].binary), free(run->impls[i].version);
+	}
+	free(run->impls);
+	for (i = 0; i < run->ncases; i++)
+		free_case(run->cases[i]);
+	free(run->cases);
+	json_decref(run->extra);
+	free(run);
+}
+
+/* Keys with a typed field in struct wgl_run or written by the model itself. */
+static const char *const typed_keys[] = {
+	"schema", "id", "started", "finished", "host", "kernel", "arch", "cpu_model", "cores",
+	"wglab_version", "command", "seed", "mtu", "emulated", "implementations", "cases",
+	"summary",
+};
+
+bool wgl_result_typed_key(const char *key)
+{
+	for (size_t i = 0; i < WGL_ARRAY_SIZE(typed_keys); i++)
+		if (!strcmp(key, typed_keys[i]))
+			return true;
+	return false;
+}
+
+void wgl_result_set_meta(struct wgl_run *run, const char *key, json_t *value)
 {
 	if (!value) {
 		wgl_warn("result: no value for run metadata '%s'", key);
 		return;
 	}
-	json_object_set_new(run, key, value);
+	if (!strcmp(key, "command") && json_is_string(value)) {
+		set_text(&run->command, json_string_value(value));
+	} else if (!strcmp(key, "seed") && (json_is_integer(value) || json_is_null(value))) {
+		run->has_seed = json_is_integer(value);
+		run->seed = json_integer_value(value);
+	} else if (!strcmp(key, "mtu") && json_is_integer(value)) {
+		run->mtu = (long)json_integer_value(value);
+	} else if (wgl_result_typed_key(key)) {
+		wgl_warn("result: run metadata '%s' cannot be set to that value", key);
+	} else {
+		json_object_set(run->extra, key, value);
+	}
+	json_decref(value);
 }
 
-void wgl_result_add_impl(json_t *run, const char *backend, const char *command,
+bool wgl_result_has_meta(const struct wgl_run *run, const char *key)
+{
+	if (!strcmp(key, "command"))
+		return run->command;
+	if (!strcmp(key, "seed"))
+		return run->has_seed;
+	if (!strcmp(key, "mtu"))
+		return run->mtu > 0;
+	return json_object_get(run->extra, key) != NULL;
+}
+
+static bool same_text(const char *a, const char *b)
+{
+	return a == b || (a && b && !strcmp(a, b));
+}
+
+void wgl_result_add_impl(struct wgl_run *run, const char *backend, const char *command,
 			 const char *binary, const char *version)
 {
-	json_t *impls = json_object_get(run, "implementations");
-	json_t *impl;
+	struct wgl_impl *impl = NULL, *ni;
+	char *cmd = wgl_result_text_dup(command), *bin = wgl_result_text_dup(binary);
+	char *ver = wgl_result_text_dup(version);
 
-	if (!json_is_object(impls)) {
-		impls = json_object();
-		json_object_set_new(run, "implementations", impls);
-	}
-	impl = json_pack("{s:o, s:o, s:o}", "command", json_text(command),
-			 "binary", json_text(binary), "version", json_text(version));
-	if (!impl)
-		return;
+	for (size_t i = 0; i < run->nimpls && !impl; i++)
+		if (!strcmp(run->impls[i].backend, backend))
+			impl = &run->impls[i];
 	/* Same backend with different values (a second binary) is worth a warning. */
-	if (json_object_get(impls, backend) && !json_equal(json_object_get(impls, backend), impl))
+	if (impl && !(same_text(impl->command, cmd) && same_text(impl->binary, bin) &&
+		      same_text(impl->version, ver)))
 		wgl_warn("result: implementation of %s changed during the run", backend);
-	json_object_set_new(impls, backend, impl);
+	if (!impl && (ni = wgl_result_grow(run->impls, &run->nimpls, sizeof(*ni)))) {
+		run->impls = ni;
+		impl = &ni[run->nimpls - 1];
+		impl->backend = wgl_result_text_dup(backend);
+	}
+	if (!impl) {
+		free(cmd), free(bin), free(ver);
+		return;
+	}
+	free(impl->command), free(impl->binary), free(impl->version);
+	impl->command = cmd, impl->binary = bin, impl->version = ver;
 }
 
-json_t *wgl_case_new(json_t *run, const char *scenario, const char *name, json_t *params)
+struct wgl_case *wgl_case_new(struct wgl_run *run, const char *scenario, const char *name,
+			      const struct wgl_case_ident *id)
 {
-	json_t *cases = json_object_get(run, "cases");
-	json_t *c;
+	struct wgl_case *c = calloc(1, sizeof(*c)), **nc;
 
-	if (!params || !json_is_object(params)) {
-		json_decref(params);
-		params = json_object();
-	}
-	c = json_pack("{s:o, s:o, s:o, s:s, s:n, s:f, s:[], s:[], s:[]}",
-		      "scenario", json_text(scenario), "name", json_text(name),
-		      "params", params, "verdict", "pass", "message", "duration_s", 0.0,
-		      "checks", "metrics", "artifacts");
-	if (!c || json_array_append_new(cases, c) < 0) {
-		errno = ENOMEM;
-		return NULL;
+	if (!c)
+		goto err_alloc;
+	nc = realloc(run->cases, (run->ncases + 1) * sizeof(*nc));
+	if (!nc)
+		goto err_alloc;
+	run->cases = nc;
+	nc[run->ncases++] = c;
+	c->scenario = wgl_result_text_dup(scenario ? scenario : "");
+	c->name = wgl_result_text_dup(name ? name : "");
+	if (id) {
+		c->backend_a = wgl_result_text_dup(id->backend_a);
+		c->backend_b = wgl_result_text_dup(id->backend_b);
+		c->family = wgl_result_text_dup(id->family);
 	}
 	return c;
+err_alloc:
+	free(c);
+	errno = ENOMEM;
+	return NULL;
 }
 
-void wgl_case_verdict(json_t *c, enum wgl_verdict v, const char *message)
+int wgl_case_param(struct wgl_case *c, const char *key, const char *value, bool is_string)
 {
-	enum wgl_verdict cur = wgl_case_get_verdict(c);
+	struct wgl_param *p = (struct wgl_param *)wgl_case_get_param(c, key), *np;
 
-	if (verdict_rank[v] < verdict_rank[cur])
+	if (!p) {
+		np = wgl_result_grow(c->params, &c->nparams, sizeof(*np));
+		if (!np)
+			return -ENOMEM;
+		c->params = np;
+		p = &np[c->nparams - 1];
+		p->key = wgl_result_text_dup(key);
+	}
+	set_text(&p->value, value ? value : "");
+	p->is_string = is_string;
+	return 0;
+}
+
+const struct wgl_param *wgl_case_get_param(const struct wgl_case *c, const char *key)
+{
+	for (size_t i = 0; i < c->nparams; i++)
+		if (!strcmp(c->params[i].key, key))
+			return &c->params[i];
+	return NULL;
+}
+
+void wgl_case_verdict(struct wgl_case *c, enum wgl_verdict v, const char *message)
+{
+	if ((unsigned int)v >= WGL_ARRAY_SIZE(verdict_rank) ||
+	    verdict_rank[v] < verdict_rank[c->verdict])
 		return;
-	json_object_set_new(c, "verdict", json_string(verdict_names[v]));
+	c->verdict = v;
 	if (message)
-		json_object_set_new(c, "message", json_text(message));
+		set_text(&c->message, message);
 }
 
-void wgl_case_check(json_t *c, const char *name, bool ok, const char *fmt, ...)
+void wgl_case_check(struct wgl_case *c, const char *name, bool ok, const char *fmt, ...)
 {
+	struct wgl_check *nc;
 	char *detail = NULL;
 	va_list ap;
-	json_t *check;
 
 	va_start(ap, fmt);
 	if (vasprintf(&detail, fmt, ap) < 0)
 		detail = NULL;
 	va_end(ap);
-	check = json_pack("{s:o, s:b, s:o}", "name", json_text(name), "ok", ok,
-			  "detail", json_text(detail ? detail : ""));
-	if (check)
-		json_array_append_new(json_object_get(c, "checks"), check);
+	nc = wgl_result_grow(c->checks, &c->nchecks, sizeof(*nc));
+	if (nc) {
+		c->checks = nc;
+		nc[c->nchecks - 1].name = wgl_result_text_dup(name);
+		nc[c->nchecks - 1].ok = ok;
+		nc[c->nchecks - 1].detail = wgl_result_text_dup(detail ? detail : "");
+	}
 	/* The first failed check explains the case; later ones are in checks[]. */
-	if (!ok && json_is_null(json_object_get(c, "message"))) {
+	if (!ok && !c->message) {
 		char *msg = NULL;
 
 		if (asprintf(&msg, "%s: %s", name, detail ? detail : "") >= 0)
@@ -248,111 +388,107 @@ void wgl_case_check(json_t *c, const char *name, bool ok, const char *fmt, ...)
 	free(detail);
 }
 
-/* A finite number, or null: JSON has no NaN or infinity. */
-static json_t *json_num(double d)
+struct wgl_metric *wgl_result_metric_slot(struct wgl_case *c, const char *name)
 {
-	return isfinite(d) ? json_real(d) : json_null();
+	struct wgl_metric *nm;
+
+	/* Names are unique within a case: compare matches metrics by name. */
+	for (size_t i = 0; i < c->nmetrics; i++) {
+		if (strcmp(c->metrics[i].name, name))
+			continue;
+		free_metric(&c->metrics[i]);
+		memset(&c->metrics[i], 0, sizeof(c->metrics[i]));
+		c->metrics[i].name = strdup(name);
+		return &c->metrics[i];
+	}
+	nm = wgl_result_grow(c->metrics, &c->nmetrics, sizeof(*nm));
+	if (!nm)
+		return NULL;
+	c->metrics = nm;
+	nm[c->nmetrics - 1].name = strdup(name);
+	return &nm[c->nmetrics - 1];
 }
 
 /*
- * Fills median/min/max/spread from the finite values; non-finite ones are
- * not numbers JSON can hold, so they are counted in "dropped" instead.
+ * Fills values/median/min/max from the finite values; non-finite ones are
+ * not numbers JSON can hold, so they are counted in dropped instead.
  */
-static void metric_stats(json_t *m, const double *values, size_t n)
+static void metric_stats(struct wgl_metric *m, const double *values, size_t n)
 {
-	json_t *arr = json_array();
-	double *fin = malloc((n ? n : 1) * sizeof(*fin));
-	double lo = INFINITY, hi = -INFINITY, med = NAN;
-	size_t i, k = 0;
+	size_t i;
 
-	for (i = 0; fin && i < n; i++) {
-		if (!isfinite(values[i]))
-			continue;
-		fin[k++] = values[i];
-		json_array_append_new(arr, json_real(values[i]));
-		lo = values[i] < lo ? values[i] : lo;
-		hi = values[i] > hi ? values[i] : hi;
-	}
-	if (k)
-		med = wgl_median(fin, k);
-	json_object_set_new(m, "values", arr);
-	json_object_set_new(m, "median", json_num(med));
-	json_object_set_new(m, "min", json_num(lo));
-	json_object_set_new(m, "max", json_num(hi));
-	json_object_set_new(m, "spread", k ? json_real(hi - lo) : json_null());
-	if (k < n)
-		json_object_set_new(m, "dropped", json_integer((json_int_t)(n - k)));
-	free(fin);
+	struct wgl_summary sum;
+
+	m->values = malloc((n ? n : 1) * sizeof(*m->values));
+	for (i = 0; m->values && i < n; i++)
+		if (isfinite(values[i]))
+			m->values[m->n++] = values[i];
+	wgl_summarize(m->values, m->n, &sum);
+	m->median = sum.median;
+	m->min = sum.min;
+	m->max = sum.max;
+	m->dropped = n - m->n;
 }
 
-void wgl_case_metric(json_t *c, const char *name, const char *unit,
+void wgl_case_metric(struct wgl_case *c, const char *name, const char *unit,
 		     const double *values, size_t n, const char *better)
 {
-	json_t *metrics = json_object_get(c, "metrics");
-	json_t *m, *old;
-	size_t i;
+	char *clean = wgl_result_text_dup(name ? name : "");
+	struct wgl_metric *m = clean ? wgl_result_metric_slot(c, clean) : NULL;
 
-	if (better && strcmp(better, "higher") && strcmp(better, "lower")) {
-		wgl_warn("result: metric %s: better must be higher or lower, not '%s'", name,
-			 better);
-		better = NULL;
-	}
-	m = json_pack("{s:o, s:o, s:o}", "name", json_text(name), "unit", json_text(unit),
-		      "better", json_text(better));
+	free(clean);
 	if (!m)
 		return;
+	if (better && strcmp(better, "higher") && strcmp(better, "lower"))
+		wgl_warn("result: metric %s: better must be higher or lower, not '%s'", m->name,
+			 better);
+	m->better = !better ? WGL_BETTER_NONE : !strcmp(better, "higher") ? WGL_BETTER_HIGHER :
+		    !strcmp(better, "lower") ? WGL_BETTER_LOWER : WGL_BETTER_NONE;
+	m->unit = wgl_result_text_dup(unit ? unit : "");
 	metric_stats(m, values, n);
-	/* Names are unique within a case: compare matches metrics by name. */
-	json_array_foreach(metrics, i, old) {
-		if (json_equal(json_object_get(old, "name"), json_object_get(m, "name"))) {
-			json_array_set_new(metrics, i, m);
-			return;
-		}
-	}
-	json_array_append_new(metrics, m);
 }
 
-void wgl_case_artifact(json_t *c, const char *kind, const char *path)
+void wgl_case_artifact(struct wgl_case *c, const char *kind, const char *path)
 {
-	json_t *a = json_pack("{s:o, s:o}", "kind", json_text(kind), "path", json_text(path));
+	struct wgl_artifact *na = wgl_result_grow(c->artifacts, &c->nartifacts, sizeof(*na));
 
-	if (a)
-		json_array_append_new(json_object_get(c, "artifacts"), a);
+	if (!na)
+		return;
+	c->artifacts = na;
+	na[c->nartifacts - 1].kind = wgl_result_text_dup(kind ? kind : "");
+	na[c->nartifacts - 1].path = wgl_result_text_dup(path ? path : "");
 }
 
-void wgl_case_duration(json_t *c, double seconds)
+void wgl_case_duration(struct wgl_case *c, double seconds)
 {
-	json_object_set_new(c, "duration_s", json_real(isfinite(seconds) ? seconds : 0));
+	c->duration_s = isfinite(seconds) ? seconds : 0;
 }
 
-enum wgl_verdict wgl_case_get_verdict(const json_t *c)
+enum wgl_verdict wgl_case_get_verdict(const struct wgl_case *c)
 {
-	const char *s = json_string_value(json_object_get(c, "verdict"));
-	size_t i;
-
-	for (i = 0; s && i < WGL_ARRAY_SIZE(verdict_names); i++)
-		if (!strcmp(s, verdict_names[i]))
-			return (enum wgl_verdict)i;
 	/* An unreadable verdict must never read as a pass. */
-	return WGL_ERROR;
+	return (unsigned int)c->verdict < WGL_ARRAY_SIZE(verdict_names) ? c->verdict : WGL_ERROR;
 }
 
-void wgl_result_finish(json_t *run)
+void wgl_result_count(struct wgl_run *run)
 {
-	json_int_t count[WGL_ARRAY_SIZE(verdict_names)] = { 0 };
-	json_t *c;
-	char now[32];
-	size_t i;
+	long count[WGL_ARRAY_SIZE(verdict_names)] = { 0 };
 
-	json_array_foreach(json_object_get(run, "cases"), i, c)
-		count[wgl_case_get_verdict(c)]++;
+	for (size_t i = 0; i < run->ncases; i++)
+		count[wgl_case_get_verdict(run->cases[i])]++;
+	run->summary = (struct wgl_run_summary){
+		.total = (long)run->ncases, .passed = count[WGL_PASS], .failed = count[WGL_FAIL],
+		.skipped = count[WGL_SKIP], .errors = count[WGL_ERROR],
+	};
+}
+
+void wgl_result_finish(struct wgl_run *run)
+{
+	char now[32];
+
+	wgl_result_count(run);
 	utc_now(now, sizeof(now));
-	json_object_set_new(run, "finished", json_string(now));
-	json_object_set_new(run, "summary",
-			    json_pack("{s:I, s:I, s:I, s:I, s:I}", "total",
-				      (json_int_t)json_array_size(json_object_get(run, "cases")),
-				      "passed", count[WGL_PASS], "failed", count[WGL_FAIL],
-				      "skipped", count[WGL_SKIP], "errors", count[WGL_ERROR]));
+	set_text(&run->finished, now);
 }
 
 const char *wgl_verdict_name(enum wgl_verdict v)
@@ -360,79 +496,16 @@ const char *wgl_verdict_name(enum wgl_verdict v)
 	return (unsigned int)v < WGL_ARRAY_SIZE(verdict_names) ? verdict_names[v] : "error";
 }
 
-/* Checks one case of a loaded result; the problem goes into err. */
-static int check_case(const json_t *c, size_t i, char *err, size_t len)
+const char *wgl_better_name(enum wgl_better b)
 {
-	static const char *const arrays[] = { "checks", "metrics", "artifacts" };
-	const char *verdict = json_string_value(json_object_get(c, "verdict"));
-	const json_t *m;
-	size_t k, j;
-
-	if (!json_is_object(c))
-		return snprintf(err, len, "cases[%zu] is not an object", i), -EINVAL;
-	if (!json_is_string(json_object_get(c, "scenario")) ||
-	    !json_is_string(json_object_get(c, "name")))
-		return snprintf(err, len, "cases[%zu] has no string \"scenario\" and \"name\"", i),
-		       -EINVAL;
-	if (!verdict || (wgl_case_get_verdict(c) == WGL_ERROR && strcmp(verdict, "error")))
-		return snprintf(err, len, "cases[%zu].verdict is not pass|fail|skip|error", i),
-		       -EINVAL;
-	for (k = 0; k < WGL_ARRAY_SIZE(arrays); k++)
-		if (!json_is_array(json_object_get(c, arrays[k])))
-			return snprintf(err, len, "cases[%zu].%s is not an array", i, arrays[k]),
-			       -EINVAL;
-	json_array_foreach(json_object_get(c, "metrics"), j, m) {
-		const json_t *med = json_object_get(m, "median");
-
-		if (!json_is_string(json_object_get(m, "name")) ||
-		    !(json_is_number(med) || json_is_null(med)))
-			return snprintf(err, len, "cases[%zu].metrics[%zu] needs a string \"name\" "
-					"and a numeric or null \"median\"", i, j), -EINVAL;
-	}
-	return 0;
+	return b == WGL_BETTER_HIGHER ? "higher" : b == WGL_BETTER_LOWER ? "lower" : NULL;
 }
 
-static int check_run(const json_t *run, char *err, size_t len)
+/* Parses a verdict name; -1 if it is none. */
+int wgl_result_verdict_parse(const char *s)
 {
-	const char *schema = json_string_value(json_object_get(run, "schema"));
-	const json_t *c;
-	size_t i;
-
-	if (!json_is_object(run))
-		return snprintf(err, len, "not a wglab result: the top level is not an object"),
-		       -EINVAL;
-	if (!schema)
-		return snprintf(err, len, "not a wglab result: no \"schema\" field"), -EINVAL;
-	if (strcmp(schema, WGL_RESULT_SCHEMA))
-		return snprintf(err, len, "schema is \"%s\", this wglab reads \"%s\"", schema,
-				WGL_RESULT_SCHEMA), -EINVAL;
-	if (!json_is_array(json_object_get(run, "cases")))
-		return snprintf(err, len, "\"cases\" is not an array"), -EINVAL;
-	json_array_foreach(json_object_get(run, "cases"), i, c)
-		if (check_case(c, i, err, len) < 0)
-			return -EINVAL;
-	return 0;
-}
-
-json_t *wgl_result_load(const char *path, char *err, size_t errlen)
-{
-	json_error_t je;
-	char why[256];
-	json_t *run = json_load_file(path, JSON_REJECT_DUPLICATES, &je);
-
-	if (!run) {
-		if (je.line > 0)
-			snprintf(err, errlen, "%s:%d:%d: %s", path, je.line, je.column, je.text);
-		else
-			snprintf(err, errlen, "%s: %s", path, je.text);
-		errno = EINVAL;
-		return NULL;
-	}
-	if (check_run(run, why, sizeof(why)) < 0) {
-		snprintf(err, errlen, "%s: %s", path, why);
-		json_decref(run);
-		errno = EINVAL;
-		return NULL;
-	}
-	return run;
+	for (size_t i = 0; s && i < WGL_ARRAY_SIZE(verdict_names); i++)
+		if (!strcmp(s, verdict_names[i]))
+			return (int)i;
+	return -1;
 }

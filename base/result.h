@@ -1,59 +1,198 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * The result model: one JSON document per run (schema "wglab-result/1",
+ * The result model: plain structs for one run (schema "wglab-result/2",
  * documented in docs/result-schema.md). Everything a run reports is added
- * here and every report (JSON, JUnit, Markdown, HTML, tracker JSON, compare)
- * is rendered from it. The handles are jansson objects owned by the run.
+ * through the builder functions below, and every report (JSON, JUnit,
+ * Markdown, HTML, tracker JSON, compare) reads these structs. JSON exists
+ * only at the edge: wgl_result_save()/wgl_result_to_json() write result.json
+ * and wgl_result_load() reads it back (schema 1 files too).
+ *
+ * Ownership: the run owns its cases, a case owns everything in it. Handles
+ * returned by wgl_case_new() stay valid until wgl_result_free(). Every
+ * string in the model is valid UTF-8: the builders replace invalid bytes
+ * with U+FFFD, so a check detail quoting a peer's garbage is still kept.
+ *
+ * Run metadata: the facts every run has are typed fields. Free-form facts
+ * that only some runs carry and no report reads (the kernel lab's "vm"
+ * object, bench's "offloads") go into run->extra, a JSON object written
+ * verbatim next to the typed fields: wgl_result_set_meta() keeps its
+ * (run, key, json_t *) form, typing the keys it knows (command, seed, mtu).
  */
 #ifndef WGL_RESULT_H
 #define WGL_RESULT_H
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdio.h>
 #include <jansson.h>
 
 #include "base/stats.h" /* wgl_median() of the metrics */
 
+#define WGL_RESULT_SCHEMA "wglab-result/2"
+/* The previous schema, still read: backends and family sat in params. */
+#define WGL_RESULT_SCHEMA_V1 "wglab-result/1"
+
 enum wgl_verdict { WGL_PASS, WGL_FAIL, WGL_SKIP, WGL_ERROR };
 
-/* New run with metadata (host, kernel, CPU, cores, wglab version, time). */
-json_t *wgl_result_new(void);
-/* Sets run.<key> = value (value is stolen). */
-void wgl_result_set_meta(json_t *run, const char *key, json_t *value);
+/* Which direction of a metric is an improvement; NONE = informational. */
+enum wgl_better { WGL_BETTER_NONE, WGL_BETTER_HIGHER, WGL_BETTER_LOWER };
+
+struct wgl_check {
+	char *name;
+	bool ok;
+	char *detail;
+};
+
+/* A metric measured n times. Statistics cover the finite values only. */
+struct wgl_metric {
+	char *name;
+	char *unit;
+	double *values;         /* finite values, in the order measured */
+	size_t n;
+	double median, min, max; /* NAN when there is no value */
+	size_t dropped;          /* non-finite values passed in and left out */
+	enum wgl_better better;
+};
+
+struct wgl_artifact {
+	char *kind;             /* pcap, log, keylog, iperf-json, handshake_times, ... */
+	char *path;
+};
+
 /*
- * Records an implementation that ran: run.implementations[backend] =
- * { command, binary, version }. Calling again with the same values is a no-op.
+ * A parameter of a case outside its identity: scenario params, -D values,
+ * bench options. value is the text of a string, or the JSON literal of
+ * anything else (4, true, {"tso": true}), so nothing is lost.
  */
-void wgl_result_add_impl(json_t *run, const char *backend, const char *command,
+struct wgl_param {
+	char *key;
+	char *value;
+	bool is_string;
+};
+
+/* The matrix coordinates of a case, given to wgl_case_new(); any may be NULL. */
+struct wgl_case_ident {
+	const char *backend_a;  /* the backend of a single-backend case */
+	const char *backend_b;  /* NULL for single-backend cases */
+	const char *family;     /* "ipv4", "ipv6" */
+};
+
+struct wgl_case {
+	/* identity: (scenario, name) is unique within a run */
+	char *scenario;
+	char *name;
+	char *backend_a, *backend_b, *family; /* NULL when not applicable */
+	struct wgl_param *params;
+	size_t nparams;
+	/* outcome */
+	enum wgl_verdict verdict;
+	char *message;          /* why it did not pass, or NULL */
+	double duration_s;
+	struct wgl_check *checks;
+	size_t nchecks;
+	struct wgl_metric *metrics; /* names unique within the case */
+	size_t nmetrics;
+	struct wgl_artifact *artifacts;
+	size_t nartifacts;
+};
+
+struct wgl_impl {
+	char *backend;
+	char *command, *binary, *version; /* each may be NULL */
+};
+
+struct wgl_run_summary {
+	long total, passed, failed, skipped, errors;
+};
+
+struct wgl_run {
+	char *id;               /* YYYYMMDDTHHMMSSZ-PID */
+	char *started;
+	char *finished;         /* NULL until wgl_result_finish() */
+	char *host, *kernel, *arch;
+	char *cpu_model;        /* may be NULL */
+	long cores;
+	char *wglab_version;
+	char *command;          /* "run", "bench", or NULL */
+	bool has_seed;
+	long long seed;
+	long mtu;               /* underlay MTU, 0 = not recorded */
+	bool emulated;          /* measured inside the kernel lab (qemu) */
+	struct wgl_impl *impls;
+	size_t nimpls;
+	struct wgl_case **cases; /* in the order they ran */
+	size_t ncases;
+	struct wgl_run_summary summary; /* kept current by wgl_result_finish() and the loader */
+	json_t *extra;          /* other metadata (vm, offloads, ...), an object, never NULL */
+};
+
+/* New run with metadata (host, kernel, CPU, cores, wglab version, time). NULL + errno. */
+struct wgl_run *wgl_result_new(void);
+/* Frees the run and everything in it; NULL is fine. */
+void wgl_result_free(struct wgl_run *run);
+/*
+ * Run metadata key = value (value is stolen). "command" (string), "seed"
+ * (integer or null) and "mtu" (integer) fill the typed fields; any other
+ * key goes into run->extra.
+ */
+void wgl_result_set_meta(struct wgl_run *run, const char *key, json_t *value);
+/* True if key was set (typed field or extra). */
+bool wgl_result_has_meta(const struct wgl_run *run, const char *key);
+/*
+ * Records an implementation that ran: { backend, command, binary, version }.
+ * Calling again with the same values is a no-op.
+ */
+void wgl_result_add_impl(struct wgl_run *run, const char *backend, const char *command,
 			 const char *binary, const char *version);
 
-/* Appends a case; params is stolen (may be NULL). Verdict starts as pass. */
-json_t *wgl_case_new(json_t *run, const char *scenario, const char *name, json_t *params);
+/* Appends a case; id may be NULL. Verdict starts as pass. NULL + errno. */
+struct wgl_case *wgl_case_new(struct wgl_run *run, const char *scenario, const char *name,
+			      const struct wgl_case_ident *id);
+/* Adds (or replaces) a parameter; value is a string's text or a JSON literal. */
+int wgl_case_param(struct wgl_case *c, const char *key, const char *value, bool is_string);
+/*
+ * Adds every member of a JSON object as a parameter (NULL is fine). Keys
+ * of the identity (scenario, name, backend, backend_a, backend_b, family)
+ * are skipped: they live in the typed fields.
+ */
+int wgl_case_params_json(struct wgl_case *c, const json_t *params);
+/* The parameter key, or NULL. */
+const struct wgl_param *wgl_case_get_param(const struct wgl_case *c, const char *key);
 /* Final verdict; message may be NULL. A later FAIL/ERROR never turns into PASS. */
-void wgl_case_verdict(json_t *c, enum wgl_verdict v, const char *message);
+void wgl_case_verdict(struct wgl_case *c, enum wgl_verdict v, const char *message);
 /* One assertion: name, outcome, human detail. A failed check fails the case. */
-void wgl_case_check(json_t *c, const char *name, bool ok, const char *fmt, ...)
+void wgl_case_check(struct wgl_case *c, const char *name, bool ok, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));
 /*
  * A metric measured n times (n >= 1): stores values, median, min, max.
  * better is "higher", "lower" or NULL (informational, never a regression).
+ * A metric of the same name replaces the earlier one.
  */
-void wgl_case_metric(json_t *c, const char *name, const char *unit,
+void wgl_case_metric(struct wgl_case *c, const char *name, const char *unit,
 		     const double *values, size_t n, const char *better);
-void wgl_case_artifact(json_t *c, const char *kind, const char *path);
-void wgl_case_duration(json_t *c, double seconds);
-enum wgl_verdict wgl_case_get_verdict(const json_t *c);
+void wgl_case_artifact(struct wgl_case *c, const char *kind, const char *path);
+void wgl_case_duration(struct wgl_case *c, double seconds);
+enum wgl_verdict wgl_case_get_verdict(const struct wgl_case *c);
 /* "pass", "fail", "skip" or "error". */
 const char *wgl_verdict_name(enum wgl_verdict v);
+/* "higher", "lower" or NULL. */
+const char *wgl_better_name(enum wgl_better b);
 
-/* Recomputes run.summary {passed, failed, skipped, errors}. */
-void wgl_result_finish(json_t *run);
+/* Recomputes run->summary and sets run->finished to now. */
+void wgl_result_finish(struct wgl_run *run);
+/* Recomputes run->summary from the cases' verdicts. */
+void wgl_result_count(struct wgl_run *run);
 
+/* The run as a "wglab-result/2" document (new reference); NULL on ENOMEM. */
+json_t *wgl_result_to_json(const struct wgl_run *run);
+/* Writes result.json's content to f. 0 or -errno. */
+int wgl_result_save(const struct wgl_run *run, FILE *f);
 /*
- * Loads and checks a result.json written by wgl_reports_write(). On error
- * returns NULL and puts one line into err naming the file and the problem
- * ("FILE:LINE:COL: jansson's message", or the field that is wrong).
+ * Loads and checks a result.json ("wglab-result/2", or "/1" whose
+ * backend_a/backend_b/backend/family params become the typed identity). On
+ * error returns NULL and puts one line into err naming the file and the
+ * problem ("FILE:LINE:COL: jansson's message", or the field that is wrong).
  */
-json_t *wgl_result_load(const char *path, char *err, size_t errlen);
+struct wgl_run *wgl_result_load(const char *path, char *err, size_t errlen);
 
 #endif

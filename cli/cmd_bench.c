@@ -234,18 +234,23 @@ static json_t *case_params(const struct bench_cli *cli, const struct wgl_bench_c
 	return p;
 }
 
-static void record_cell(json_t *run, const struct bench_cli *cli, const struct wgl_bench_cell *c,
-			double underlay_mbps)
+static void record_cell(struct wgl_run *run, const struct bench_cli *cli,
+			const struct wgl_bench_cell *c, double underlay_mbps)
 {
+	struct wgl_case_ident id = { .backend_a = c->backend };
+	json_t *params;
 	char name[96];
 	double v[WGL_BENCH_MAX_REPS];
-	json_t *cs;
+	struct wgl_case *cs;
 	size_t n;
 
 	snprintf(name, sizeof(name), "%s %s", c->backend, cli->o.iperf.udp ? "udp" : "tcp");
-	cs = wgl_case_new(run, "bench", name, case_params(cli, c));
+	cs = wgl_case_new(run, "bench", name, &id);
 	if (!cs)
 		return;
+	params = case_params(cli, c);
+	wgl_case_params_json(cs, params);
+	json_decref(params);
 	if (c->skipped) {
 		wgl_case_verdict(cs, WGL_SKIP, c->why);
 		return;
@@ -343,7 +348,7 @@ static void usage(void)
 	       "iperf test (libiperf) with UDP echo probes alongside, and prints a table.\n");
 }
 
-static void record_run(json_t *run, const struct bench_cli *cli, struct wgl_bench_cell **cells,
+static void record_run(struct wgl_run *run, const struct bench_cli *cli, struct wgl_bench_cell **cells,
 		       int n)
 {
 	double underlay = NAN;
@@ -353,9 +358,9 @@ static void record_run(json_t *run, const struct bench_cli *cli, struct wgl_benc
 			underlay = cell_median(cells[i], g_total);
 	for (int i = 0; i < n; i++) {
 		record_cell(run, cli, cells[i], underlay);
-		if (cells[i]->underlay_mtu > 0 && !json_object_get(run, "mtu"))
+		if (cells[i]->underlay_mtu > 0 && !wgl_result_has_meta(run, "mtu"))
 			wgl_result_set_meta(run, "mtu", json_integer(cells[i]->underlay_mtu));
-		if (cells[i]->offloads && !json_object_get(run, "offloads"))
+		if (cells[i]->offloads && !wgl_result_has_meta(run, "offloads"))
 			wgl_result_set_meta(run, "offloads", json_incref(cells[i]->offloads));
 	}
 	print_table(cli, cells, n, underlay);
@@ -363,7 +368,7 @@ static void record_run(json_t *run, const struct bench_cli *cli, struct wgl_benc
 
 /* One cell per backend named in the matrix (a bench cell runs one backend on both nodes). */
 static int run_cells(struct bench_cli *cli, const struct wgl_backend_matrix *m,
-		     struct wgl_bench_cell **cells, json_t *run)
+		     struct wgl_bench_cell **cells, struct wgl_run *run)
 {
 	int measured = 0, errors = 0;
 
@@ -400,7 +405,7 @@ int wgl_cmd_bench(int argc, char **argv)
 				 .backend_spec = "all" };
 	struct wgl_backend_matrix m;
 	struct wgl_bench_cell **cells;
-	json_t *run;
+	struct wgl_run *run;
 	int npos, ret;
 
 	if (wgl_opts_parse(bench_opts, &cli, argc, argv, &npos) < 0)
@@ -438,6 +443,6 @@ int wgl_cmd_bench(int argc, char **argv)
 	}
 	free(cells);
 	wgl_backend_matrix_free(&m);
-	json_decref(run);
+	wgl_result_free(run);
 	return ret;
 }

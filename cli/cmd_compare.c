@@ -59,7 +59,9 @@ static const struct wgl_opt compare_opts[] = {
 int wgl_cmd_compare(int argc, char **argv)
 {
 	struct compare_args a = { WGL_COMPARE_DEFAULT_THRESHOLD, false, false };
-	json_t *base = NULL, *cur = NULL, *report = NULL;
+	struct wgl_run *base = NULL, *cur = NULL;
+	struct wgl_compare_report *report = NULL;
+	json_t *doc;
 	char err[1024];
 	int npos, ret = WGL_EXIT_USAGE;
 
@@ -86,16 +88,17 @@ int wgl_cmd_compare(int argc, char **argv)
 		goto out;
 	}
 	if (a.json) {
-		json_dumpf(report, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+		doc = wgl_compare_to_json(report);
+		json_dumpf(doc, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
 		putchar('\n');
+		json_decref(doc);
 	} else {
 		wgl_compare_print(report, stdout);
 	}
-	ret = json_integer_value(json_object_get(report, "regressions")) ? WGL_EXIT_FAIL
-									  : WGL_EXIT_OK;
+	ret = report->regressions ? WGL_EXIT_FAIL : WGL_EXIT_OK;
 out:
-	json_decref(report);
-	json_decref(cur);
-	json_decref(base);
+	wgl_compare_free(report);
+	wgl_result_free(cur);
+	wgl_result_free(base);
 	return ret;
 }

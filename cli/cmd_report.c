@@ -40,7 +40,7 @@ int wgl_cmd_report(int argc, char **argv)
 {
 	struct report_args a = { NULL, false };
 	char err[1024], *copy = NULL;
-	json_t *run;
+	struct wgl_run *run;
 	int npos, ret;
 
 	if (wgl_opts_parse(report_opts, &a, argc, argv, &npos) < 0)
@@ -67,6 +67,6 @@ int wgl_cmd_report(int argc, char **argv)
 	if (!ret)
 		printf("reports written to %s\n", a.out);
 	free(copy);
-	json_decref(run);
+	wgl_result_free(run);
 	return ret;
 }

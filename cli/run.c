@@ -232,7 +232,7 @@ static int list_dir(char ***names)
 
 struct runner {
 	struct run_opts *o;
-	json_t *run;
+	struct wgl_run *run;
 	char dir[PATH_MAX];
 	int ncases;
 };
@@ -251,21 +251,14 @@ static void sanitize(char *s)
 }
 
 /* The case's figures on the console: median (min..max, n) per metric. */
-static void print_metrics(const json_t *c)
+static void print_metrics(const struct wgl_case *c)
 {
-	json_t *m;
-	size_t i;
+	for (size_t i = 0; i < c->nmetrics; i++) {
+		const struct wgl_metric *m = &c->metrics[i];
 
-	json_array_foreach(json_object_get(c, "metrics"), i, m) {
-		size_t n = json_array_size(json_object_get(m, "values"));
-
-		printf("      %-36s %12.4g %-8s", json_string_value(json_object_get(m, "name")),
-		       json_number_value(json_object_get(m, "median")),
-		       json_string_value(json_object_get(m, "unit")));
-		if (n > 1)
-			printf(" (min %.4g, max %.4g, n=%zu)",
-			       json_number_value(json_object_get(m, "min")),
-			       json_number_value(json_object_get(m, "max")), n);
+		printf("      %-36s %12.4g %-8s", m->name, m->median, m->unit);
+		if (m->n > 1)
+			printf(" (min %.4g, max %.4g, n=%zu)", m->min, m->max, m->n);
 		putchar('\n');
 	}
 	fflush(stdout);
@@ -290,7 +283,7 @@ static const char *unavailable(const struct run_opts *o, const struct wgl_backen
 }
 
 /* A process still running after the case's teardown escaped it: fail the case. */
-static void check_escapes(json_t *c)
+static void check_escapes(struct wgl_case *c)
 {
 	int n = wgl_reaper_sweep();
 
@@ -325,7 +318,8 @@ static json_t *case_params(const struct runner *r, const struct scenario *sc,
 	return params;
 }
 
-static void run_case(struct runner *r, const struct scenario *sc, json_t *c, json_t *params,
+static void run_case(struct runner *r, const struct scenario *sc, struct wgl_case *c,
+		     json_t *params,
 		     const char *name)
 {
 	char cdir[PATH_MAX + 300];
@@ -355,7 +349,15 @@ static void run_one(struct runner *r, const struct scenario *sc,
 	char name[256], why[512];
 	long long t0 = wgl_now_ns();
 	json_t *params = case_params(r, sc, bp, fam, name, sizeof(name));
-	json_t *c = wgl_case_new(r->run, sname, name, json_deep_copy(params));
+	struct wgl_case_ident id = { .backend_a = bp->a, .backend_b = bp->b, .family = fam };
+	struct wgl_case *c = wgl_case_new(r->run, sname, name, &id);
+
+	if (!c) {
+		wgl_err("%s: out of memory", name);
+		json_decref(params);
+		return;
+	}
+	wgl_case_params_json(c, params);
 
 	json_object_set_new(params, "name", json_string(name));
 	wgl_progress_case_start(sname, name);
@@ -364,8 +366,7 @@ static void run_one(struct runner *r, const struct scenario *sc,
 	else
 		run_case(r, sc, c, params, name);
 	wgl_case_duration(c, (double)(wgl_now_ns() - t0) / 1e9);
-	wgl_progress_case_end(wgl_case_get_verdict(c),
-			      json_string_value(json_object_get(c, "message")));
+	wgl_progress_case_end(wgl_case_get_verdict(c), c->message);
 	print_metrics(c);
 	json_decref(params);
 }
@@ -498,19 +499,16 @@ static int list_scenarios(struct run_opts *o)
 	return WGL_EXIT_OK;
 }
 
-static int summarize(json_t *run, const char *dir)
+static int summarize(const struct wgl_run *run, const char *dir)
 {
-	json_t *s = json_object_get(run, "summary");
-	long long passed = json_integer_value(json_object_get(s, "passed"));
-	long long failed = json_integer_value(json_object_get(s, "failed"));
-	long long errors = json_integer_value(json_object_get(s, "errors"));
-	long long skipped = json_integer_value(json_object_get(s, "skipped"));
+	const struct wgl_run_summary *s = &run->summary;
 
 	printf("results: %s\n", dir);
-	printf("%lld passed, %lld failed, %lld skipped\n", passed, failed + errors, skipped);
-	if (failed + errors)
+	printf("%ld passed, %ld failed, %ld skipped\n", s->passed, s->failed + s->errors,
+	       s->skipped);
+	if (s->failed + s->errors)
 		return WGL_EXIT_FAIL;
-	return passed ? WGL_EXIT_OK : WGL_EXIT_SKIP;
+	return s->passed ? WGL_EXIT_OK : WGL_EXIT_SKIP;
 }
 
 /* Every script must load and declare itself before anything is built. */
@@ -551,7 +549,7 @@ static int execute(struct run_opts *o, const struct scenario *v, int n)
 	if (wgl_reports_write(r.run, r.dir) < 0)
 		wgl_err("could not write all reports into %s", r.dir);
 	ret = summarize(r.run, r.dir);
-	json_decref(r.run);
+	wgl_result_free(r.run);
 	return ret;
 }
 

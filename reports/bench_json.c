@@ -23,36 +23,33 @@ static int dump(json_t *doc, FILE *f)
 	return ret || ferror(f) ? -EIO : 0;
 }
 
-static json_t *bench_entry(const json_t *run, const json_t *c, const json_t *m)
+static json_t *bench_entry(const struct wgl_run *run, const struct wgl_case *c,
+			   const struct wgl_metric *m)
 {
-	char name[512], id[256], range[64], extra[512], lo[32], hi[32];
-	double spread = wgl_jnum(m, "max", 0) - wgl_jnum(m, "min", 0);
-	char *params = json_dumps(json_object_get(c, "params"), JSON_COMPACT | JSON_SORT_KEYS);
+	char name[512], id[256], range[64], extra[2600], lo[32], hi[32], params[2048];
+	double spread = m->max - m->min;
 
-	snprintf(name, sizeof(name), "%s/%s", wgl_case_id(c, id, sizeof(id)),
-		 wgl_jstr(m, "name", "?"));
-	snprintf(range, sizeof(range), "± %.4g", spread / 2);
-	snprintf(extra, sizeof(extra), "n=%zu min=%s max=%s; kernel %s; %s",
-		 json_array_size(json_object_get(m, "values")),
-		 wgl_fmt_num(json_object_get(m, "min"), lo, sizeof(lo)),
-		 wgl_fmt_num(json_object_get(m, "max"), hi, sizeof(hi)),
-		 wgl_jstr(run, "kernel", "?"), params ? params : "{}");
-	free(params);
-	return json_pack("{s:s, s:s, s:f, s:s, s:s}", "name", name, "unit",
-			 wgl_jstr(m, "unit", ""), "value", wgl_jnum(m, "median", 0), "range", range,
-			 "extra", extra);
+	snprintf(name, sizeof(name), "%s/%s", wgl_case_id(c, id, sizeof(id)), m->name);
+	snprintf(range, sizeof(range), "± %.4g", isfinite(spread) ? spread / 2 : 0);
+	snprintf(extra, sizeof(extra), "n=%zu min=%s max=%s; kernel %s; %s", m->n,
+		 wgl_fmt_num(m->min, lo, sizeof(lo)), wgl_fmt_num(m->max, hi, sizeof(hi)),
+		 run->kernel ? run->kernel : "?", wgl_fmt_params(c, params, sizeof(params)));
+	return json_pack("{s:s, s:s, s:f, s:s, s:s}", "name", name, "unit", m->unit,
+			 "value", m->median, "range", range, "extra", extra);
 }
 
-int wgl_write_benchmark(const json_t *run, const char *better, FILE *f)
+int wgl_write_benchmark(const struct wgl_run *run, const char *better, FILE *f)
 {
 	json_t *list = json_array();
-	const json_t *c, *m;
-	size_t i, j;
 
-	json_array_foreach(json_object_get(run, "cases"), i, c) {
-		json_array_foreach(json_object_get(c, "metrics"), j, m) {
-			if (strcmp(wgl_jstr(m, "better", ""), better) ||
-			    !json_is_number(json_object_get(m, "median")))
+	for (size_t i = 0; i < run->ncases; i++) {
+		const struct wgl_case *c = run->cases[i];
+
+		for (size_t j = 0; j < c->nmetrics; j++) {
+			const struct wgl_metric *m = &c->metrics[j];
+			const char *b = wgl_better_name(m->better);
+
+			if (!b || strcmp(b, better) || !isfinite(m->median))
 				continue;
 			json_array_append_new(list, bench_entry(run, c, m));
 		}
@@ -70,30 +67,37 @@ static void slug(const char *s, char *out, size_t len)
 	out[o] = '\0';
 }
 
-int wgl_write_bencher(const json_t *run, FILE *f)
+/* One case's measures, or NULL when it has no metric with a median. */
+static json_t *bencher_case(const struct wgl_case *c)
+{
+	json_t *bench = NULL;
+	char measure[128];
+
+	for (size_t j = 0; j < c->nmetrics; j++) {
+		const struct wgl_metric *m = &c->metrics[j];
+
+		if (!isfinite(m->median))
+			continue;
+		if (!bench)
+			bench = json_object();
+		slug(*m->name ? m->name : "metric", measure, sizeof(measure));
+		json_object_set_new(bench, measure,
+				    json_pack("{s:f, s:f, s:f}", "value", m->median, "lower_value",
+					      isfinite(m->min) ? m->min : 0, "upper_value",
+					      isfinite(m->max) ? m->max : 0));
+	}
+	return bench;
+}
+
+int wgl_write_bencher(const struct wgl_run *run, FILE *f)
 {
 	json_t *doc = json_object(), *bench;
-	const json_t *c, *m;
-	char id[256], measure[128];
-	size_t i, j;
+	char id[256];
 
-	json_array_foreach(json_object_get(run, "cases"), i, c) {
-		wgl_case_id(c, id, sizeof(id));
-		json_array_foreach(json_object_get(c, "metrics"), j, m) {
-			if (!json_is_number(json_object_get(m, "median")))
-				continue;
-			bench = json_object_get(doc, id);
-			if (!bench) {
-				bench = json_object();
-				json_object_set_new(doc, id, bench);
-			}
-			slug(wgl_jstr(m, "name", "metric"), measure, sizeof(measure));
-			json_object_set_new(bench, measure,
-					    json_pack("{s:f, s:f, s:f}", "value",
-						      wgl_jnum(m, "median", 0), "lower_value",
-						      wgl_jnum(m, "min", 0), "upper_value",
-						      wgl_jnum(m, "max", 0)));
-		}
+	for (size_t i = 0; i < run->ncases; i++) {
+		bench = bencher_case(run->cases[i]);
+		if (bench)
+			json_object_set_new(doc, wgl_case_id(run->cases[i], id, sizeof(id)), bench);
 	}
 	return dump(doc, f);
 }

@@ -36,35 +36,34 @@ static void meta_row(FILE *f, const char *key, const char *value)
 	fputs("</td></tr>\n", f);
 }
 
-static void header(const json_t *run, FILE *f)
+static void header(const struct wgl_run *run, FILE *f)
 {
-	static const char *const keys[] = { "id", "started", "finished", "host", "kernel", "arch",
-					    "cpu_model", "wglab_version" };
-	const json_t *s = json_object_get(run, "summary"), *impl;
-	const char *backend;
+	const struct wgl_run_summary *s = &run->summary;
+	const struct { const char *key, *value; } rows[] = {
+		{ "id", run->id }, { "started", run->started }, { "finished", run->finished },
+		{ "host", run->host }, { "kernel", run->kernel }, { "arch", run->arch },
+		{ "cpu_model", run->cpu_model }, { "wglab_version", run->wglab_version },
+	};
 	char buf[512], name[128];
 	size_t k;
 
 	fputs("<h1>wglab run ", f);
-	esc(f, wgl_jstr(run, "id", "?"));
-	fprintf(f, "</h1>\n<p><span class=\"pass\">%lld passed</span>, "
-		"<span class=\"fail\">%lld failed</span>, <span class=\"skip\">%lld skipped</span>, "
-		"<span class=\"error\">%lld errors</span> (%lld cases)</p>\n<table>\n",
-		json_integer_value(json_object_get(s, "passed")),
-		json_integer_value(json_object_get(s, "failed")),
-		json_integer_value(json_object_get(s, "skipped")),
-		json_integer_value(json_object_get(s, "errors")),
-		json_integer_value(json_object_get(s, "total")));
-	for (k = 0; k < WGL_ARRAY_SIZE(keys); k++)
-		meta_row(f, keys[k], wgl_jstr(run, keys[k], "-"));
-	snprintf(buf, sizeof(buf), "%g", wgl_jnum(run, "cores", 0));
+	esc(f, run->id ? run->id : "?");
+	fprintf(f, "</h1>\n<p><span class=\"pass\">%ld passed</span>, "
+		"<span class=\"fail\">%ld failed</span>, <span class=\"skip\">%ld skipped</span>, "
+		"<span class=\"error\">%ld errors</span> (%ld cases)</p>\n<table>\n",
+		s->passed, s->failed, s->skipped, s->errors, s->total);
+	for (k = 0; k < WGL_ARRAY_SIZE(rows); k++)
+		meta_row(f, rows[k].key, rows[k].value ? rows[k].value : "-");
+	snprintf(buf, sizeof(buf), "%ld", run->cores);
 	meta_row(f, "cores", buf);
-	meta_row(f, "emulated",
-		 json_is_true(json_object_get(run, "emulated")) ? "yes (kernel lab VM)" : "no");
-	json_object_foreach((json_t *)json_object_get(run, "implementations"), backend, impl) {
-		snprintf(buf, sizeof(buf), "%s %s (%s)", wgl_jstr(impl, "binary", "-"),
-			 wgl_jstr(impl, "version", ""), wgl_jstr(impl, "command", ""));
-		snprintf(name, sizeof(name), "implementation %s", backend);
+	meta_row(f, "emulated", run->emulated ? "yes (kernel lab VM)" : "no");
+	for (k = 0; k < run->nimpls; k++) {
+		const struct wgl_impl *impl = &run->impls[k];
+
+		snprintf(buf, sizeof(buf), "%s %s (%s)", impl->binary ? impl->binary : "-",
+			 impl->version ? impl->version : "", impl->command ? impl->command : "");
+		snprintf(name, sizeof(name), "implementation %s", impl->backend);
 		meta_row(f, name, buf);
 	}
 	fputs("</table>\n", f);
@@ -85,94 +84,87 @@ static void plots(const struct wgl_plots *p, FILE *f)
 	}
 }
 
-static void checks(const json_t *c, FILE *f)
+static void checks(const struct wgl_case *c, FILE *f)
 {
-	const json_t *chk;
-	size_t i;
-
-	if (!json_array_size(json_object_get(c, "checks")))
+	if (!c->nchecks)
 		return;
 	fputs("<table><tr><th>check</th><th>ok</th><th>detail</th></tr>\n", f);
-	json_array_foreach(json_object_get(c, "checks"), i, chk) {
-		bool ok = json_is_true(json_object_get(chk, "ok"));
+	for (size_t i = 0; i < c->nchecks; i++) {
+		bool ok = c->checks[i].ok;
 
 		fputs("<tr><td>", f);
-		esc(f, wgl_jstr(chk, "name", "?"));
+		esc(f, c->checks[i].name);
 		fprintf(f, "</td><td class=\"%s\">%s</td><td>", ok ? "pass" : "fail",
 			ok ? "ok" : "FAILED");
-		esc(f, wgl_jstr(chk, "detail", ""));
+		esc(f, c->checks[i].detail);
 		fputs("</td></tr>\n", f);
 	}
 	fputs("</table>\n", f);
 }
 
-static void metrics(const json_t *c, FILE *f)
+static void metrics(const struct wgl_case *c, FILE *f)
 {
-	const json_t *m, *a;
 	char x[32], y[32], z[32];
 	size_t i;
 
-	if (json_array_size(json_object_get(c, "metrics")))
+	if (c->nmetrics)
 		fputs("<table><tr><th>metric</th><th>median</th><th>min</th><th>max</th>"
 		      "<th>n</th><th>unit</th><th>better</th></tr>\n", f);
-	json_array_foreach(json_object_get(c, "metrics"), i, m) {
+	for (i = 0; i < c->nmetrics; i++) {
+		const struct wgl_metric *m = &c->metrics[i];
+		const char *better = wgl_better_name(m->better);
+
 		fputs("<tr><td>", f);
-		esc(f, wgl_jstr(m, "name", "?"));
+		esc(f, m->name);
 		fprintf(f, "</td><td class=\"num\">%s</td><td class=\"num\">%s</td>"
 			"<td class=\"num\">%s</td><td class=\"num\">%zu</td><td>",
-			wgl_fmt_num(json_object_get(m, "median"), x, sizeof(x)),
-			wgl_fmt_num(json_object_get(m, "min"), y, sizeof(y)),
-			wgl_fmt_num(json_object_get(m, "max"), z, sizeof(z)),
-			json_array_size(json_object_get(m, "values")));
-		esc(f, wgl_jstr(m, "unit", ""));
-		fprintf(f, "</td><td>%s</td></tr>\n", wgl_jstr(m, "better", "-"));
+			wgl_fmt_num(m->median, x, sizeof(x)), wgl_fmt_num(m->min, y, sizeof(y)),
+			wgl_fmt_num(m->max, z, sizeof(z)), m->n);
+		esc(f, m->unit);
+		fprintf(f, "</td><td>%s</td></tr>\n", better ? better : "-");
 	}
-	if (json_array_size(json_object_get(c, "metrics")))
+	if (c->nmetrics)
 		fputs("</table>\n", f);
-	json_array_foreach(json_object_get(c, "artifacts"), i, a) {
+	for (i = 0; i < c->nartifacts; i++) {
 		fputs("<div>artifact ", f);
-		esc(f, wgl_jstr(a, "kind", "?"));
+		esc(f, c->artifacts[i].kind);
 		fputs(": <code>", f);
-		esc(f, wgl_jstr(a, "path", ""));
+		esc(f, c->artifacts[i].path);
 		fputs("</code></div>\n", f);
 	}
 }
 
-static void one_case(const json_t *c, FILE *f)
+static void one_case(const struct wgl_case *c, FILE *f)
 {
 	enum wgl_verdict v = wgl_case_get_verdict(c);
-	char *params = json_dumps(json_object_get(c, "params"), JSON_COMPACT | JSON_SORT_KEYS);
+	char params[2048];
 
 	fprintf(f, "<tr><td class=\"%s\">%s</td><td>", wgl_verdict_name(v), wgl_verdict_name(v));
-	esc(f, wgl_jstr(c, "scenario", ""));
+	esc(f, c->scenario);
 	fputs("</td><td><details><summary>", f);
-	esc(f, wgl_jstr(c, "name", ""));
+	esc(f, c->name);
 	fputs("</summary><p>params <code>", f);
-	esc(f, params ? params : "{}");
+	esc(f, wgl_fmt_params(c, params, sizeof(params)));
 	fputs("</code></p>\n", f);
-	free(params);
 	checks(c, f);
 	metrics(c, f);
-	fprintf(f, "</details></td><td class=\"num\">%.2f</td><td%s>", wgl_jnum(c, "duration_s", 0),
+	fprintf(f, "</details></td><td class=\"num\">%.2f</td><td%s>", c->duration_s,
 		v == WGL_PASS ? "" : " class=\"bad\"");
-	esc(f, wgl_jstr(c, "message", ""));
+	esc(f, c->message ? c->message : "");
 	fputs("</td></tr>\n", f);
 }
 
-int wgl_write_html(const json_t *run, const struct wgl_plots *p, FILE *f)
+int wgl_write_html(const struct wgl_run *run, const struct wgl_plots *p, FILE *f)
 {
-	const json_t *c;
-	size_t i;
-
 	fputs("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\n<title>wglab ", f);
-	esc(f, wgl_jstr(run, "id", ""));
+	esc(f, run->id ? run->id : "");
 	fprintf(f, "</title>\n<style>%s</style></head><body>\n", css);
 	header(run, f);
 	plots(p, f);
 	fputs("<h2>Cases</h2>\n<table><tr><th>verdict</th><th>scenario</th><th>case</th>"
 	      "<th>time (s)</th><th>message</th></tr>\n", f);
-	json_array_foreach(json_object_get(run, "cases"), i, c)
-		one_case(c, f);
+	for (size_t i = 0; i < run->ncases; i++)
+		one_case(run->cases[i], f);
 	fputs("</table>\n</body></html>\n", f);
 	return ferror(f) ? -EIO : 0;
 }

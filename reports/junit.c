@@ -19,17 +19,16 @@ struct counts {
 	double time;
 };
 
-static void count_cases(const json_t *run, const char *scenario, struct counts *n)
+static void count_cases(const struct wgl_run *run, const char *scenario, struct counts *n)
 {
-	const json_t *c;
-	size_t i;
-
 	memset(n, 0, sizeof(*n));
-	json_array_foreach(json_object_get(run, "cases"), i, c) {
-		if (scenario && strcmp(wgl_jstr(c, "scenario", ""), scenario))
+	for (size_t i = 0; i < run->ncases; i++) {
+		const struct wgl_case *c = run->cases[i];
+
+		if (scenario && strcmp(c->scenario, scenario))
 			continue;
 		n->tests++;
-		n->time += wgl_jnum(c, "duration_s", 0);
+		n->time += c->duration_s;
 		switch (wgl_case_get_verdict(c)) {
 		case WGL_FAIL: n->failures++; break;
 		case WGL_ERROR: n->errors++; break;
@@ -56,48 +55,46 @@ static void property(FILE *f, const char *name, const char *value)
 {
 	fputs("      <property", f);
 	attr(f, "name", name);
-	attr(f, "value", value);
+	attr(f, "value", value ? value : "");
 	fputs("/>\n", f);
 }
 
 /* Run metadata, so a JUnit viewer alone tells which kernel and binaries ran. */
-static void properties(FILE *f, const json_t *run)
+static void properties(FILE *f, const struct wgl_run *run)
 {
-	static const char *const keys[] = { "id", "host", "kernel", "cpu_model", "wglab_version" };
-	const char *backend;
-	const json_t *impl;
 	char name[256];
-	size_t k;
 
 	fputs("    <properties>\n", f);
-	for (k = 0; k < WGL_ARRAY_SIZE(keys); k++)
-		property(f, keys[k], wgl_jstr(run, keys[k], ""));
-	property(f, "emulated", json_is_true(json_object_get(run, "emulated")) ? "true" : "false");
-	json_object_foreach((json_t *)json_object_get(run, "implementations"), backend, impl) {
-		snprintf(name, sizeof(name), "impl.%s", backend);
-		property(f, name, wgl_jstr(impl, "version", wgl_jstr(impl, "binary", "")));
+	property(f, "id", run->id);
+	property(f, "host", run->host);
+	property(f, "kernel", run->kernel);
+	property(f, "cpu_model", run->cpu_model);
+	property(f, "wglab_version", run->wglab_version);
+	property(f, "emulated", run->emulated ? "true" : "false");
+	for (size_t i = 0; i < run->nimpls; i++) {
+		const struct wgl_impl *impl = &run->impls[i];
+
+		snprintf(name, sizeof(name), "impl.%s", impl->backend);
+		property(f, name, impl->version ? impl->version : impl->binary);
 	}
 	fputs("    </properties>\n", f);
 }
 
-static void failed_checks(FILE *f, const json_t *c)
+static void failed_checks(FILE *f, const struct wgl_case *c)
 {
-	const json_t *chk;
-	size_t i;
-
-	json_array_foreach(json_object_get(c, "checks"), i, chk) {
-		if (json_is_true(json_object_get(chk, "ok")))
+	for (size_t i = 0; i < c->nchecks; i++) {
+		if (c->checks[i].ok)
 			continue;
-		wgl_fputs_xml(f, wgl_jstr(chk, "name", "?"), false);
+		wgl_fputs_xml(f, c->checks[i].name, false);
 		fputs(": ", f);
-		wgl_fputs_xml(f, wgl_jstr(chk, "detail", ""), false);
+		wgl_fputs_xml(f, c->checks[i].detail, false);
 		fputc('\n', f);
 	}
 }
 
-static void outcome(FILE *f, const json_t *c)
+static void outcome(FILE *f, const struct wgl_case *c)
 {
-	const char *msg = wgl_jstr(c, "message", "");
+	const char *msg = c->message ? c->message : "";
 
 	switch (wgl_case_get_verdict(c)) {
 	case WGL_PASS:
@@ -122,101 +119,86 @@ static void outcome(FILE *f, const json_t *c)
 	fputs(wgl_case_get_verdict(c) == WGL_ERROR ? "</error>\n" : "</failure>\n", f);
 }
 
-static void system_out(FILE *f, const json_t *c)
+static void system_out(FILE *f, const struct wgl_case *c)
 {
-	const json_t *m, *a;
-	char med[32], lo[32], hi[32];
-	char *params;
+	char med[32], lo[32], hi[32], params[2048];
 	size_t i;
 
 	fputs("      <system-out>", f);
-	params = json_dumps(json_object_get(c, "params"), JSON_COMPACT | JSON_SORT_KEYS);
 	fputs("params ", f);
-	wgl_fputs_xml(f, params ? params : "{}", false);
+	wgl_fputs_xml(f, wgl_fmt_params(c, params, sizeof(params)), false);
 	fputc('\n', f);
-	free(params);
-	json_array_foreach(json_object_get(c, "metrics"), i, m) {
+	for (i = 0; i < c->nmetrics; i++) {
+		const struct wgl_metric *m = &c->metrics[i];
+
 		fputs("metric ", f);
-		wgl_fputs_xml(f, wgl_jstr(m, "name", "?"), false);
-		fprintf(f, " = %s ", wgl_fmt_num(json_object_get(m, "median"), med, sizeof(med)));
-		wgl_fputs_xml(f, wgl_jstr(m, "unit", ""), false);
-		fprintf(f, " (min %s, max %s, n %zu)\n",
-			wgl_fmt_num(json_object_get(m, "min"), lo, sizeof(lo)),
-			wgl_fmt_num(json_object_get(m, "max"), hi, sizeof(hi)),
-			json_array_size(json_object_get(m, "values")));
+		wgl_fputs_xml(f, m->name, false);
+		fprintf(f, " = %s ", wgl_fmt_num(m->median, med, sizeof(med)));
+		wgl_fputs_xml(f, m->unit, false);
+		fprintf(f, " (min %s, max %s, n %zu)\n", wgl_fmt_num(m->min, lo, sizeof(lo)),
+			wgl_fmt_num(m->max, hi, sizeof(hi)), m->n);
 	}
-	json_array_foreach(json_object_get(c, "artifacts"), i, a) {
+	for (i = 0; i < c->nartifacts; i++) {
 		fputs("artifact ", f);
-		wgl_fputs_xml(f, wgl_jstr(a, "kind", "?"), false);
+		wgl_fputs_xml(f, c->artifacts[i].kind, false);
 		fputc(' ', f);
-		wgl_fputs_xml(f, wgl_jstr(a, "path", ""), false);
+		wgl_fputs_xml(f, c->artifacts[i].path, false);
 		fputc('\n', f);
 	}
 	fputs("</system-out>\n", f);
 }
 
-static void testcase(FILE *f, const json_t *c)
+static void testcase(FILE *f, const struct wgl_case *c)
 {
 	/* Empty names make JUnit readers drop or merge the case. */
-	const char *scenario = wgl_jstr(c, "scenario", ""), *name = wgl_jstr(c, "name", "");
-
 	fputs("    <testcase", f);
-	attr(f, "classname", *scenario ? scenario : "unnamed");
-	attr(f, "name", *name ? name : "unnamed");
-	fprintf(f, " time=\"%.3f\">\n", wgl_jnum(c, "duration_s", 0));
+	attr(f, "classname", *c->scenario ? c->scenario : "unnamed");
+	attr(f, "name", *c->name ? c->name : "unnamed");
+	fprintf(f, " time=\"%.3f\">\n", c->duration_s);
 	outcome(f, c);
 	system_out(f, c);
 	fputs("    </testcase>\n", f);
 }
 
 /* True if an earlier case already opened the testsuite of c's scenario. */
-static bool seen_before(const json_t *cases, size_t upto, const char *scenario)
+static bool seen_before(const struct wgl_run *run, size_t upto, const char *scenario)
 {
-	size_t i;
-
-	for (i = 0; i < upto; i++)
-		if (!strcmp(wgl_jstr(json_array_get(cases, i), "scenario", ""), scenario))
+	for (size_t i = 0; i < upto; i++)
+		if (!strcmp(run->cases[i]->scenario, scenario))
 			return true;
 	return false;
 }
 
-static void testsuite(FILE *f, const json_t *run, const char *scenario)
+static void testsuite(FILE *f, const struct wgl_run *run, const char *scenario)
 {
-	const json_t *cases = json_object_get(run, "cases"), *c;
 	struct counts n;
-	size_t i;
 
 	count_cases(run, scenario, &n);
 	fputs("  <testsuite", f);
 	attr(f, "name", *scenario ? scenario : "unnamed");
 	counts_attrs(f, &n);
-	attr(f, "timestamp", wgl_jstr(run, "started", ""));
-	attr(f, "hostname", wgl_jstr(run, "host", ""));
+	attr(f, "timestamp", run->started ? run->started : "");
+	attr(f, "hostname", run->host ? run->host : "");
 	fputs(">\n", f);
 	properties(f, run);
-	json_array_foreach(cases, i, c)
-		if (!strcmp(wgl_jstr(c, "scenario", ""), scenario))
-			testcase(f, c);
+	for (size_t i = 0; i < run->ncases; i++)
+		if (!strcmp(run->cases[i]->scenario, scenario))
+			testcase(f, run->cases[i]);
 	fputs("  </testsuite>\n", f);
 }
 
-int wgl_write_junit(const json_t *run, FILE *f)
+int wgl_write_junit(const struct wgl_run *run, FILE *f)
 {
-	const json_t *cases = json_object_get(run, "cases"), *c;
 	struct counts n;
-	size_t i;
 
 	count_cases(run, NULL, &n);
 	fputs("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites name=\"wglab\"", f);
 	counts_attrs(f, &n);
-	attr(f, "timestamp", wgl_jstr(run, "started", ""));
+	attr(f, "timestamp", run->started ? run->started : "");
 	fputs(">\n", f);
-	json_array_foreach(cases, i, c) {
-		const char *scenario = wgl_jstr(c, "scenario", "");
-
-		if (!seen_before(cases, i, scenario))
-			testsuite(f, run, scenario);
-	}
+	for (size_t i = 0; i < run->ncases; i++)
+		if (!seen_before(run, i, run->cases[i]->scenario))
+			testsuite(f, run, run->cases[i]->scenario);
 	fputs("</testsuites>\n", f);
 	return ferror(f) ? -EIO : 0;
 }

@@ -41,71 +41,77 @@ static const char *badge(enum wgl_verdict v)
 	return b[v];
 }
 
-static void header(const json_t *run, FILE *f)
+static void meta_row(FILE *f, const char *key, const char *value)
 {
-	static const char *const keys[] = { "started", "finished", "host", "kernel", "cpu_model",
-					    "wglab_version" };
-	const json_t *s = json_object_get(run, "summary"), *impl;
-	const char *backend;
-	size_t k;
+	fprintf(f, "| %s | ", key);
+	md(f, value ? value : "-");
+	fputs(" |\n", f);
+}
+
+static void header(const struct wgl_run *run, FILE *f)
+{
+	const struct wgl_run_summary *s = &run->summary;
 
 	fputs("# wglab run ", f);
-	md(f, wgl_jstr(run, "id", "?"));
-	fprintf(f, "\n\n**%lld passed, %lld failed, %lld skipped, %lld errors** (%lld cases)\n\n",
-		json_integer_value(json_object_get(s, "passed")),
-		json_integer_value(json_object_get(s, "failed")),
-		json_integer_value(json_object_get(s, "skipped")),
-		json_integer_value(json_object_get(s, "errors")),
-		json_integer_value(json_object_get(s, "total")));
+	md(f, run->id ? run->id : "?");
+	fprintf(f, "\n\n**%ld passed, %ld failed, %ld skipped, %ld errors** (%ld cases)\n\n",
+		s->passed, s->failed, s->skipped, s->errors, s->total);
 	fputs("| run | |\n|---|---|\n", f);
-	for (k = 0; k < WGL_ARRAY_SIZE(keys); k++) {
-		fprintf(f, "| %s | ", keys[k]);
-		md(f, wgl_jstr(run, keys[k], "-"));
-		fputs(" |\n", f);
-	}
-	fprintf(f, "| emulated | %s |\n",
-		json_is_true(json_object_get(run, "emulated")) ? "yes (kernel lab VM)" : "no");
-	json_object_foreach((json_t *)json_object_get(run, "implementations"), backend, impl) {
+	meta_row(f, "started", run->started);
+	meta_row(f, "finished", run->finished);
+	meta_row(f, "host", run->host);
+	meta_row(f, "kernel", run->kernel);
+	meta_row(f, "cpu_model", run->cpu_model);
+	meta_row(f, "wglab_version", run->wglab_version);
+	fprintf(f, "| emulated | %s |\n", run->emulated ? "yes (kernel lab VM)" : "no");
+	for (size_t i = 0; i < run->nimpls; i++) {
+		const struct wgl_impl *impl = &run->impls[i];
+
 		fputs("| implementation ", f);
-		md(f, backend);
+		md(f, impl->backend);
 		fputs(" | ", f);
-		md(f, wgl_jstr(impl, "binary", "-"));
+		md(f, impl->binary ? impl->binary : "-");
 		fputs(" ", f);
-		md(f, wgl_jstr(impl, "version", ""));
+		md(f, impl->version ? impl->version : "");
 		fputs(" |\n", f);
 	}
 	fputc('\n', f);
 }
 
-static void cases(const json_t *run, FILE *f)
+static void cases(const struct wgl_run *run, FILE *f)
 {
-	const json_t *c;
-	size_t i;
+	char pair[160];
 
-	fputs("## Cases\n\n| verdict | scenario | case | time (s) | message |\n"
-	      "|---|---|---|---:|---|\n", f);
-	json_array_foreach(json_object_get(run, "cases"), i, c) {
+	fputs("## Cases\n\n| verdict | scenario | case | backends | family | time (s) | message |\n"
+	      "|---|---|---|---|---|---:|---|\n", f);
+	for (size_t i = 0; i < run->ncases; i++) {
+		const struct wgl_case *c = run->cases[i];
+
 		fprintf(f, "| %s | ", badge(wgl_case_get_verdict(c)));
-		md(f, wgl_jstr(c, "scenario", ""));
+		md(f, c->scenario);
 		fputs(" | ", f);
-		md(f, wgl_jstr(c, "name", ""));
-		fprintf(f, " | %.2f | ", wgl_jnum(c, "duration_s", 0));
-		md(f, wgl_jstr(c, "message", ""));
+		md(f, c->name);
+		fputs(" | ", f);
+		md(f, wgl_case_backends(c, "-", pair, sizeof(pair)));
+		fputs(" | ", f);
+		md(f, c->family ? c->family : "-");
+		fprintf(f, " | %.2f | ", c->duration_s);
+		md(f, c->message ? c->message : "");
 		fputs(" |\n", f);
 	}
 	fputc('\n', f);
 }
 
-static void failed_checks(const json_t *run, FILE *f)
+static void failed_checks(const struct wgl_run *run, FILE *f)
 {
-	const json_t *c, *chk;
-	size_t i, j;
 	bool any = false;
 	char id[256];
 
-	json_array_foreach(json_object_get(run, "cases"), i, c) {
-		json_array_foreach(json_object_get(c, "checks"), j, chk) {
-			if (json_is_true(json_object_get(chk, "ok")))
+	for (size_t i = 0; i < run->ncases; i++) {
+		const struct wgl_case *c = run->cases[i];
+
+		for (size_t j = 0; j < c->nchecks; j++) {
+			if (c->checks[j].ok)
 				continue;
 			if (!any)
 				fputs("## Failed checks\n\n", f);
@@ -113,9 +119,9 @@ static void failed_checks(const json_t *run, FILE *f)
 			fputs("- ", f);
 			md(f, wgl_case_id(c, id, sizeof(id)));
 			fputs(": **", f);
-			md(f, wgl_jstr(chk, "name", "?"));
+			md(f, c->checks[j].name);
 			fputs("**: ", f);
-			md(f, wgl_jstr(chk, "detail", ""));
+			md(f, c->checks[j].detail);
 			fputc('\n', f);
 		}
 	}
@@ -123,43 +129,41 @@ static void failed_checks(const json_t *run, FILE *f)
 		fputc('\n', f);
 }
 
-static void metric_row(const json_t *c, const json_t *m, FILE *f)
+static void metric_row(const struct wgl_case *c, const struct wgl_metric *m, FILE *f)
 {
 	char a[32], b[32], d[32], id[256];
+	const char *better = wgl_better_name(m->better);
 
 	fputs("| ", f);
 	md(f, wgl_case_id(c, id, sizeof(id)));
 	fputs(" | ", f);
-	md(f, wgl_jstr(m, "name", "?"));
-	fprintf(f, " | %s | %s | %s | %zu | ",
-		wgl_fmt_num(json_object_get(m, "median"), a, sizeof(a)),
-		wgl_fmt_num(json_object_get(m, "min"), b, sizeof(b)),
-		wgl_fmt_num(json_object_get(m, "max"), d, sizeof(d)),
-		json_array_size(json_object_get(m, "values")));
-	md(f, wgl_jstr(m, "unit", ""));
-	fprintf(f, " | %s |\n", wgl_jstr(m, "better", "-"));
+	md(f, m->name);
+	fprintf(f, " | %s | %s | %s | %zu | ", wgl_fmt_num(m->median, a, sizeof(a)),
+		wgl_fmt_num(m->min, b, sizeof(b)), wgl_fmt_num(m->max, d, sizeof(d)), m->n);
+	md(f, m->unit);
+	fprintf(f, " | %s |\n", better ? better : "-");
 }
 
-static void metrics(const json_t *run, FILE *f)
+static void metrics(const struct wgl_run *run, FILE *f)
 {
-	const json_t *c, *m;
-	size_t i, j;
 	bool any = false;
 
-	json_array_foreach(json_object_get(run, "cases"), i, c) {
-		json_array_foreach(json_object_get(c, "metrics"), j, m) {
+	for (size_t i = 0; i < run->ncases; i++) {
+		const struct wgl_case *c = run->cases[i];
+
+		for (size_t j = 0; j < c->nmetrics; j++) {
 			if (!any)
 				fputs("## Metrics\n\n| case | metric | median | min | max | n | unit "
 				      "| better |\n|---|---|---:|---:|---:|---:|---|---|\n", f);
 			any = true;
-			metric_row(c, m, f);
+			metric_row(c, &c->metrics[j], f);
 		}
 	}
 	if (any)
 		fputc('\n', f);
 }
 
-int wgl_write_markdown(const json_t *run, const struct wgl_plots *p, FILE *f)
+int wgl_write_markdown(const struct wgl_run *run, const struct wgl_plots *p, FILE *f)
 {
 	bool any = false;
 	int k;

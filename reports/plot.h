@@ -8,7 +8,6 @@
 #define WGL_PLOT_H
 
 #include <stddef.h>
-#include <jansson.h>
 
 #include "reports/reports.h"
 
@@ -31,7 +30,7 @@ struct wgl_series {
 struct wgl_plot_data {
 	struct wgl_bar *bars;
 	size_t nbars;
-	char groups[WGL_PLOT_MAX_GROUPS][64]; /* backend of a bar, from the case params */
+	char groups[WGL_PLOT_MAX_GROUPS][64]; /* backend pair of a bar's case */
 	int ngroups;
 	struct wgl_series *cdf;
 	size_t ncdf;
@@ -42,7 +41,7 @@ struct wgl_plot_data {
 /* Fewest samples a latency metric needs to be drawn as a CDF. */
 #define WGL_CDF_MIN_VALUES 10
 
-int wgl_plot_data_collect(const json_t *run, struct wgl_plot_data *d);
+int wgl_plot_data_collect(const struct wgl_run *run, struct wgl_plot_data *d);
 void wgl_plot_data_free(struct wgl_plot_data *d);
 /* True if the data has anything to draw for kind k. */
 int wgl_plot_has_data(const struct wgl_plot_data *d, enum wgl_plot_kind k);

@@ -5,8 +5,10 @@
  * metrics in ms or us with at least WGL_CDF_MIN_VALUES samples; handshake
  * timeline = metrics named "handshake_times*" (values: seconds since the
  * case started) or a "handshake_times" artifact (one number per line).
+ * Throughput bars are grouped (and coloured) by the case's backend pair.
  */
 #include <errno.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -43,30 +45,6 @@ static double latency_scale(const char *unit)
 	return 0;
 }
 
-/* The backend (pair) of a case, for grouping and colouring the bars. */
-static void case_backend(const json_t *c, char *buf, size_t len)
-{
-	static const char *const keys[] = { "backend", "pair", "backends", "impl" };
-	const json_t *params = json_object_get(c, "params"), *v;
-	size_t k;
-
-	for (k = 0; k < WGL_ARRAY_SIZE(keys); k++) {
-		v = json_object_get(params, keys[k]);
-		if (json_is_string(v)) {
-			snprintf(buf, len, "%s", json_string_value(v));
-			return;
-		}
-		if (v && !json_is_null(v)) {
-			char *s = json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY);
-
-			snprintf(buf, len, "%s", s ? s : "?");
-			free(s);
-			return;
-		}
-	}
-	snprintf(buf, len, "%s", "all");
-}
-
 static int group_index(struct wgl_plot_data *d, const char *name)
 {
 	int i;
@@ -80,8 +58,8 @@ static int group_index(struct wgl_plot_data *d, const char *name)
 	return d->ngroups++;
 }
 
-static int add_bar(struct wgl_plot_data *d, const json_t *c, const json_t *m, double scale,
-		   bool name_metric)
+static int add_bar(struct wgl_plot_data *d, const struct wgl_case *c, const struct wgl_metric *m,
+		   double scale, bool name_metric)
 {
 	struct wgl_bar *b, *nb = realloc(d->bars, (d->nbars + 1) * sizeof(*nb));
 	char backend[64];
@@ -91,15 +69,15 @@ static int add_bar(struct wgl_plot_data *d, const json_t *c, const json_t *m, do
 	d->bars = nb;
 	b = &nb[d->nbars++];
 	if (name_metric)
-		snprintf(b->label, sizeof(b->label), "%s:%s", wgl_jstr(c, "name", "?"),
-			 wgl_jstr(m, "name", "?"));
+		snprintf(b->label, sizeof(b->label), "%s:%s", c->name, m->name);
 	else
-		snprintf(b->label, sizeof(b->label), "%s", wgl_jstr(c, "name", "?"));
-	case_backend(c, backend, sizeof(backend));
+		snprintf(b->label, sizeof(b->label), "%s", c->name);
+	/* Bars group by backend pair, the comparison the plot exists for. */
+	wgl_case_backends(c, "no backend", backend, sizeof(backend));
 	b->group = group_index(d, backend);
-	b->value = wgl_jnum(m, "median", 0) * scale;
-	b->lo = wgl_jnum(m, "min", 0) * scale;
-	b->hi = wgl_jnum(m, "max", 0) * scale;
+	b->value = m->median * scale;
+	b->lo = (isfinite(m->min) ? m->min : m->median) * scale;
+	b->hi = (isfinite(m->max) ? m->max : m->median) * scale;
 	return 0;
 }
 
@@ -124,19 +102,6 @@ static int add_series(struct wgl_series **list, size_t *n, const char *label,
 	snprintf(s->label, sizeof(s->label), "%s", label);
 	(*n)++;
 	return 0;
-}
-
-static double *metric_values(const json_t *m, size_t *n)
-{
-	const json_t *vals = json_object_get(m, "values"), *v;
-	double *out = malloc((json_array_size(vals) + 1) * sizeof(double));
-	size_t i;
-
-	*n = 0;
-	json_array_foreach(vals, i, v)
-		if (out && json_is_number(v))
-			out[(*n)++] = json_number_value(v);
-	return out;
 }
 
 /* One number per line; anything else on a line ends that line's number. */
@@ -164,40 +129,32 @@ static double *read_times_file(const char *path, size_t *n)
 	return v;
 }
 
-static int collect_series(struct wgl_plot_data *d, const json_t *c, const json_t *m)
+static int collect_series(struct wgl_plot_data *d, const struct wgl_case *c,
+			  const struct wgl_metric *m)
 {
-	const char *name = wgl_jstr(m, "name", "");
 	char label[160], id[128];
-	double *v, scale;
+	double scale = latency_scale(m->unit);
+
+	snprintf(label, sizeof(label), "%s:%s", wgl_case_id(c, id, sizeof(id)), m->name);
+	if (strstr(m->name, "handshake_times"))
+		return add_series(&d->hs, &d->nhs, label, m->values, m->n, 1);
+	if (scale > 0 && m->n >= WGL_CDF_MIN_VALUES)
+		return add_series(&d->cdf, &d->ncdf, label, m->values, m->n, scale);
+	return 0;
+}
+
+static int collect_artifacts(struct wgl_plot_data *d, const struct wgl_case *c)
+{
+	char label[160], id[128];
 	size_t n;
 	int ret = 0;
 
-	scale = latency_scale(wgl_jstr(m, "unit", NULL));
-	v = metric_values(m, &n);
-	if (!v)
-		return -ENOMEM;
-	snprintf(label, sizeof(label), "%s:%s", wgl_case_id(c, id, sizeof(id)), name);
-	if (strstr(name, "handshake_times"))
-		ret = add_series(&d->hs, &d->nhs, label, v, n, 1);
-	else if (scale > 0 && n >= WGL_CDF_MIN_VALUES)
-		ret = add_series(&d->cdf, &d->ncdf, label, v, n, scale);
-	free(v);
-	return ret;
-}
-
-static int collect_artifacts(struct wgl_plot_data *d, const json_t *c)
-{
-	const json_t *a;
-	char label[160], id[128];
-	size_t i, n;
-	int ret = 0;
-
-	json_array_foreach(json_object_get(c, "artifacts"), i, a) {
+	for (size_t i = 0; i < c->nartifacts && !ret; i++) {
 		double *v;
 
-		if (strcmp(wgl_jstr(a, "kind", ""), "handshake_times"))
+		if (strcmp(c->artifacts[i].kind, "handshake_times"))
 			continue;
-		v = read_times_file(wgl_jstr(a, "path", ""), &n);
+		v = read_times_file(c->artifacts[i].path, &n);
 		snprintf(label, sizeof(label), "%s", wgl_case_id(c, id, sizeof(id)));
 		if (v && n)
 			ret = add_series(&d->hs, &d->nhs, label, v, n, 1);
@@ -206,20 +163,18 @@ static int collect_artifacts(struct wgl_plot_data *d, const json_t *c)
 	return ret;
 }
 
-static int collect_case(struct wgl_plot_data *d, const json_t *c)
+static int collect_case(struct wgl_plot_data *d, const struct wgl_case *c)
 {
-	const json_t *metrics = json_object_get(c, "metrics"), *m;
 	size_t i, nrate = 0;
 	int ret = 0;
 
-	json_array_foreach(metrics, i, m)
-		nrate += rate_scale(wgl_jstr(m, "unit", NULL)) > 0;
-	json_array_foreach(metrics, i, m) {
-		double scale = rate_scale(wgl_jstr(m, "unit", NULL));
+	for (i = 0; i < c->nmetrics; i++)
+		nrate += rate_scale(c->metrics[i].unit) > 0;
+	for (i = 0; i < c->nmetrics && !ret; i++) {
+		const struct wgl_metric *m = &c->metrics[i];
+		double scale = rate_scale(m->unit);
 
-		if (ret)
-			break;
-		if (scale > 0 && json_is_number(json_object_get(m, "median")))
+		if (scale > 0 && isfinite(m->median))
 			ret = add_bar(d, c, m, scale, nrate > 1);
 		else
 			ret = collect_series(d, c, m);
@@ -227,16 +182,13 @@ static int collect_case(struct wgl_plot_data *d, const json_t *c)
 	return ret ? ret : collect_artifacts(d, c);
 }
 
-int wgl_plot_data_collect(const json_t *run, struct wgl_plot_data *d)
+int wgl_plot_data_collect(const struct wgl_run *run, struct wgl_plot_data *d)
 {
-	const json_t *c;
-	size_t i;
 	int ret = 0;
 
 	memset(d, 0, sizeof(*d));
-	json_array_foreach(json_object_get(run, "cases"), i, c)
-		if (!ret)
-			ret = collect_case(d, c);
+	for (size_t i = 0; i < run->ncases && !ret; i++)
+		ret = collect_case(d, run->cases[i]);
 	return ret;
 }
 
@@ -288,7 +240,7 @@ const char *wgl_plot_title(enum wgl_plot_kind k)
 	return (unsigned int)k < WGL_PLOT_N ? titles[k] : "plot";
 }
 
-void wgl_plots_render(const json_t *run, struct wgl_plots *p)
+void wgl_plots_render(const struct wgl_run *run, struct wgl_plots *p)
 {
 	const char *off = getenv("WGLAB_NO_GNUPLOT");
 	bool use_gnuplot = !off || !*off || !strcmp(off, "0");

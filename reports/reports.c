@@ -18,33 +18,49 @@
 #include "reports/write.h"
 #include "reports/reports.h"
 
-const char *wgl_jstr(const json_t *o, const char *key, const char *dflt)
+const char *wgl_case_id(const struct wgl_case *c, char *buf, size_t len)
 {
-	const char *s = json_string_value(json_object_get(o, key));
-
-	return s ? s : dflt;
-}
-
-double wgl_jnum(const json_t *o, const char *key, double dflt)
-{
-	json_t *v = json_object_get(o, key);
-
-	return json_is_number(v) ? json_number_value(v) : dflt;
-}
-
-const char *wgl_case_id(const json_t *c, char *buf, size_t len)
-{
-	snprintf(buf, len, "%s/%s", wgl_jstr(c, "scenario", "?"), wgl_jstr(c, "name", "?"));
+	snprintf(buf, len, "%s/%s", c->scenario, c->name);
 	return buf;
 }
 
-const char *wgl_fmt_num(const json_t *v, char *buf, size_t len)
+const char *wgl_case_backends(const struct wgl_case *c, const char *dflt, char *buf, size_t len)
 {
-	double d;
+	if (!c->backend_a || !*c->backend_a)
+		snprintf(buf, len, "%s", dflt);
+	else if (c->backend_b && *c->backend_b)
+		snprintf(buf, len, "%s:%s", c->backend_a, c->backend_b);
+	else
+		snprintf(buf, len, "%s", c->backend_a);
+	return buf;
+}
 
-	if (!json_is_number(v))
+/* Appends " key=value" to buf (NUL-terminated, len bytes) if value is set. */
+static void append_kv(char *buf, size_t len, const char *key, const char *value)
+{
+	size_t at = strlen(buf);
+
+	if (value && at < len)
+		snprintf(buf + at, len - at, "%s%s=%s", at ? " " : "", key, value);
+}
+
+const char *wgl_fmt_params(const struct wgl_case *c, char *buf, size_t len)
+{
+	if (!len)
+		return buf;
+	buf[0] = '\0';
+	append_kv(buf, len, "backend_a", c->backend_a);
+	append_kv(buf, len, "backend_b", c->backend_b);
+	append_kv(buf, len, "family", c->family);
+	for (size_t i = 0; i < c->nparams; i++)
+		append_kv(buf, len, c->params[i].key, c->params[i].value);
+	return buf;
+}
+
+const char *wgl_fmt_num(double d, char *buf, size_t len)
+{
+	if (!isfinite(d))
 		return "-";
-	d = json_number_value(v);
 	if (d == floor(d) && fabs(d) < 1e15)
 		snprintf(buf, len, "%.0f", d);
 	else
@@ -87,44 +103,49 @@ void wgl_fputs_xml(FILE *f, const char *s, bool attr)
 
 struct emitter {
 	const char *file;
-	int (*write)(const json_t *run, const struct wgl_plots *p, const void *arg, FILE *f);
+	int (*write)(const struct wgl_run *run, const struct wgl_plots *p, const void *arg,
+		     FILE *f);
 	const void *arg;
 };
 
-static int emit_json(const json_t *run, const struct wgl_plots *p, const void *arg, FILE *f)
+static int emit_json(const struct wgl_run *run, const struct wgl_plots *p,
+		     const void *arg, FILE *f)
 {
-	if (json_dumpf(run, f, JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(17)))
-		return -EIO;
-	fputc('\n', f);
-	return 0;
+	return wgl_result_save(run, f);
 }
 
-static int emit_junit(const json_t *run, const struct wgl_plots *p, const void *arg, FILE *f)
+static int emit_junit(const struct wgl_run *run, const struct wgl_plots *p,
+		      const void *arg, FILE *f)
 {
 	return wgl_write_junit(run, f);
 }
 
-static int emit_md(const json_t *run, const struct wgl_plots *p, const void *arg, FILE *f)
+static int emit_md(const struct wgl_run *run, const struct wgl_plots *p,
+		   const void *arg, FILE *f)
 {
 	return wgl_write_markdown(run, p, f);
 }
 
-static int emit_html(const json_t *run, const struct wgl_plots *p, const void *arg, FILE *f)
+static int emit_html(const struct wgl_run *run, const struct wgl_plots *p,
+		     const void *arg, FILE *f)
 {
 	return wgl_write_html(run, p, f);
 }
 
-static int emit_bench(const json_t *run, const struct wgl_plots *p, const void *arg, FILE *f)
+static int emit_bench(const struct wgl_run *run, const struct wgl_plots *p,
+		      const void *arg, FILE *f)
 {
 	return wgl_write_benchmark(run, arg, f);
 }
 
-static int emit_bencher(const json_t *run, const struct wgl_plots *p, const void *arg, FILE *f)
+static int emit_bencher(const struct wgl_run *run, const struct wgl_plots *p,
+		        const void *arg, FILE *f)
 {
 	return wgl_write_bencher(run, f);
 }
 
-static int emit_svg(const json_t *run, const struct wgl_plots *p, const void *arg, FILE *f)
+static int emit_svg(const struct wgl_run *run, const struct wgl_plots *p,
+		    const void *arg, FILE *f)
 {
 	fputs(arg, f);
 	fputc('\n', f);
@@ -132,7 +153,7 @@ static int emit_svg(const json_t *run, const struct wgl_plots *p, const void *ar
 }
 
 /* Writes dir/file through a temporary name; reports the error with the path. */
-static int write_one(const char *dir, const struct emitter *e, const json_t *run,
+static int write_one(const char *dir, const struct emitter *e, const struct wgl_run *run,
 		     const struct wgl_plots *p)
 {
 	char path[4096], tmp[4200];
@@ -162,7 +183,7 @@ err_open:
 	return ret;
 }
 
-static int write_plot_files(const char *dir, const json_t *run, const struct wgl_plots *p)
+static int write_plot_files(const char *dir, const struct wgl_run *run, const struct wgl_plots *p)
 {
 	char sub[4096], file[64];
 	int k, ret = 0;
@@ -181,7 +202,7 @@ static int write_plot_files(const char *dir, const json_t *run, const struct wgl
 	return ret;
 }
 
-int wgl_reports_write(json_t *run, const char *dir)
+int wgl_reports_write(struct wgl_run *run, const char *dir)
 {
 	const struct emitter emitters[] = {
 		{ "result.json", emit_json, NULL },
@@ -201,7 +222,7 @@ int wgl_reports_write(json_t *run, const char *dir)
 		wgl_err("report: cannot create %s: %s", dir, strerror(-ret));
 		return ret;
 	}
-	if (json_is_null(json_object_get(run, "finished")))
+	if (!run->finished)
 		wgl_result_finish(run);
 	wgl_plots_render(run, &plots);
 	ret = write_plot_files(dir, run, &plots);

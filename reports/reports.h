@@ -2,14 +2,16 @@
 /*
  * Internal to reports/: the emitters wgl_reports_write() (base/result.h)
  * runs over one result model, and the helpers they share. Every emitter
- * reads only the JSON model, so `wglab report` can re-render any result.json.
+ * reads only the typed model (base/result.h), so `wglab report` can
+ * re-render any result.json that wgl_result_load() accepts.
  */
 #ifndef WGL_REPORTS_H
 #define WGL_REPORTS_H
 
 #include <stdbool.h>
 #include <stdio.h>
-#include <jansson.h>
+
+#include "base/result.h"
 
 enum wgl_plot_kind { WGL_PLOT_THROUGHPUT, WGL_PLOT_LATENCY_CDF, WGL_PLOT_HANDSHAKES, WGL_PLOT_N };
 
@@ -28,17 +30,17 @@ const char *wgl_plot_title(enum wgl_plot_kind k);
  * the built-in SVG writer. Never fails the report: a plot that cannot be
  * drawn is left NULL with a warning.
  */
-void wgl_plots_render(const json_t *run, struct wgl_plots *p);
+void wgl_plots_render(const struct wgl_run *run, struct wgl_plots *p);
 void wgl_plots_free(struct wgl_plots *p);
 
 /* Each writes one format to f; 0 or -errno (f's error state). */
-int wgl_write_junit(const json_t *run, FILE *f);
-int wgl_write_markdown(const json_t *run, const struct wgl_plots *p, FILE *f);
-int wgl_write_html(const json_t *run, const struct wgl_plots *p, FILE *f);
+int wgl_write_junit(const struct wgl_run *run, FILE *f);
+int wgl_write_markdown(const struct wgl_run *run, const struct wgl_plots *p, FILE *f);
+int wgl_write_html(const struct wgl_run *run, const struct wgl_plots *p, FILE *f);
 /* github-action-benchmark "custom" list of the metrics whose better is `better`. */
-int wgl_write_benchmark(const json_t *run, const char *better, FILE *f);
+int wgl_write_benchmark(const struct wgl_run *run, const char *better, FILE *f);
 /* Bencher Metric Format. */
-int wgl_write_bencher(const json_t *run, FILE *f);
+int wgl_write_bencher(const struct wgl_run *run, FILE *f);
 
 /*
  * Writes s as XML character data (attr: as an attribute value). Characters
@@ -47,12 +49,13 @@ int wgl_write_bencher(const json_t *run, FILE *f);
  */
 void wgl_fputs_xml(FILE *f, const char *s, bool attr);
 
-/* Accessors that tolerate missing fields in a loaded result. */
-const char *wgl_jstr(const json_t *o, const char *key, const char *dflt);
-double wgl_jnum(const json_t *o, const char *key, double dflt);
 /* "scenario/name" of a case into buf. */
-const char *wgl_case_id(const json_t *c, char *buf, size_t len);
-/* Formats a number compactly (%.4g, or an integer when it is one); "-" for null. */
-const char *wgl_fmt_num(const json_t *v, char *buf, size_t len);
+const char *wgl_case_id(const struct wgl_case *c, char *buf, size_t len);
+/* The backend pair "a:b" (or the single backend "a") of a case; dflt when it has none. */
+const char *wgl_case_backends(const struct wgl_case *c, const char *dflt, char *buf, size_t len);
+/* "backend_a=kernel backend_b=userspace family=ipv4 streams=4": identity and params. */
+const char *wgl_fmt_params(const struct wgl_case *c, char *buf, size_t len);
+/* Formats a number compactly (%.4g, or an integer when it is one); "-" for NaN. */
+const char *wgl_fmt_num(double d, char *buf, size_t len);
 
 #endif

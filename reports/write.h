@@ -6,12 +6,12 @@
 #ifndef WGL_REPORTS_WRITE_H
 #define WGL_REPORTS_WRITE_H
 
-#include <jansson.h>
+#include "base/result.h"
 
 /*
  * Writes result.json, junit.xml, summary.md, report.html and
  * benchmark.json into dir (created if needed). 0 or -errno.
  */
-int wgl_reports_write(json_t *run, const char *dir);
+int wgl_reports_write(struct wgl_run *run, const char *dir);
 
 #endif

@@ -20,10 +20,11 @@
 #include <lauxlib.h>
 
 struct wgl_backend_config;
+#include "base/result.h"
 
 struct wgl_lua_case {
-	json_t *run;            /* the run's result model */
-	json_t *result;         /* this case's entry in it */
+	struct wgl_run *run;    /* the run's result model */
+	struct wgl_case *result; /* this case's entry in it */
 	json_t *params;         /* the case's parameters */
 	const struct wgl_backend_config *wg;  /* the run's backend settings; NULL: defaults */
 	char dir[512];          /* artifacts directory of this case (exists) */

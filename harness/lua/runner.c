@@ -184,9 +184,9 @@ static enum wgl_verdict finish(lua_State *L, struct wgl_lua_case *ctx, int statu
 	return WGL_ERROR;
 }
 
-enum wgl_verdict wgl_scenario_run_case(const char *path, json_t *run, json_t *c,
-				       json_t *params, const char *dir, double timeout_s,
-				       const struct wgl_backend_config *wg)
+enum wgl_verdict wgl_scenario_run_case(const char *path, struct wgl_run *run,
+				       struct wgl_case *c, json_t *params, const char *dir,
+				       double timeout_s, const struct wgl_backend_config *wg)
 {
 	struct wgl_lua_case ctx = { .run = run, .result = c, .params = params, .wg = wg };
 	struct deadline dl = { .at_ns = wgl_now_ns() + (long long)(timeout_s * 1e9) };

@@ -27,9 +27,9 @@ json_t *wgl_scenario_meta(const char *path);
  * WireGuard backends the script creates. Script errors become an error
  * verdict with file:line and traceback, never a crash. Returns the verdict.
  */
-enum wgl_verdict wgl_scenario_run_case(const char *path, json_t *run, json_t *c,
-				       json_t *params, const char *dir, double timeout_s,
-				       const struct wgl_backend_config *wg);
+enum wgl_verdict wgl_scenario_run_case(const char *path, struct wgl_run *run,
+				       struct wgl_case *c, json_t *params, const char *dir,
+				       double timeout_s, const struct wgl_backend_config *wg);
 
 /*
  * Called often while a case's script runs (from a Lua count hook), so the

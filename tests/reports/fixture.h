@@ -18,11 +18,15 @@
 	      "\xc3\xa9 \xe6\xbc\xa2\xe5\xad\x97 \xf0\x9f\x99\x82 bad\xff\xfe\xc3 end"
 
 /* Builds a run with one case per verdict; lat_n latency samples (0: no CDF). */
-static inline json_t *fixture_run(size_t lat_n)
+static inline struct wgl_run *fixture_run(size_t lat_n)
 {
+	static const struct wgl_case_ident kk = { "kernel", "kernel", "ipv4" };
+	static const struct wgl_case_ident uu = { "userspace", "userspace", "ipv6" };
+	static const struct wgl_case_ident k1 = { "kernel", NULL, "ipv4" };
 	static const double tp_k[] = { 941.2e6, 930e6, 950e6 }, tp_u[] = { 2100, 2050, 2200 };
 	static const double hs[] = { 0.01, 120.3, 240.5, 360.2 };
-	json_t *run = wgl_result_new(), *c;
+	struct wgl_run *run = wgl_result_new();
+	struct wgl_case *c;
 	double *lat = calloc(lat_n + 1, sizeof(double));
 	size_t i;
 
@@ -32,19 +36,21 @@ static inline json_t *fixture_run(size_t lat_n)
 	wgl_result_add_impl(run, "kernel", "ip link add wg0 type wireguard", "/sbin/ip", "6.1.0");
 	wgl_result_add_impl(run, "userspace", "wireguard-go -f wg0", "/usr/bin/wireguard-go",
 			    "0.0.20230223");
-	c = wgl_case_new(run, "throughput", "kernel-kernel tcp", json_pack("{s:s}", "backend", "kernel"));
+	c = wgl_case_new(run, "throughput", "kernel-kernel tcp", &kk);
+	wgl_case_param(c, "streams", "4", false);
+	wgl_case_param(c, "protocol", "tcp", true);
 	wgl_case_metric(c, "throughput", "bit/s", tp_k, 3, "higher");
 	if (lat_n)
 		wgl_case_metric(c, "rtt_under_load", "ms", lat, lat_n, "lower");
 	wgl_case_check(c, "peer reachable", true, "ping ok");
 	wgl_case_artifact(c, "pcap", "/results/x/pcaps/wg0.pcap");
 	wgl_case_duration(c, 12.5);
-	c = wgl_case_new(run, "throughput", "userspace-userspace tcp",
-			 json_pack("{s:s}", "backend", "userspace"));
+	c = wgl_case_new(run, "throughput", "userspace-userspace tcp", &uu);
 	wgl_case_metric(c, "throughput", "Mbit/s", tp_u, 3, "higher");
 	wgl_case_check(c, "min rate " NASTY, false, "%s", NASTY);
 	wgl_case_duration(c, 3.25);
-	c = wgl_case_new(run, "rekey", "kernel " NASTY, NULL);
+	c = wgl_case_new(run, "rekey", "kernel " NASTY, &k1);
+	wgl_case_param(c, "note", NASTY, true);
 	wgl_case_metric(c, "handshake_times_s", "s", hs, 4, NULL);
 	wgl_case_verdict(c, WGL_SKIP, "no wireguard module " NASTY);
 	c = wgl_case_new(run, "flood", "cookie", NULL);

@@ -3,7 +3,8 @@
  * Fuzz target for result.json, which `wglab compare` and `wglab report` read
  * from anywhere (a baseline from another machine, an older wglab, a hand
  * edit). Mutated copies of a real run (bytes flipped, values swapped for other
- * JSON types, fields dropped) go through wgl_result_load(); whatever loads is
+ * JSON types, fields dropped), in schema 2 and in the old schema 1 layout,
+ * go through wgl_result_load(); whatever loads is
  * compared against the original and rendered as JUnit and Markdown. Nothing
  * may crash or leak (CI runs this under ASan). WGLAB_FUZZ_SEED replays a run.
  */
@@ -68,10 +69,12 @@ static size_t mutate(char *text, size_t len, size_t cap, unsigned int *seed)
 }
 
 /* Returns 1 if the file loaded (and was compared and rendered), else 0. */
-static int exercise(const json_t *base, const char *path)
+static int exercise(const struct wgl_run *base, const char *path)
 {
 	char err[512];
-	json_t *run = wgl_result_load(path, err, sizeof(err)), *cmp;
+	struct wgl_run *run = wgl_result_load(path, err, sizeof(err));
+	struct wgl_compare_report *cmp;
+	json_t *doc;
 	FILE *null;
 
 	if (!run) {
@@ -80,15 +83,45 @@ static int exercise(const json_t *base, const char *path)
 		return 0;
 	}
 	cmp = wgl_compare(base, run, 5);
-	json_decref(cmp);
+	doc = cmp ? wgl_compare_to_json(cmp) : NULL;
+	json_decref(doc);
+	wgl_compare_free(cmp);
 	cmp = wgl_compare(run, base, 5);
-	json_decref(cmp);
 	null = fopen("/dev/null", "w");
+	if (cmp)
+		wgl_compare_print(cmp, null);
+	wgl_compare_free(cmp);
 	wgl_write_junit(run, null);
 	wgl_write_markdown(run, NULL, null);
+	wgl_write_html(run, NULL, null);
+	wgl_write_benchmark(run, "higher", null);
+	wgl_write_bencher(run, null);
 	fclose(null);
-	json_decref(run);
+	doc = wgl_result_to_json(run);
+	json_decref(doc);
+	wgl_result_free(run);
 	return 1;
+}
+
+/* The same run as an old "wglab-result/1" file: the identity sat in params. */
+static char *as_v1(const json_t *doc)
+{
+	static const char *const keys[] = { "backend_a", "backend_b", "family" };
+	json_t *old = json_deep_copy(doc), *c;
+	char *text;
+	size_t i;
+
+	json_object_set_new(old, "schema", json_string("wglab-result/1"));
+	json_array_foreach(json_object_get(old, "cases"), i, c) {
+		for (size_t k = 0; k < WGL_ARRAY_SIZE(keys); k++) {
+			json_object_set(json_object_get(c, "params"), keys[k],
+					json_object_get(c, keys[k]));
+			json_object_del(c, keys[k]);
+		}
+	}
+	text = json_dumps(old, JSON_INDENT(1));
+	json_decref(old);
+	return text;
 }
 
 int main(void)
@@ -96,9 +129,10 @@ int main(void)
 	const char *s = getenv("WGLAB_FUZZ_SEED");
 	unsigned int seed = s ? (unsigned int)strtoul(s, NULL, 0) : (unsigned int)time(NULL) ^ getpid();
 	unsigned int seed0 = seed;
-	json_t *base = fixture_run(20);
-	char *orig = json_dumps(base, JSON_INDENT(1)), *buf, path[64];
-	size_t olen = strlen(orig), cap = olen * 2 + 256;
+	struct wgl_run *base = fixture_run(20);
+	json_t *doc = wgl_result_to_json(base);
+	char *origs[2] = { json_dumps(doc, JSON_INDENT(1)), as_v1(doc) }, *buf, path[64];
+	size_t l0 = strlen(origs[0]), l1 = strlen(origs[1]), cap = (l0 > l1 ? l0 : l1) * 2 + 256;
 	int fd, loaded = 0;
 
 	wgl_log_verbosity = -1;
@@ -110,10 +144,11 @@ int main(void)
 		return 1;
 	close(fd);
 	for (int i = 0; i < ITERATIONS; i++) {
-		size_t len = olen;
+		const char *orig = origs[i % 2]; /* schema 2 and schema 1 files alike */
+		size_t len = strlen(orig);
 		FILE *f;
 
-		memcpy(buf, orig, olen + 1);
+		memcpy(buf, orig, len + 1);
 		for (int m = 1 + rand_r(&seed) % 4; m > 0; m--)
 			len = mutate(buf, len, cap, &seed);
 		f = fopen(path, "w");
@@ -126,7 +161,9 @@ int main(void)
 	       loaded, ITERATIONS);
 	unlink(path);
 	free(buf);
-	free(orig);
-	json_decref(base);
+	free(origs[0]);
+	free(origs[1]);
+	json_decref(doc);
+	wgl_result_free(base);
 	return 0;
 }

@@ -12,9 +12,10 @@
 static char dir[64];
 
 /* A run with one case whose throughput repetitions are v[0..2] (Mbit/s). */
-static json_t *run_with(double a, double b, double c, enum wgl_verdict v)
+static struct wgl_run *run_with(double a, double b, double c, enum wgl_verdict v)
 {
-	json_t *run = wgl_result_new(), *cs;
+	struct wgl_run *run = wgl_result_new();
+	struct wgl_case *cs;
 	double vals[] = { a, b, c }, lat[] = { 1.0, 1.1, 1.2 };
 
 	cs = wgl_case_new(run, "throughput", "kernel", NULL);
@@ -27,81 +28,83 @@ static json_t *run_with(double a, double b, double c, enum wgl_verdict v)
 	return run;
 }
 
-static const char *save(json_t *run, const char *name)
+static const char *save(struct wgl_run *run, const char *name)
 {
 	static char path[4][128];
 	static int k;
 	char *p = path[k++ % 4];
+	FILE *f;
 
 	snprintf(p, 128, "%s/%s", dir, name);
-	CU_ASSERT_EQUAL_FATAL(json_dump_file(run, p, JSON_INDENT(1) | JSON_REAL_PRECISION(17)), 0);
-	json_decref(run);
+	f = fopen(p, "w");
+	CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+	CU_ASSERT_EQUAL(wgl_result_save(run, f), 0);
+	fclose(f);
+	wgl_result_free(run);
 	return p;
 }
 
-static const char *status_of(const json_t *report, const char *metric)
+static const char *status_of(const struct wgl_compare_report *report, const char *metric)
 {
-	const json_t *r;
-	size_t i;
-
-	json_array_foreach(json_object_get(report, "metrics"), i, r)
-		if (!strcmp(json_string_value(json_object_get(r, "metric")), metric))
-			return json_string_value(json_object_get(r, "status"));
+	for (size_t i = 0; i < report->nmetrics; i++)
+		if (!strcmp(report->metrics[i].metric, metric))
+			return wgl_cmp_status_name(report->metrics[i].status);
 	return "absent";
 }
 
 static void test_classification(void)
 {
-	json_t *base = run_with(900, 940, 960, WGL_PASS);
-	json_t *slower = run_with(700, 720, 760, WGL_PASS);   /* -23%, ranges apart */
-	json_t *noisy = run_with(850, 870, 950, WGL_PASS);    /* -7.4%, ranges overlap */
-	json_t *faster = run_with(1100, 1150, 1200, WGL_PASS);
-	json_t *same = run_with(920, 930, 950, WGL_PASS);     /* -1% */
-	json_t *r;
+	struct wgl_run *base = run_with(900, 940, 960, WGL_PASS);
+	struct wgl_run *slower = run_with(700, 720, 760, WGL_PASS);   /* -23%, ranges apart */
+	struct wgl_run *noisy = run_with(850, 870, 950, WGL_PASS);    /* -7.4%, ranges overlap */
+	struct wgl_run *faster = run_with(1100, 1150, 1200, WGL_PASS);
+	struct wgl_run *same = run_with(920, 930, 950, WGL_PASS);     /* -1% */
+	struct wgl_compare_report *r;
 
 	r = wgl_compare(base, slower, 5);
 	CU_ASSERT_STRING_EQUAL(status_of(r, "tcp_rate"), "regression");
 	CU_ASSERT_STRING_EQUAL(status_of(r, "cpu_info"), "info");
 	CU_ASSERT_STRING_EQUAL(status_of(r, "rtt"), "within-threshold");
-	CU_ASSERT_EQUAL(json_integer_value(json_object_get(r, "regressions")), 1);
-	json_decref(r);
+	CU_ASSERT_EQUAL(r->regressions, 1);
+	wgl_compare_free(r);
 	/* A lenient threshold forgives the same drop. */
 	r = wgl_compare(base, slower, 30);
 	CU_ASSERT_STRING_EQUAL(status_of(r, "tcp_rate"), "within-threshold");
-	json_decref(r);
+	wgl_compare_free(r);
 	r = wgl_compare(base, noisy, 5);
 	CU_ASSERT_STRING_EQUAL(status_of(r, "tcp_rate"), "noise");
-	CU_ASSERT_EQUAL(json_integer_value(json_object_get(r, "regressions")), 0);
-	json_decref(r);
+	CU_ASSERT_EQUAL(r->regressions, 0);
+	wgl_compare_free(r);
 	r = wgl_compare(base, faster, 5);
 	CU_ASSERT_STRING_EQUAL(status_of(r, "tcp_rate"), "improvement");
-	CU_ASSERT_EQUAL(json_integer_value(json_object_get(r, "improvements")), 1);
-	json_decref(r);
+	CU_ASSERT_EQUAL(r->improvements, 1);
+	wgl_compare_free(r);
 	/* lower is better: a faster rtt in the base means the new one regressed. */
 	r = wgl_compare(faster, base, 5);
 	CU_ASSERT_STRING_EQUAL(status_of(r, "tcp_rate"), "regression");
-	json_decref(r);
+	wgl_compare_free(r);
 	r = wgl_compare(base, same, 5);
 	CU_ASSERT_STRING_EQUAL(status_of(r, "tcp_rate"), "within-threshold");
-	json_decref(r);
-	json_decref(base), json_decref(slower), json_decref(noisy), json_decref(faster);
-	json_decref(same);
+	wgl_compare_free(r);
+	wgl_result_free(base), wgl_result_free(slower), wgl_result_free(noisy);
+	wgl_result_free(faster), wgl_result_free(same);
 }
 
 static void test_lower_is_better(void)
 {
-	json_t *base = wgl_result_new(), *cur = wgl_result_new(), *r;
+	struct wgl_run *base = wgl_result_new(), *cur = wgl_result_new();
+	struct wgl_compare_report *r;
 	double b[] = { 1.0, 1.1, 1.2 }, n[] = { 2.0, 2.1, 2.2 };
 
 	wgl_case_metric(wgl_case_new(base, "lat", "k", NULL), "rtt", "ms", b, 3, "lower");
 	wgl_case_metric(wgl_case_new(cur, "lat", "k", NULL), "rtt", "ms", n, 3, "lower");
 	r = wgl_compare(base, cur, 5);
 	CU_ASSERT_STRING_EQUAL(status_of(r, "rtt"), "regression");
-	json_decref(r);
+	wgl_compare_free(r);
 	r = wgl_compare(cur, base, 5);
 	CU_ASSERT_STRING_EQUAL(status_of(r, "rtt"), "improvement");
-	json_decref(r);
-	json_decref(base), json_decref(cur);
+	wgl_compare_free(r);
+	wgl_result_free(base), wgl_result_free(cur);
 }
 
 /* Runs the wglab binary; returns its exit status, stderr's first line in err. */

@@ -92,7 +92,7 @@ static int screenshot(const char *html, const char *png)
 static void render(bool gnuplot, bool with_plots, struct colour_stats *st)
 {
 	char dir[64], html[128], png[128];
-	json_t *run = with_plots ? fixture_run(60) : wgl_result_new();
+	struct wgl_run *run = with_plots ? fixture_run(60) : wgl_result_new();
 
 	if (!with_plots)
 		wgl_case_new(run, "throughput", "kernel", NULL);
@@ -108,7 +108,7 @@ static void render(bool gnuplot, bool with_plots, struct colour_stats *st)
 	CU_ASSERT_EQUAL_FATAL(png_stats(png, st), 0);
 	printf("\n    %s, %s: %zu saturated pixels, %zu distinct colours", gnuplot ? "gnuplot" :
 	       "built-in", with_plots ? "plots" : "no plots", st->saturated, st->distinct);
-	json_decref(run);
+	wgl_result_free(run);
 	fixture_rmdir(dir);
 }
 

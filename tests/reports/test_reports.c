@@ -11,6 +11,7 @@
 
 #include "base/log.h"
 #include "tests/wgl_test.h"
+#include "reports/plot.h"
 #include "tests/reports/fixture.h"
 #include "reports/progress.h"
 #include "reports/results_dir.h"
@@ -37,7 +38,7 @@ static void expect_xml_text(const char *in, char *out, size_t len)
 	out[o] = '\0';
 }
 
-static xmlDocPtr write_and_parse(char *dir, size_t len, json_t *run)
+static xmlDocPtr write_and_parse(char *dir, size_t len, struct wgl_run *run)
 {
 	char path[256];
 
@@ -92,7 +93,7 @@ static double xpath_num(xmlDocPtr doc, const char *expr)
 static void test_junit_schema_and_strings(void)
 {
 	char dir[64], want[1024], msg[1024];
-	json_t *run = fixture_run(40);
+	struct wgl_run *run = fixture_run(40);
 	xmlDocPtr doc = write_and_parse(dir, sizeof(dir), run);
 	xmlChar *s;
 
@@ -128,7 +129,7 @@ static void test_junit_schema_and_strings(void)
 	CU_ASSERT(s && strstr((char *)s, "artifact pcap /results/x/pcaps/wg0.pcap"));
 	xmlFree(s);
 	xmlFreeDoc(doc);
-	json_decref(run);
+	wgl_result_free(run);
 	fixture_rmdir(dir);
 }
 
@@ -171,7 +172,7 @@ static void check_svg_file(const char *dir, const char *file)
 static void plots_present(bool gnuplot)
 {
 	char dir[64];
-	json_t *run = fixture_run(40);
+	struct wgl_run *run = fixture_run(40);
 	char *html, *md;
 
 	if (gnuplot)
@@ -201,7 +202,7 @@ static void plots_present(bool gnuplot)
 	CU_ASSERT(strstr(md, "<tag") == NULL);
 	free(html);
 	free(md);
-	json_decref(run);
+	wgl_result_free(run);
 	fixture_rmdir(dir);
 	unsetenv("WGLAB_NO_GNUPLOT");
 }
@@ -223,7 +224,7 @@ static void test_plots_builtin(void)
 static void test_no_plot_data(void)
 {
 	char dir[64];
-	json_t *run = wgl_result_new();
+	struct wgl_run *run = wgl_result_new();
 	char *html;
 
 	wgl_case_new(run, "s", "c", NULL);
@@ -233,14 +234,42 @@ static void test_no_plot_data(void)
 	CU_ASSERT_EQUAL(fixture_count(html, "<svg"), 0);
 	CU_ASSERT_EQUAL(fixture_count(html, "No data for this plot"), 3);
 	free(html);
-	json_decref(run);
+	wgl_result_free(run);
 	fixture_rmdir(dir);
+}
+
+/* Throughput bars group by backend pair, never all under one "all" group. */
+static void test_plot_groups_by_pair(void)
+{
+	static const struct wgl_case_ident ku = { "kernel", "userspace", "ipv4" };
+	static const struct wgl_case_ident none = { "none", NULL, "ipv4" };
+	struct wgl_run *run = fixture_run(0);
+	struct wgl_plot_data d;
+	double v[] = { 5e8, 6e8 };
+	int g[4];
+
+	wgl_case_metric(wgl_case_new(run, "throughput", "mixed", &ku), "tcp", "bit/s", v, 2,
+			"higher");
+	wgl_case_metric(wgl_case_new(run, "bench", "underlay", &none), "tcp", "bit/s", v, 2,
+			"higher");
+	CU_ASSERT_EQUAL_FATAL(wgl_plot_data_collect(run, &d), 0);
+	CU_ASSERT_EQUAL_FATAL(d.nbars, 4);
+	CU_ASSERT_EQUAL(d.ngroups, 4);
+	for (int i = 0; i < 4; i++)
+		g[i] = d.bars[i].group;
+	CU_ASSERT_STRING_EQUAL(d.groups[g[0]], "kernel:kernel");
+	CU_ASSERT_STRING_EQUAL(d.groups[g[1]], "userspace:userspace");
+	CU_ASSERT_STRING_EQUAL(d.groups[g[2]], "kernel:userspace");
+	CU_ASSERT_STRING_EQUAL(d.groups[g[3]], "none");
+	wgl_plot_data_free(&d);
+	wgl_result_free(run);
 }
 
 static void test_benchmark_json(void)
 {
 	char dir[64], path[128];
-	json_t *run = fixture_run(40), *big, *small, *bencher, *e;
+	struct wgl_run *run = fixture_run(40);
+	json_t *big, *small, *bencher, *e;
 	json_error_t je;
 
 	CU_ASSERT_FATAL(fixture_tmpdir(dir, sizeof(dir)) != NULL);
@@ -269,7 +298,7 @@ static void test_benchmark_json(void)
 	json_decref(big);
 	json_decref(small);
 	json_decref(bencher);
-	json_decref(run);
+	wgl_result_free(run);
 	fixture_rmdir(dir);
 }
 
@@ -350,6 +379,7 @@ int main(void)
 	CU_add_test(s, "plots via built-in SVG", test_plots_builtin);
 	CU_add_test(s, "no plot data, no empty plots", test_no_plot_data);
 	CU_add_test(s, "benchmark and bencher JSON", test_benchmark_json);
+	CU_add_test(s, "plots group by backend pair", test_plot_groups_by_pair);
 	CU_add_test(s, "results directory and latest", test_results_dir);
 	CU_add_test(s, "progress lines", test_progress);
 	return wgl_test_run();

@@ -1,8 +1,14 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
-/* The result model: verdict rules, metric statistics, UTF-8 hygiene, JSON round trip. */
+/*
+ * The result model: verdict rules, metric statistics, UTF-8 hygiene, the
+ * JSON round trip, schema 1 files still read, and docs/result-schema.md
+ * naming exactly the keys the code writes.
+ */
+#include <ctype.h>
 #include <math.h>
 #include <unistd.h>
 
+#include "base/log.h"
 #include "tests/wgl_test.h"
 #include "tests/reports/fixture.h"
 
@@ -44,8 +50,8 @@ static void test_median_random(void)
 
 static void test_verdict_monotonic(void)
 {
-	json_t *run = wgl_result_new();
-	json_t *c = wgl_case_new(run, "s", "c", NULL);
+	struct wgl_run *run = wgl_result_new();
+	struct wgl_case *c = wgl_case_new(run, "s", "c", NULL);
 
 	CU_ASSERT_EQUAL(wgl_case_get_verdict(c), WGL_PASS);
 	wgl_case_verdict(c, WGL_SKIP, "skipped");
@@ -53,119 +59,213 @@ static void test_verdict_monotonic(void)
 	wgl_case_verdict(c, WGL_FAIL, "boom");
 	wgl_case_verdict(c, WGL_PASS, "all fine");
 	CU_ASSERT_EQUAL(wgl_case_get_verdict(c), WGL_FAIL);
-	CU_ASSERT_STRING_EQUAL(json_string_value(json_object_get(c, "message")), "boom");
+	CU_ASSERT_STRING_EQUAL(c->message, "boom");
 	wgl_case_verdict(c, WGL_ERROR, "crash");
 	wgl_case_verdict(c, WGL_FAIL, NULL);
 	CU_ASSERT_EQUAL(wgl_case_get_verdict(c), WGL_ERROR);
-	json_decref(run);
+	wgl_result_free(run);
 }
 
 static void test_check_fails_case(void)
 {
-	json_t *run = wgl_result_new();
-	json_t *c = wgl_case_new(run, "s", "c", json_pack("{s:i}", "streams", 4));
-	json_t *chk;
+	static const struct wgl_case_ident id = { "kernel", "userspace", "ipv6" };
+	struct wgl_run *run = wgl_result_new();
+	struct wgl_case *c = wgl_case_new(run, "s", "c", &id);
+	json_t *params = json_pack("{s:i, s:s, s:s}", "streams", 4, "backend_a", "x",
+				   "mode", "fast");
 
+	CU_ASSERT_EQUAL(wgl_case_params_json(c, params), 0);
+	json_decref(params);
 	wgl_case_check(c, "a", true, "fine %d", 1);
 	CU_ASSERT_EQUAL(wgl_case_get_verdict(c), WGL_PASS);
 	wgl_case_check(c, "b", false, "got %d, want %d", 3, 4);
 	wgl_case_check(c, "c", false, "second");
 	CU_ASSERT_EQUAL(wgl_case_get_verdict(c), WGL_FAIL);
 	/* The first failed check explains the case. */
-	CU_ASSERT_STRING_EQUAL(json_string_value(json_object_get(c, "message")), "b: got 3, want 4");
-	CU_ASSERT_EQUAL(json_array_size(json_object_get(c, "checks")), 3);
-	chk = json_array_get(json_object_get(c, "checks"), 1);
-	CU_ASSERT(json_is_false(json_object_get(chk, "ok")));
-	CU_ASSERT_EQUAL(json_integer_value(json_object_get(json_object_get(c, "params"), "streams")), 4);
+	CU_ASSERT_STRING_EQUAL(c->message, "b: got 3, want 4");
+	CU_ASSERT_EQUAL(c->nchecks, 3);
+	CU_ASSERT(!c->checks[1].ok);
+	/* Identity keys in params never override the typed identity. */
+	CU_ASSERT_STRING_EQUAL(c->backend_a, "kernel");
+	CU_ASSERT_STRING_EQUAL(c->backend_b, "userspace");
+	CU_ASSERT_EQUAL(c->nparams, 2);
+	CU_ASSERT_STRING_EQUAL(wgl_case_get_param(c, "streams")->value, "4");
+	CU_ASSERT(!wgl_case_get_param(c, "streams")->is_string);
+	CU_ASSERT(wgl_case_get_param(c, "mode")->is_string);
 	wgl_result_finish(run);
-	CU_ASSERT_EQUAL(json_integer_value(json_object_get(json_object_get(run, "summary"), "failed")), 1);
-	json_decref(run);
+	CU_ASSERT_EQUAL(run->summary.failed, 1);
+	CU_ASSERT_EQUAL(run->summary.total, 1);
+	wgl_result_free(run);
 }
 
 static void test_metric_stats(void)
 {
-	json_t *run = wgl_result_new(), *c = wgl_case_new(run, "s", "c", NULL), *m;
+	struct wgl_run *run = wgl_result_new();
+	struct wgl_case *c = wgl_case_new(run, "s", "c", NULL);
 	double v[] = { 5, NAN, 1, INFINITY, 3, 4 };
+	struct wgl_metric *m;
 
 	wgl_case_metric(c, "x", "ms", v, 6, "lower");
-	m = json_array_get(json_object_get(c, "metrics"), 0);
-	CU_ASSERT_EQUAL(json_array_size(json_object_get(m, "values")), 4);
-	CU_ASSERT_DOUBLE_EQUAL(json_real_value(json_object_get(m, "median")), 3.5, 1e-12);
-	CU_ASSERT_DOUBLE_EQUAL(json_real_value(json_object_get(m, "min")), 1, 1e-12);
-	CU_ASSERT_DOUBLE_EQUAL(json_real_value(json_object_get(m, "max")), 5, 1e-12);
-	CU_ASSERT_DOUBLE_EQUAL(json_real_value(json_object_get(m, "spread")), 4, 1e-12);
-	CU_ASSERT_EQUAL(json_integer_value(json_object_get(m, "dropped")), 2);
-	CU_ASSERT_STRING_EQUAL(json_string_value(json_object_get(m, "better")), "lower");
+	m = &c->metrics[0];
+	CU_ASSERT_EQUAL(m->n, 4);
+	CU_ASSERT_DOUBLE_EQUAL(m->median, 3.5, 1e-12);
+	CU_ASSERT_DOUBLE_EQUAL(m->min, 1, 1e-12);
+	CU_ASSERT_DOUBLE_EQUAL(m->max, 5, 1e-12);
+	CU_ASSERT_EQUAL(m->dropped, 2);
+	CU_ASSERT_EQUAL(m->better, WGL_BETTER_LOWER);
 	/* Same name again replaces: compare matches metrics by name. */
 	wgl_case_metric(c, "x", "ms", v, 1, "sideways");
-	CU_ASSERT_EQUAL(json_array_size(json_object_get(c, "metrics")), 1);
-	m = json_array_get(json_object_get(c, "metrics"), 0);
-	CU_ASSERT(json_is_null(json_object_get(m, "better")));
+	CU_ASSERT_EQUAL(c->nmetrics, 1);
+	CU_ASSERT_EQUAL(c->metrics[0].better, WGL_BETTER_NONE);
 	wgl_case_metric(c, "nothing", "ms", v + 1, 1, NULL);
-	m = json_array_get(json_object_get(c, "metrics"), 1);
-	CU_ASSERT(json_is_null(json_object_get(m, "median")));
-	json_decref(run);
+	CU_ASSERT(isnan(c->metrics[1].median));
+	CU_ASSERT_EQUAL(c->metrics[1].n, 0);
+	wgl_result_free(run);
 }
 
 static void test_invalid_utf8_kept(void)
 {
-	json_t *run = wgl_result_new(), *c = wgl_case_new(run, "s\xff", "c\xc3", NULL);
+	struct wgl_run *run = wgl_result_new();
+	struct wgl_case *c = wgl_case_new(run, "s\xff", "c\xc3", NULL);
 
 	wgl_case_check(c, "n", false, "bad \xed\xa0\x80 surrogate, ok \xc3\xa9");
-	CU_ASSERT_STRING_EQUAL(json_string_value(json_object_get(c, "scenario")), "s\xef\xbf\xbd");
-	CU_ASSERT_STRING_EQUAL(json_string_value(json_object_get(c, "name")), "c\xef\xbf\xbd");
-	CU_ASSERT_STRING_EQUAL(json_string_value(json_object_get(json_array_get(
-		json_object_get(c, "checks"), 0), "detail")),
-		"bad \xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd surrogate, ok \xc3\xa9");
-	json_decref(run);
+	CU_ASSERT_STRING_EQUAL(c->scenario, "s\xef\xbf\xbd");
+	CU_ASSERT_STRING_EQUAL(c->name, "c\xef\xbf\xbd");
+	CU_ASSERT_STRING_EQUAL(c->checks[0].detail,
+			       "bad \xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd surrogate, ok \xc3\xa9");
+	wgl_result_free(run);
 }
 
 static void test_impl_and_meta(void)
 {
-	json_t *run = wgl_result_new(), *impl;
+	struct wgl_run *run = wgl_result_new();
+	json_t *doc;
 
-	CU_ASSERT_STRING_EQUAL(json_string_value(json_object_get(run, "schema")), "wglab-result/1");
-	CU_ASSERT(json_is_string(json_object_get(run, "kernel")));
-	CU_ASSERT(json_integer_value(json_object_get(run, "cores")) >= 1);
-	CU_ASSERT(json_is_false(json_object_get(run, "emulated")));
+	CU_ASSERT_PTR_NOT_NULL_FATAL(run->kernel);
+	CU_ASSERT(run->cores >= 1);
+	CU_ASSERT(!run->emulated);
 	wgl_result_add_impl(run, "userspace", "wireguard-go wg0", "/usr/bin/wireguard-go", "0.0.1");
 	wgl_result_add_impl(run, "userspace", "wireguard-go wg0", "/usr/bin/wireguard-go", "0.0.1");
-	CU_ASSERT_EQUAL(json_object_size(json_object_get(run, "implementations")), 1);
-	impl = json_object_get(json_object_get(run, "implementations"), "userspace");
-	CU_ASSERT_STRING_EQUAL(json_string_value(json_object_get(impl, "version")), "0.0.1");
-	json_decref(run);
+	CU_ASSERT_EQUAL(run->nimpls, 1);
+	CU_ASSERT_STRING_EQUAL(run->impls[0].version, "0.0.1");
+	wgl_result_set_meta(run, "command", json_string("run"));
+	wgl_result_set_meta(run, "seed", json_integer(99));
+	wgl_result_set_meta(run, "governor", json_string("performance"));
+	CU_ASSERT_STRING_EQUAL(run->command, "run");
+	CU_ASSERT(run->has_seed && run->seed == 99);
+	CU_ASSERT(wgl_result_has_meta(run, "governor") && !wgl_result_has_meta(run, "mtu"));
+	doc = wgl_result_to_json(run);
+	CU_ASSERT_STRING_EQUAL(json_string_value(json_object_get(doc, "schema")), "wglab-result/2");
+	CU_ASSERT_STRING_EQUAL(json_string_value(json_object_get(doc, "governor")), "performance");
+	json_decref(doc);
+	wgl_result_free(run);
+}
+
+static struct wgl_run *save_and_load(const struct wgl_run *run, char *dir, size_t len)
+{
+	char path[128], err[512];
+	struct wgl_run *back;
+	FILE *f;
+
+	CU_ASSERT_FATAL(fixture_tmpdir(dir, len) != NULL);
+	snprintf(path, sizeof(path), "%s/result.json", dir);
+	f = fopen(path, "w");
+	CU_ASSERT_EQUAL_FATAL(wgl_result_save(run, f), 0);
+	fclose(f);
+	back = wgl_result_load(path, err, sizeof(err));
+	if (!back)
+		printf("\n%s\n", err);
+	return back;
 }
 
 static void test_json_round_trip(void)
 {
-	char dir[64], path[128], err[512];
-	json_t *run = fixture_run(40), *back;
+	char dir[64];
+	struct wgl_run *run = fixture_run(40), *back;
+	json_t *a, *b;
 
-	CU_ASSERT_FATAL(fixture_tmpdir(dir, sizeof(dir)) != NULL);
-	CU_ASSERT_EQUAL_FATAL(wgl_reports_write(run, dir), 0);
-	snprintf(path, sizeof(path), "%s/result.json", dir);
-	back = wgl_result_load(path, err, sizeof(err));
+	wgl_result_set_meta(run, "offloads", json_pack("{s:{s:b}}", "veth0", "tso", 1));
+	back = save_and_load(run, dir, sizeof(dir));
 	CU_ASSERT_PTR_NOT_NULL_FATAL(back);
-	CU_ASSERT(json_equal(run, back));
-	CU_ASSERT_EQUAL(json_integer_value(json_object_get(json_object_get(back, "summary"), "total")), 4);
-	json_decref(back);
-	json_decref(run);
+	a = wgl_result_to_json(run);
+	b = wgl_result_to_json(back);
+	CU_ASSERT(json_equal(a, b));
+	CU_ASSERT_EQUAL(back->summary.total, 4);
+	CU_ASSERT_STRING_EQUAL(back->cases[0]->backend_b, "kernel");
+	CU_ASSERT_PTR_NULL(back->cases[2]->backend_b);
+	CU_ASSERT_STRING_EQUAL(wgl_case_get_param(back->cases[0], "streams")->value, "4");
+	json_decref(a), json_decref(b);
+	wgl_result_free(back);
+	wgl_result_free(run);
 	fixture_rmdir(dir);
 }
 
-static void load_expect(const char *content, const char *want)
+static struct wgl_run *load_text(const char *content, char *dir, size_t len, char *err,
+				 size_t errlen)
 {
-	char dir[64], path[128], err[512];
+	char path[128];
 	FILE *f;
 
-	CU_ASSERT_FATAL(fixture_tmpdir(dir, sizeof(dir)) != NULL);
+	CU_ASSERT_FATAL(fixture_tmpdir(dir, len) != NULL);
 	snprintf(path, sizeof(path), "%s/in.json", dir);
 	f = fopen(path, "w");
 	fputs(content, f);
 	fclose(f);
 	err[0] = '\0';
-	CU_ASSERT_PTR_NULL(wgl_result_load(path, err, sizeof(err)));
-	CU_ASSERT(strstr(err, path) == err);
+	return wgl_result_load(path, err, errlen);
+}
+
+/* A schema 1 file: backends and family sat in params, "backend" for single ones. */
+static void test_load_v1(void)
+{
+	static const char v1[] =
+		"{\"schema\": \"wglab-result/1\", \"id\": \"old\", \"host\": \"h\", \"cores\": 2,"
+		" \"mtu\": 1500, \"vm\": {\"accel\": \"tcg\"}, \"emulated\": true,"
+		" \"implementations\": {\"kernel\": {\"command\": \"kernel\", \"binary\": \"linux 6\","
+		" \"version\": null}}, \"summary\": {\"total\": 9},"
+		" \"cases\": [{\"scenario\": \"connect\", \"name\": \"connect[kernel:userspace,ipv6]\","
+		" \"params\": {\"scenario\": \"connect\", \"family\": \"ipv6\", \"backend_a\": \"kernel\","
+		" \"backend_b\": \"userspace\", \"count\": 3}, \"verdict\": \"fail\", \"message\": \"m\","
+		" \"duration_s\": 1.5, \"checks\": [{\"name\": \"c\", \"ok\": false, \"detail\": \"d\"}],"
+		" \"metrics\": [{\"name\": \"rtt\", \"unit\": \"ms\", \"values\": [1, 2, 3],"
+		" \"median\": 2, \"min\": 1, \"max\": 3, \"better\": \"lower\"}], \"artifacts\": []},"
+		" {\"scenario\": \"replay\", \"name\": \"replay[userspace,ipv4]\", \"params\":"
+		" {\"backend\": \"userspace\", \"family\": \"ipv4\"}, \"verdict\": \"pass\","
+		" \"checks\": [], \"metrics\": [{\"name\": \"x\", \"median\": 5}], \"artifacts\": []}]}";
+	char dir[64], err[512];
+	struct wgl_run *run = load_text(v1, dir, sizeof(dir), err, sizeof(err));
+	const struct wgl_case *c;
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(run);
+	CU_ASSERT_EQUAL_FATAL(run->ncases, 2);
+	CU_ASSERT(run->emulated && run->mtu == 1500 && run->cores == 2);
+	CU_ASSERT_EQUAL(run->summary.total, 2); /* recounted, not copied */
+	CU_ASSERT_STRING_EQUAL(run->impls[0].binary, "linux 6");
+	CU_ASSERT(json_is_object(json_object_get(run->extra, "vm")));
+	c = run->cases[0];
+	CU_ASSERT_STRING_EQUAL(c->backend_a, "kernel");
+	CU_ASSERT_STRING_EQUAL(c->backend_b, "userspace");
+	CU_ASSERT_STRING_EQUAL(c->family, "ipv6");
+	CU_ASSERT_EQUAL(c->nparams, 1);
+	CU_ASSERT_STRING_EQUAL(c->params[0].key, "count");
+	CU_ASSERT_EQUAL(c->verdict, WGL_FAIL);
+	CU_ASSERT_EQUAL(c->metrics[0].better, WGL_BETTER_LOWER);
+	CU_ASSERT_DOUBLE_EQUAL(c->metrics[0].median, 2, 1e-12);
+	c = run->cases[1];
+	CU_ASSERT_STRING_EQUAL(c->backend_a, "userspace");
+	CU_ASSERT_PTR_NULL(c->backend_b);
+	CU_ASSERT_EQUAL(c->nparams, 0);
+	CU_ASSERT(isnan(c->metrics[0].min) && c->metrics[0].median == 5);
+	wgl_result_free(run);
+	fixture_rmdir(dir);
+}
+
+static void load_expect(const char *content, const char *want)
+{
+	char dir[64], err[512];
+
+	CU_ASSERT_PTR_NULL(load_text(content, dir, sizeof(dir), err, sizeof(err)));
+	CU_ASSERT(strstr(err, dir) == err);
 	if (!strstr(err, want))
 		printf("\nerror '%s' lacks '%s'\n", err, want);
 	CU_ASSERT(strstr(err, want) != NULL);
@@ -177,11 +277,11 @@ static void test_load_errors(void)
 {
 	char err[256];
 
-	load_expect("{\"schema\": \"wglab-result/1\",\n  \"cases\": [1,]}", ":2:");
+	load_expect("{\"schema\": \"wglab-result/2\",\n  \"cases\": [1,]}", ":2:");
 	load_expect("[]", "not an object");
 	load_expect("{\"cases\": []}", "no \"schema\"");
 	load_expect("{\"schema\": \"wglab-result/9\", \"cases\": []}", "wglab-result/9");
-	load_expect("{\"schema\": \"wglab-result/1\", \"cases\": [{\"scenario\": \"s\", "
+	load_expect("{\"schema\": \"wglab-result/2\", \"cases\": [{\"scenario\": \"s\", "
 		    "\"name\": \"n\", \"verdict\": \"maybe\", \"checks\": [], \"metrics\": [], "
 		    "\"artifacts\": []}]}", "cases[0].verdict");
 	load_expect("{\"schema\": \"wglab-result/1\", \"cases\": [{\"scenario\": \"s\", "
@@ -190,6 +290,130 @@ static void test_load_errors(void)
 		    "cases[0].metrics[0]");
 	CU_ASSERT_PTR_NULL(wgl_result_load("/nonexistent/r.json", err, sizeof(err)));
 	CU_ASSERT(strstr(err, "/nonexistent/r.json") != NULL);
+}
+
+/* ---- docs/result-schema.md against the code ---- */
+
+enum { DOC_RUN, DOC_CASE, DOC_CHECK, DOC_METRIC, DOC_ARTIFACT, DOC_IMPL, DOC_SUMMARY, DOC_N };
+static const char *const doc_sections[DOC_N] = { "Run", "Case", "Check", "Metric", "Artifact",
+						 "Implementation", "Summary" };
+
+struct doc_keys {
+	char *keys[DOC_N][64];
+	size_t n[DOC_N];
+};
+
+/* The `names` in the first cell of a table row, into the section's list. */
+static void doc_row(struct doc_keys *d, int sec, const char *line)
+{
+	const char *end = strchr(line + 1, '|'), *p = line;
+
+	while (end && (p = strchr(p, '`')) && p < end) {
+		const char *q = strchr(p + 1, '`');
+
+		if (!q || d->n[sec] == WGL_ARRAY_SIZE(d->keys[0]))
+			return;
+		d->keys[sec][d->n[sec]++] = strndup(p + 1, (size_t)(q - p - 1));
+		p = q + 1;
+	}
+}
+
+static void doc_parse(struct doc_keys *d, const char *text)
+{
+	int sec = -1;
+
+	memset(d, 0, sizeof(*d));
+	for (const char *line = text; line && *line; line = strchr(line, '\n'), line += !!line) {
+		if (!strncmp(line, "## ", 3)) {
+			sec = -1;
+			for (int k = 0; k < DOC_N; k++)
+				if (!strncmp(line + 3, doc_sections[k], strlen(doc_sections[k])) &&
+				    !isalpha((unsigned char)line[3 + strlen(doc_sections[k])]))
+					sec = k;
+		} else if (sec >= 0 && line[0] == '|' && strncmp(line, "|---", 4) &&
+			   strncmp(line, "| field", 7)) {
+			doc_row(d, sec, line);
+		}
+	}
+}
+
+static bool doc_has(const struct doc_keys *d, int sec, const char *key)
+{
+	for (size_t i = 0; i < d->n[sec]; i++)
+		if (!strcmp(d->keys[sec][i], key))
+			return true;
+	return false;
+}
+
+/* Every key of o is documented in sec, and every documented key is in o. */
+static void doc_match(const struct doc_keys *d, int sec, const json_t *o)
+{
+	const char *key;
+	json_t *v;
+
+	json_object_foreach((json_t *)o, key, v) {
+		if (!doc_has(d, sec, key))
+			printf("\n  written but not in the doc's %s table: %s", doc_sections[sec],
+			       key);
+		CU_ASSERT(doc_has(d, sec, key));
+	}
+	for (size_t i = 0; i < d->n[sec]; i++) {
+		if (!json_object_get(o, d->keys[sec][i]))
+			printf("\n  in the doc's %s table but not written: %s", doc_sections[sec],
+			       d->keys[sec][i]);
+		CU_ASSERT(json_object_get(o, d->keys[sec][i]) != NULL);
+	}
+}
+
+/* A run with every optional field present: the kernel lab's vm, mtu, a dropped value. */
+static struct wgl_run *full_run(void)
+{
+	struct wgl_run *run;
+	double v[] = { 1, NAN };
+
+	setenv("WGLAB_VM_INFO", "{\"vm\": true, \"accel\": \"tcg\", \"emulated\": true}", 1);
+	run = fixture_run(20);
+	unsetenv("WGLAB_VM_INFO");
+	wgl_result_set_meta(run, "command", json_string("run"));
+	wgl_result_set_meta(run, "mtu", json_integer(1500));
+	wgl_result_set_meta(run, "offloads", json_pack("{s:{s:b}}", "veth0", "tso", 1));
+	wgl_case_metric(run->cases[0], "with_nan", "ms", v, 2, "lower");
+	wgl_result_finish(run);
+	return run;
+}
+
+static void test_schema_doc(void)
+{
+	char path[512];
+	char *text = NULL;
+	size_t len = 0;
+	FILE *f = fopen(wgl_test_path(path, sizeof(path), "../docs/result-schema.md"), "r");
+	struct wgl_run *run = full_run();
+	json_t *doc = wgl_result_to_json(run), *c;
+	struct doc_keys d;
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+	CU_ASSERT(getdelim(&text, &len, '\0', f) > 0);
+	fclose(f);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(text);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(strstr(text, "`" WGL_RESULT_SCHEMA "`"));
+	doc_parse(&d, text);
+	for (int k = 0; k < DOC_N; k++)
+		CU_ASSERT(d.n[k] > 0);
+	doc_match(&d, DOC_RUN, doc);
+	doc_match(&d, DOC_SUMMARY, json_object_get(doc, "summary"));
+	doc_match(&d, DOC_IMPL, json_object_get(json_object_get(doc, "implementations"), "kernel"));
+	c = json_array_get(json_object_get(doc, "cases"), 0);
+	doc_match(&d, DOC_CASE, c);
+	doc_match(&d, DOC_CHECK, json_array_get(json_object_get(c, "checks"), 0));
+	doc_match(&d, DOC_METRIC, json_array_get(json_object_get(c, "metrics"), 2));
+	doc_match(&d, DOC_ARTIFACT, json_array_get(json_object_get(c, "artifacts"), 0));
+	for (int k = 0; k < DOC_N; k++)
+		for (size_t i = 0; i < d.n[k]; i++)
+			free(d.keys[k][i]);
+	json_decref(doc);
+	wgl_result_free(run);
+	free(text);
 }
 
 int main(void)
@@ -206,6 +430,8 @@ int main(void)
 	CU_add_test(s, "invalid UTF-8 becomes U+FFFD", test_invalid_utf8_kept);
 	CU_add_test(s, "implementations and metadata", test_impl_and_meta);
 	CU_add_test(s, "JSON round trip", test_json_round_trip);
+	CU_add_test(s, "schema 1 files load into the typed identity", test_load_v1);
 	CU_add_test(s, "load errors name file and problem", test_load_errors);
+	CU_add_test(s, "docs/result-schema.md names every key written", test_schema_doc);
 	return wgl_test_run();
 }
