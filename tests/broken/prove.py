@@ -15,9 +15,10 @@ creates (198.18.0.0/24 underlay, 198.19.0.0/24 tunnel); they are removed on ever
 """
 import ctypes, json, os, select, shutil, signal, socket, struct, subprocess, sys, tempfile, time
 
-PROBES = os.environ.get('WGLAB_PROVE_ONLY', '').split() or ['mac1', 'replay-init', 'replay', 'hijack', 'nocookie', 'chatty', 'zombie']
+PROBES = os.environ.get('WGLAB_PROVE_ONLY', '').split() or ['mac1', 'replay-init', 'replay', 'hijack', 'nocookie', 'chatty', 'allowedsrc', 'zombie']
 A_UL, B_UL, EVIL = '198.18.0.1', '198.18.0.2', '198.18.0.66'   # underlay (veth) addresses
 A_TUN, B_TUN = '198.19.0.1', '198.19.0.2'                        # tunnel addresses
+FORGED = '198.19.0.77'                        # in the tunnel subnet, in no peer's AllowedIPs
 A_PORT, B_PORT, ECHO_PORT, CATCH_PORT = 51820, 51821, 7007, 40000
 SELF = os.path.abspath(__file__)
 
@@ -90,6 +91,17 @@ def h_send(src, dst, dport, hexpkt, count, wait):
             pass
     print(json.dumps({'sent': sent, 'src_port': s.getsockname()[1],
                       'replies': replies(s, float(wait))}), flush=True)
+
+
+def h_forge(src, dst, dport, token):
+    """Send TOKEN in one UDP datagram from SRC (an address a does not own) to DST:DPORT
+    through the routing table, as a raw IPv4 packet (UDP checksum 0: none)."""
+    data = token.encode()
+    udp = struct.pack('!HHHH', 40001, int(dport), 8 + len(data), 0) + data
+    ip = struct.pack('!BBHHHBBH4s4s', 0x45, 0, 20 + len(udp), 0, 0x4000, 64, 17, 0,
+                     socket.inet_aton(src), socket.inet_aton(dst))
+    s = socket.socket(socket.AF_INET, socket.SOCK_RAW, socket.IPPROTO_RAW)
+    s.sendto(ip + udp, (dst, 0))
 
 
 def h_catch(addr, port, timeout):
@@ -315,6 +327,17 @@ def probe_zombie(lab, st):
         raise RuntimeError('peer still listed after remove: %s' % listed)
     ok = lab.ask('zombie-token', timeout=3)
     return ok, 'echo over the removed peer %s' % ('still works' if ok else 'fails')
+
+
+def probe_allowedsrc(lab, st):
+    # a's own WireGuard encrypts it (a checks only the destination when sending); b must
+    # drop it after decryption: its source is outside a's AllowedIPs on b.
+    lab.helper('a', '_forge', FORGED, B_TUN, str(ECHO_PORT), 'forged-token')
+    time.sleep(0.5)
+    lab.drain()
+    n = lab.echoed.count('forged-token')
+    return n > 0, 'echo server got %d datagram(s) with inner source %s (not in a\'s AllowedIPs)' % (
+        n, FORGED)
 
 
 def run_probe(lab, st, name, res, done=None):
