@@ -15,7 +15,9 @@ creates (198.18.0.0/24 underlay, 198.19.0.0/24 tunnel); they are removed on ever
 """
 import ctypes, json, os, select, shutil, signal, socket, struct, subprocess, sys, tempfile, time
 
-PROBES = os.environ.get('WGLAB_PROVE_ONLY', '').split() or ['mac1', 'replay-init', 'replay', 'hijack', 'nocookie', 'chatty', 'allowedsrc', 'zombie']
+PROBES = os.environ.get('WGLAB_PROVE_ONLY', '').split() or [
+    'mac1', 'replay-init', 'replay', 'hijack', 'nocookie', 'chatty', 'allowedsrc', 'selfpeer',
+    'keychange', 'zombie']
 A_UL, B_UL, EVIL = '198.18.0.1', '198.18.0.2', '198.18.0.66'   # underlay (veth) addresses
 A_TUN, B_TUN = '198.19.0.1', '198.19.0.2'                        # tunnel addresses
 FORGED = '198.19.0.77'                        # in the tunnel subnet, in no peer's AllowedIPs
@@ -338,6 +340,34 @@ def probe_allowedsrc(lab, st):
     n = lab.echoed.count('forged-token')
     return n > 0, 'echo server got %d datagram(s) with inner source %s (not in a\'s AllowedIPs)' % (
         n, FORGED)
+
+
+def probe_selfpeer(lab, st):
+    own = lab.sh('wg', 'show', lab.wg['b'], 'public-key', ns='b')
+    lab.sh('wg', 'set', lab.wg['b'], 'peer', own, 'endpoint', '%s:%d' % (EVIL, CATCH_PORT),
+           'persistent-keepalive', '1', ns='b')
+    listed = own in lab.sh('wg', 'show', lab.wg['b'], 'peers', ns='b').split()
+    if listed:
+        lab.sh('wg', 'set', lab.wg['b'], 'peer', own, 'remove', ns='b')
+    return listed, "b's own public key as a peer: %s" % ('listed' if listed else 'ignored')
+
+
+def probe_keychange(lab, st):
+    # a takes a new key and b swaps a's old key for the new one: a must drop its old
+    # session and handshake at once (well before REKEY_TIMEOUT, 5 s).
+    key = lab.sh('wg', 'genkey')
+    pub = lab.sh('wg', 'pubkey', input=key)
+    kf = os.path.join(lab.tmp, 'a2.key')
+    with open(kf, 'w') as f:
+        f.write(key)
+    lab.sh('wg', 'set', lab.wg['a'], 'private-key', kf, ns='a')
+    lab.sh('wg', 'set', lab.wg['b'], 'peer', pub, 'allowed-ips', A_TUN + '/32',
+           'peer', lab.pub['a'], 'remove', ns='b')
+    lab.pub['a'] = pub
+    ok = lab.ask('keychange-token', timeout=2)
+    if not ok:
+        lab.ask('keychange-recover', timeout=30)   # the old session expires; then it works
+    return not ok, 'echo within 2 s of the key change: %s' % ('works' if ok else 'fails')
 
 
 def run_probe(lab, st, name, res, done=None):
