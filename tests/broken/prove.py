@@ -17,10 +17,15 @@ import ctypes, json, os, select, shutil, signal, socket, struct, subprocess, sys
 
 PROBES = os.environ.get('WGLAB_PROVE_ONLY', '').split() or [
     'mac1', 'replay-init', 'replay', 'hijack', 'nocookie', 'chatty', 'allowedsrc', 'selfpeer',
-    'keychange', 'zombie']
+    'loworder', 'keychange', 'zombie']
 A_UL, B_UL, EVIL = '198.18.0.1', '198.18.0.2', '198.18.0.66'   # underlay (veth) addresses
 A_TUN, B_TUN = '198.19.0.1', '198.19.0.2'                        # tunnel addresses
 FORGED = '198.19.0.77'                        # in the tunnel subnet, in no peer's AllowedIPs
+# The zero key and the other Curve25519 points of small order (as the kernel's netns.sh).
+LOW_ORDER = ['AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=', 'AQAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=',
+             '4Ot6fDtBuK4WVuP68Z/EatoJjeucMrH9hmIFFl9JuAA=', 'X5yVvKNQjCSx0LFVnIPvWwREXMRYHI6G2CJO3dCfEVc=',
+             '7P///////////////////////////////////////38=', '7f///////////////////////////////////////38=',
+             '7v///////////////////////////////////////38=']
 A_PORT, B_PORT, ECHO_PORT, CATCH_PORT = 51820, 51821, 7007, 40000
 SELF = os.path.abspath(__file__)
 
@@ -350,6 +355,20 @@ def probe_selfpeer(lab, st):
     if listed:
         lab.sh('wg', 'set', lab.wg['b'], 'peer', own, 'remove', ns='b')
     return listed, "b's own public key as a peer: %s" % ('listed' if listed else 'ignored')
+
+
+def probe_loworder(lab, st):
+    catcher = lab.spawn('a', [sys.executable, SELF, '_catch', EVIL, str(CATCH_PORT), '3'])
+    time.sleep(0.3)
+    for k in LOW_ORDER:
+        lab.sh('wg', 'set', lab.wg['b'], 'peer', k, 'endpoint', '%s:%d' % (EVIL, CATCH_PORT),
+               'persistent-keepalive', '1', ns='b')
+    out = catcher.communicate(timeout=10)[0].decode(errors='replace')
+    for k in LOW_ORDER:
+        lab.sh('wg', 'set', lab.wg['b'], 'peer', k, 'remove', ns='b')
+    # The catcher prints the initiation in hex; on a timeout it prints a traceback.
+    got = any(len(l) == 296 and all(c in '0123456789abcdef' for c in l) for l in out.split())
+    return got, 'initiation sent to a zero or low-order peer: %s' % ('yes' if got else 'no')
 
 
 def probe_keychange(lab, st):
