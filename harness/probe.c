@@ -357,6 +357,22 @@ int wgl_probe_send_echo(struct wgl_probe *p, int fd, int family, uint16_t seq,
 	return wgl_probe_send_transport(p, fd, counter, pkt, (size_t)len);
 }
 
+int wgl_probe_send_echo_from(struct wgl_probe *p, int fd, int family, const uint8_t *src,
+			     uint16_t seq)
+{
+	uint8_t pkt[128];
+	struct wgl_echo e;
+	int len = echo_setup(p, family, seq, &e);
+
+	if (len < 0)
+		return len;
+	memcpy(e.src, src, family == AF_INET ? 4 : 16);
+	len = wgl_echo_build(&e, pkt, sizeof(pkt));
+	if (len < 0)
+		return len;
+	return wgl_probe_send_transport(p, fd, WGL_PROBE_NEXT_COUNTER, pkt, (size_t)len);
+}
+
 /* true if rx carries the reply to our echo `want` (addresses swapped). */
 static bool is_echo_reply(const struct wgl_probe_rx *rx, const struct wgl_echo *want)
 {

@@ -127,6 +127,14 @@ const uint8_t *wgl_probe_last_sent(const struct wgl_probe *p, size_t *len);
 int wgl_probe_send_echo(struct wgl_probe *p, int fd, int family, uint16_t seq,
 			uint64_t counter);
 /*
+ * Like wgl_probe_send_echo(), but with src (4 or 16 bytes by family) as the
+ * inner source instead of the probe's own tunnel address: a packet its key
+ * may or may not be allowed to send (cryptokey routing on receive). The
+ * destination stays the configured inner dst. Next counter.
+ */
+int wgl_probe_send_echo_from(struct wgl_probe *p, int fd, int family, const uint8_t *src,
+			     uint16_t seq);
+/*
  * Receives until an echo reply to seq (from the pinged address, valid
  * checksums) arrives: 0, or -ETIMEDOUT after timeout_ms. Other packets are
  * consumed and counted. *rtt_ms (may be NULL) is measured from the call.

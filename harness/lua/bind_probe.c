@@ -234,6 +234,33 @@ static int pr_send_transport(lua_State *L)
 	return 1;
 }
 
+/*
+ * send_echo{src=, seq=, socket=} -> seq: an echo request to inner_dst whose
+ * inner source is src (any address of the probe's inner family), encrypted
+ * with the probe's session like any other packet.
+ */
+static int pr_send_echo(lua_State *L)
+{
+	struct lprobe *lp = checkprobe(L, 1);
+	uint8_t src[16];
+	const char *s;
+	uint16_t seq;
+	int err;
+
+	luaL_checktype(L, 2, LUA_TTABLE);
+	s = wgl_lua_optstring(L, 2, "src", NULL);
+	if (!lp->family)
+		return luaL_error(L, "send_echo needs inner_src and inner_dst");
+	if (!s || inet_pton(lp->family, s, src) != 1)
+		return luaL_error(L, "send_echo: src must be an address of the inner family");
+	seq = (uint16_t)wgl_lua_optint(L, 2, "seq", ++lp->seq);
+	err = wgl_probe_send_echo_from(lp->p, fd_opt(L, lp, 2), lp->family, src, seq);
+	if (err < 0)
+		return wgl_lua_errno(L, err, "send_echo");
+	lua_pushinteger(L, seq);
+	return 1;
+}
+
 /* wait_echo{seq=, timeout=} -> ok, rtt_ms: the reply to an echo sent earlier. */
 static int pr_wait_echo(lua_State *L)
 {
@@ -348,7 +375,9 @@ static const luaL_Reg probe_methods[] = {
 	{ "send_initiation", pr_send_initiation }, { "send_transport", pr_send_transport },
 	{ "wait_echo", pr_wait_echo }, { "resend_last", pr_resend_last },
 	{ "last_sent", pr_last_sent }, { "recv", pr_recv }, { "keylog", pr_keylog },
-	{ "stats", pr_stats }, { NULL, NULL },
+	{ "stats", pr_stats },
+	{ "send_echo", pr_send_echo },
+	{ NULL, NULL },
 };
 
 void wgl_lua_open_probe(lua_State *L)

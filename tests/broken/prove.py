@@ -15,9 +15,17 @@ creates (198.18.0.0/24 underlay, 198.19.0.0/24 tunnel); they are removed on ever
 """
 import ctypes, json, os, select, shutil, signal, socket, struct, subprocess, sys, tempfile, time
 
-PROBES = os.environ.get('WGLAB_PROVE_ONLY', '').split() or ['mac1', 'replay-init', 'replay', 'hijack', 'nocookie', 'chatty', 'zombie']
+PROBES = os.environ.get('WGLAB_PROVE_ONLY', '').split() or [
+    'mac1', 'replay-init', 'replay', 'hijack', 'nocookie', 'chatty', 'allowedsrc', 'selfpeer',
+    'loworder', 'keychange', 'zombie']
 A_UL, B_UL, EVIL = '198.18.0.1', '198.18.0.2', '198.18.0.66'   # underlay (veth) addresses
 A_TUN, B_TUN = '198.19.0.1', '198.19.0.2'                        # tunnel addresses
+FORGED = '198.19.0.77'                        # in the tunnel subnet, in no peer's AllowedIPs
+# The zero key and the other Curve25519 points of small order (as the kernel's netns.sh).
+LOW_ORDER = ['AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=', 'AQAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=',
+             '4Ot6fDtBuK4WVuP68Z/EatoJjeucMrH9hmIFFl9JuAA=', 'X5yVvKNQjCSx0LFVnIPvWwREXMRYHI6G2CJO3dCfEVc=',
+             '7P///////////////////////////////////////38=', '7f///////////////////////////////////////38=',
+             '7v///////////////////////////////////////38=']
 A_PORT, B_PORT, ECHO_PORT, CATCH_PORT = 51820, 51821, 7007, 40000
 SELF = os.path.abspath(__file__)
 
@@ -90,6 +98,17 @@ def h_send(src, dst, dport, hexpkt, count, wait):
             pass
     print(json.dumps({'sent': sent, 'src_port': s.getsockname()[1],
                       'replies': replies(s, float(wait))}), flush=True)
+
+
+def h_forge(src, dst, dport, token):
+    """Send TOKEN in one UDP datagram from SRC (an address a does not own) to DST:DPORT
+    through the routing table, as a raw IPv4 packet (UDP checksum 0: none)."""
+    data = token.encode()
+    udp = struct.pack('!HHHH', 40001, int(dport), 8 + len(data), 0) + data
+    ip = struct.pack('!BBHHHBBH4s4s', 0x45, 0, 20 + len(udp), 0, 0x4000, 64, 17, 0,
+                     socket.inet_aton(src), socket.inet_aton(dst))
+    s = socket.socket(socket.AF_INET, socket.SOCK_RAW, socket.IPPROTO_RAW)
+    s.sendto(ip + udp, (dst, 0))
 
 
 def h_catch(addr, port, timeout):
@@ -315,6 +334,59 @@ def probe_zombie(lab, st):
         raise RuntimeError('peer still listed after remove: %s' % listed)
     ok = lab.ask('zombie-token', timeout=3)
     return ok, 'echo over the removed peer %s' % ('still works' if ok else 'fails')
+
+
+def probe_allowedsrc(lab, st):
+    # a's own WireGuard encrypts it (a checks only the destination when sending); b must
+    # drop it after decryption: its source is outside a's AllowedIPs on b.
+    lab.helper('a', '_forge', FORGED, B_TUN, str(ECHO_PORT), 'forged-token')
+    time.sleep(0.5)
+    lab.drain()
+    n = lab.echoed.count('forged-token')
+    return n > 0, 'echo server got %d datagram(s) with inner source %s (not in a\'s AllowedIPs)' % (
+        n, FORGED)
+
+
+def probe_selfpeer(lab, st):
+    own = lab.sh('wg', 'show', lab.wg['b'], 'public-key', ns='b')
+    lab.sh('wg', 'set', lab.wg['b'], 'peer', own, 'endpoint', '%s:%d' % (EVIL, CATCH_PORT),
+           'persistent-keepalive', '1', ns='b')
+    listed = own in lab.sh('wg', 'show', lab.wg['b'], 'peers', ns='b').split()
+    if listed:
+        lab.sh('wg', 'set', lab.wg['b'], 'peer', own, 'remove', ns='b')
+    return listed, "b's own public key as a peer: %s" % ('listed' if listed else 'ignored')
+
+
+def probe_loworder(lab, st):
+    catcher = lab.spawn('a', [sys.executable, SELF, '_catch', EVIL, str(CATCH_PORT), '3'])
+    time.sleep(0.3)
+    for k in LOW_ORDER:
+        lab.sh('wg', 'set', lab.wg['b'], 'peer', k, 'endpoint', '%s:%d' % (EVIL, CATCH_PORT),
+               'persistent-keepalive', '1', ns='b')
+    out = catcher.communicate(timeout=10)[0].decode(errors='replace')
+    for k in LOW_ORDER:
+        lab.sh('wg', 'set', lab.wg['b'], 'peer', k, 'remove', ns='b')
+    # The catcher prints the initiation in hex; on a timeout it prints a traceback.
+    got = any(len(l) == 296 and all(c in '0123456789abcdef' for c in l) for l in out.split())
+    return got, 'initiation sent to a zero or low-order peer: %s' % ('yes' if got else 'no')
+
+
+def probe_keychange(lab, st):
+    # a takes a new key and b swaps a's old key for the new one: a must drop its old
+    # session and handshake at once (well before REKEY_TIMEOUT, 5 s).
+    key = lab.sh('wg', 'genkey')
+    pub = lab.sh('wg', 'pubkey', input=key)
+    kf = os.path.join(lab.tmp, 'a2.key')
+    with open(kf, 'w') as f:
+        f.write(key)
+    lab.sh('wg', 'set', lab.wg['a'], 'private-key', kf, ns='a')
+    lab.sh('wg', 'set', lab.wg['b'], 'peer', pub, 'allowed-ips', A_TUN + '/32',
+           'peer', lab.pub['a'], 'remove', ns='b')
+    lab.pub['a'] = pub
+    ok = lab.ask('keychange-token', timeout=2)
+    if not ok:
+        lab.ask('keychange-recover', timeout=30)   # the old session expires; then it works
+    return not ok, 'echo within 2 s of the key change: %s' % ('works' if ok else 'fails')
 
 
 def run_probe(lab, st, name, res, done=None):

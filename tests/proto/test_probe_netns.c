@@ -253,6 +253,20 @@ static void test_other_source(void)
 }
 
 /* The same peer over an IPv6 underlay: a new endpoint and a new session. */
+/* send_echo_from() with the probe's own address builds the same valid echo. */
+static void test_echo_from(void)
+{
+	uint8_t own4[4], own6[16];
+	uint16_t s = seq++, s6 = seq++;
+
+	inet_pton(AF_INET, "198.19.0.1", own4);
+	inet_pton(AF_INET6, "2001:2:0:2::1", own6);
+	CU_ASSERT_EQUAL(wgl_probe_send_echo_from(probe, -1, AF_INET, own4, s), 0);
+	CU_ASSERT_EQUAL(wgl_probe_wait_echo(probe, -1, AF_INET, s, ANSWER_MS, NULL), 0);
+	CU_ASSERT_EQUAL(wgl_probe_send_echo_from(probe, -1, AF_INET6, own6, s6), 0);
+	CU_ASSERT_EQUAL(wgl_probe_wait_echo(probe, -1, AF_INET6, s6, ANSWER_MS, NULL), 0);
+}
+
 static void test_ipv6_underlay(void)
 {
 	struct sockaddr_in6 ep = { .sin6_family = AF_INET6, .sin6_port = htons(PEER_PORT) };
@@ -317,6 +331,7 @@ int main(void)
 	CU_add_test(s, "bad mac1 ignored", test_bad_mac1_ignored);
 	CU_add_test(s, "old timestamps ignored", test_old_timestamps_ignored);
 	CU_add_test(s, "other source address", test_other_source);
+	CU_add_test(s, "echo from a chosen source", test_echo_from);
 	CU_add_test(s, "ipv6 underlay", test_ipv6_underlay);
 	CU_add_test(s, "key log", test_keylog);
 	rc = wgl_test_run();
