@@ -16,7 +16,12 @@
 --     /64) is answered while the first one is limited;
 --   - the switch: the smallest back-to-back burst that turns it on (reported:
 --     128 queued of 1024 in wireguard-go, 512 of 4096 in the kernel) and how
---     long it stays on once the flood has drained (1 s in both: asserted).
+--     long it stays on after the flood (1 s in both: asserted).
+-- "Under load" is never assumed: a witness (a configured peer sending without
+-- mac2) must get a cookie reply just before and just after what is measured,
+-- so a slow host (the kernel lab runs under emulation) is measured only inside
+-- windows that were under load, and the flood is sized from the measured
+-- trigger so that the queue drains in time.
 -- Negative control: at rest the same rate and mac2 checks must trip, since
 -- nothing is limited and mac2 is ignored there.
 
@@ -25,7 +30,7 @@ scenario {
   description = "mac2 under load, per-source-IP handshake limit, the under-load switch",
   topology = "single",
   families = { "ipv4", "ipv6" },
-  params = { peers = 30, others = 3, sources = 8, flood = 2000, settle = 0.05, attempts = 5,
+  params = { peers = 30, others = 3, sources = 8, flood = 2048, attempts = 5, wait = 3,
              sustain = 3, interval = 0.01, reload = 0.4 },
   timeout = 180,
 }
@@ -70,13 +75,6 @@ local function flood(fl, n)
   for i = 1, n do fl.p:resend_last { socket = fl.socks[(i % #fl.socks) + 1] } end
 end
 
--- Floods, then lets b's queue drain (a full queue drops what comes next)
--- while the under-load state, which outlives the queue by 1 s, stays on.
-local function load(case, fl)
-  flood(fl, case.flood)
-  wglab.sleep(case.settle)
-end
-
 -- n probes, each a peer configured on b with its own socket on address `bind`.
 local function configured(net, x, plan, bind, n, first)
   local peers, probes = {}, {}
@@ -90,179 +88,233 @@ local function configured(net, x, plan, bind, n, first)
   return probes
 end
 
--- Counts by kind of what p receives until `wait` s pass (or, with `first`,
--- until the first message).
-local function replies(p, wait, first)
-  local n, deadline = { response = 0, cookie = 0 }, wglab.now() + wait
-  while true do
-    local left = deadline - wglab.now()
-    if left <= 0 then break end
-    local kind = p:recv { timeout = left }
-    if kind == "none" then break end
-    n[kind] = (n[kind] or 0) + 1
-    if first then n.first = kind; break end
-  end
-  return n
-end
-
--- Drains every probe's socket now; adds responses to out[group] and, when
--- `cookies` is given, marks which probes got a cookie reply.
-local function drain(groups, out, cookies)
-  for g, probes in pairs(groups) do
+-- What each of `probes` receives (counts by kind, the first kind, whether it
+-- now holds a cookie), polling every socket until stop(got, elapsed) or
+-- `wait` s. One socket per probe, so every answer is attributed exactly.
+local function collect(probes, wait, stop)
+  local got, t0 = {}, wglab.now()
+  for _, p in ipairs(probes) do got[p] = { response = 0, cookie = 0 } end
+  repeat
+    local any = false
     for _, p in ipairs(probes) do
       while true do
         local kind, info = p:recv { timeout = 0 }
         if kind == "none" then break end
-        if kind == "response" then out[g] = out[g] + 1 end
-        if kind == "cookie" and info.accepted and cookies then cookies[p] = true end
+        local g = got[p]
+        any, g[kind], g.first = true, (g[kind] or 0) + 1, g.first or kind
+        if kind == "cookie" and info.accepted then g.has_cookie = true end
       end
     end
-  end
+    if stop and stop(got, wglab.now() - t0) then break end
+    if not any then wglab.sleep(0.002) end
+  until wglab.now() - t0 >= wait
+  return got
 end
 
-local function fmt(n) return string.format("%d cookie reply(s), %d response(s)", n.cookie, n.response) end
+local function first_reply(p, wait)
+  return collect({ p }, wait, function(g) return g[p].first end)[p].first
+end
+
+-- The witness asks without mac2 until it gets an answer (a flood can
+-- overflow b's socket buffer, so one initiation may be lost): "cookie" (under
+-- load), "response" (not) or nil after `wait` s.
+local function ask(case, st)
+  local deadline = wglab.now() + case.wait
+  repeat
+    st.w:send_initiation { mac2 = false }
+    local first = first_reply(st.w, 0.1)
+    if first then return first end
+  until wglab.now() > deadline
+end
+
+-- Floods until the witness is answered with a cookie reply: b is under load
+-- and has worked through the flood. Returns the flood's start and the
+-- answer's time, or nil after `attempts` floods.
+local function load(case, st)
+  for _ = 1, case.attempts do
+    local t0 = wglab.now()
+    flood(st.fl, st.size)
+    if ask(case, st) == "cookie" then return t0, wglab.now() end
+    wglab.sleep(0.05)
+  end
+  return nil
+end
+
+-- Runs sends() in a confirmed under-load window, then the witness asks
+-- again; the window counts only if that is answered with a cookie too.
+-- Collects until twice the witness's answer time (handshake workers run in
+-- parallel). Returns what `probes` received and when the window's flood
+-- started, or nil if no window held.
+local function under_load(case, st, sends, probes, pause)
+  local all = { st.w }
+  for _, p in ipairs(probes) do all[#all + 1] = p end
+  for _ = 1, case.attempts do
+    if pause then wglab.sleep(pause) end
+    local t0 = load(case, st)
+    if t0 then
+      sends()
+      st.w:send_initiation { mac2 = false }
+      local tw
+      local got = collect(all, case.wait, function(g, el)
+        tw = tw or (g[st.w].first and el)
+        return tw and el >= 2 * tw + 0.1
+      end)
+      if got[st.w].first == "cookie" and got[st.w].response == 0 then return got, t0 end
+      log("window not under load to its end; again")
+    end
+  end
+  return nil
+end
+
+local function fmt(n)
+  return n and string.format("%d cookie reply(s), %d response(s)", n.cookie, n.response)
+           or "the responder was never confirmed under load"
+end
 
 local function check_no_mac2(tag, n)
-  check("under load, no mac2: cookie reply only" .. tag, n.cookie > 0 and n.response == 0, fmt(n))
+  check("under load, no mac2: cookie reply only" .. tag,
+        n ~= nil and n.cookie > 0 and n.response == 0, fmt(n))
 end
 
 local function check_bad_mac2(tag, n)
-  check("under load, wrong mac2: no handshake response" .. tag, n.response == 0, fmt(n))
+  check("under load, wrong mac2: no handshake response" .. tag, n ~= nil and n.response == 0,
+        fmt(n))
 end
 
 local function check_burst(tag, got, sent)
-  check("per-source-IP burst is about " .. BURST[1] .. tag, got >= BURST[2] and got <= BURST[3],
-        string.format("%d of %d answered at once (want %s)", got, sent, BURST_TOL))
+  check("per-source-IP burst is about " .. BURST[1] .. tag,
+        got ~= nil and got >= BURST[2] and got <= BURST[3],
+        string.format("%s of %d answered at once (want %s)", tostring(got), sent, BURST_TOL))
 end
 
-local function check_rate(tag, rate)
+local function check_rate(tag, rate, detail)
   check("per-source-IP sustained rate is about " .. RATE[1] .. "/s" .. tag,
-        rate >= RATE[2] and rate <= RATE[3], string.format("%.1f/s (want %s)", rate, RATE_TOL))
+        rate ~= nil and rate >= RATE[2] and rate <= RATE[3],
+        string.format("%s/s (want %s)%s", rate and string.format("%.1f", rate) or "-", RATE_TOL,
+                      detail or ""))
 end
 
--- 1. Under load, the three kinds of mac2 from one configured peer. A round
--- counts when it shows b was under load and reachable on both sides of the
--- wrong-mac2 message; a response to a wrong mac2 in any round is a failure.
-local function mac2_under_load(case, fl, p)
-  local none, bad, right = { response = 0, cookie = 0 }, { response = 0, cookie = 0 }, nil
-  for _ = 1, case.attempts do
-    load(case, fl); p:send_initiation { mac2 = false }
-    local n0 = replies(p, 0.15)
-    load(case, fl); p:send_initiation { mac2 = "bad" }
-    local n1 = replies(p, 0.15)
-    bad.response, bad.cookie = bad.response + n1.response, bad.cookie + n1.cookie
-    load(case, fl); p:send_initiation {}
-    local n2 = replies(p, 0.3)
-    none, right = n0, n2
-    if n0.cookie > 0 and n2.response > 0 then break end
-  end
-  check_no_mac2("", none)
-  check_bad_mac2("", bad)
-  check("under load, right mac2: handshake response", right.response > 0, fmt(right))
-end
-
--- 2. The smallest back-to-back burst after which a no-mac2 initiation from a
--- configured peer earns a cookie reply instead of a response.
-local function trigger(fl, w)
+-- 1. The smallest back-to-back burst after which an initiation without mac2
+-- from a configured peer earns a cookie reply instead of a response.
+local function trigger(case, st)
   local below
   for _, k in ipairs(TRIGGER_STEPS) do
-    flood(fl, k)
-    w:send_initiation { mac2 = false }
-    local n = replies(w, 3, true)
-    if n.first == "cookie" then
+    flood(st.fl, k)
+    local first = ask(case, st)
+    if first == "cookie" then
       metric("under_load_trigger", "initiations", k)
       log(string.format("under load after a burst of %d (not after %s)", k, tostring(below)))
       return k
     end
-    if n.first == "response" then below = k end
+    if first == "response" then below = k end
     wglab.sleep(0.05)
   end
   log("no burst of up to " .. TRIGGER_STEPS[#TRIGGER_STEPS] .. " turned the under-load state on")
-  return nil
 end
 
--- 3. How long the state stays on once the flood has drained: the witness's
--- first cookie reply marks the drained queue, its first response the end.
-local function hold(case, fl, w)
-  flood(fl, case.flood)
-  local t_flood, t_drained, t_off = wglab.now(), nil, nil
-  while wglab.now() - t_flood < 6 do
+-- 2. How long the state stays on: the witness asks every 50 ms until it
+-- gets a response. The state was last renewed between the flood's start and
+-- the witness's first cookie reply, so the hold lies between the two spans.
+local function hold(case, st)
+  local t_flood, t_drained = load(case, st)
+  local t_off
+  while t_flood and wglab.now() - t_drained < 6 do
     local sent = wglab.now()
-    w:send_initiation { mac2 = false }
-    local n = replies(w, 0.05, true)
-    if n.first == "cookie" and not t_drained then t_drained = wglab.now() end
-    if n.first == "response" then t_off = wglab.now(); break end
-    local left = sent + 0.05 - wglab.now() -- one every 50 ms: the resolution
+    st.w:send_initiation { mac2 = false }
+    if first_reply(st.w, 0.05) == "response" then t_off = wglab.now(); break end
+    local left = sent + 0.05 - wglab.now()
     if left > 0 then wglab.sleep(left) end
   end
-  local ok = t_drained and t_off
-  if ok then
-    metric("under_load_drain", "s", t_drained - t_flood)
-    metric("under_load_hold", "s", t_off - t_drained)
+  local lo, hi = t_off and t_off - t_drained, t_off and t_off - t_flood
+  if t_off then
+    metric("under_load_hold", "s", lo)
+    metric("under_load_hold_max", "s", hi)
   end
-  check("under-load state holds about " .. HOLD[1] .. " s after the flood drains",
-        ok and t_off - t_drained >= HOLD[2] and t_off - t_drained <= HOLD[3],
-        ok and string.format("%.2f s (want %s; drained %.2f s after the flood)",
-                             t_off - t_drained, HOLD_TOL, t_drained - t_flood)
-           or ("drained: " .. tostring(t_drained ~= nil) .. ", ended: " .. tostring(t_off ~= nil)))
+  check("under-load state holds about " .. HOLD[1] .. " s", t_off ~= nil and lo <= HOLD[3] and hi >= HOLD[2],
+        t_off and string.format("%.2f..%.2f s after the flood (want %s)", lo, hi, HOLD_TOL)
+              or (t_flood and "still on 6 s after the flood" or "never confirmed under load"))
 end
 
--- Under load, every probe asks once without mac2 and keeps its cookie.
-local function get_cookies(case, fl, probes, tag)
-  local have = {}
+-- 3. The three kinds of mac2 in one window, from three configured peers;
+-- then the right mac2 (pd fetched its cookie in the first window).
+local function mac2_under_load(case, st, pb, pc, pd)
+  local got = under_load(case, st, function()
+    pb:send_initiation { mac2 = "bad" }
+    pc:send_initiation { mac2 = false }
+    pd:send_initiation { mac2 = false }
+  end, { pb, pc, pd })
+  check_no_mac2("", got and got[pc])
+  check_bad_mac2("", got and got[pb])
+  local got2 = under_load(case, st, function() pd:send_initiation {} end, { pd })
+  check("under load, right mac2: handshake response", got2 ~= nil and got2[pd].response > 0,
+        fmt(got2 and got2[pd]) .. ((got and got[pd].has_cookie) and "" or "; no cookie held"))
+end
+
+-- Every probe asks once without mac2 under load and keeps its cookie.
+local function get_cookies(case, st, probes, tag)
+  local have, n = {}, 0
   for _ = 1, case.attempts do
-    load(case, fl)
-    for _, p in ipairs(probes) do
-      if not have[p] then p:send_initiation { mac2 = false } end
+    local ask = {}
+    for _, p in ipairs(probes) do if not have[p] then ask[#ask + 1] = p end end
+    if #ask == 0 then break end
+    local got = under_load(case, st, function()
+      for _, p in ipairs(ask) do p:send_initiation { mac2 = false } end
+    end, ask)
+    for _, p in ipairs(ask) do
+      if got and got[p].has_cookie then have[p] = true; n = n + 1 end
     end
-    wglab.sleep(0.1)
-    drain({ all = probes }, { all = 0 }, have)
-    local n = 0
-    for _, p in ipairs(probes) do if have[p] then n = n + 1 end end
-    if n == #probes then break end
   end
-  local n = 0
-  for _, p in ipairs(probes) do if have[p] then n = n + 1 end end
   check_eq("every probe on the " .. tag .. " address holds a cookie", n, #probes)
 end
 
--- 4. The burst: every probe on the shared address, then every probe on the
--- other one, each once with its cookie's mac2, back to back.
-local function burst(shared, other, wait)
-  for _, p in ipairs(shared) do p:send_initiation {} end
-  for _, p in ipairs(other) do p:send_initiation {} end
-  local got = { shared = 0, other = 0 }
-  local t0 = wglab.now()
-  while wglab.now() - t0 < wait do
-    drain({ shared = shared, other = other }, got)
-    wglab.sleep(0.01)
-  end
-  return got
+local function responses(got, probes)
+  local n = 0
+  for _, p in ipairs(probes) do n = n + got[p].response end
+  return n
 end
 
--- 5. The sustained rate: the shared probes in turn every `interval` s for
--- `sustain` s, the flood renewed every `reload` s. Responses in the first
--- 0.5 s spend the burst and are not counted.
-local function sustained(case, fl, shared)
-  local t0, tick, i, cycle = wglab.now(), wglab.now(), 0, -1
-  local got, counted = { shared = 0 }, 0
-  while wglab.now() - t0 < case.sustain do
-    local c = math.floor((wglab.now() - t0) / case.reload)
-    if c ~= cycle then cycle = c; load(case, fl) end
-    i = i % #shared + 1
-    shared[i]:send_initiation {}
-    local before = got.shared
-    drain({ shared = shared }, got)
-    if wglab.now() - t0 >= 0.5 then counted = counted + got.shared - before end
-    tick = tick + case.interval
-    local left = tick - wglab.now()
-    if left > 0 then wglab.sleep(left) end
+-- 4. The burst: every probe on the shared address, then every probe on the
+-- other one, each once with its cookie's mac2, back to back. The pause lets
+-- both buckets fill (5 tokens take 250 ms).
+local function burst(case, st, shared, other)
+  local all = {}
+  for _, p in ipairs(shared) do all[#all + 1] = p end
+  for _, p in ipairs(other) do all[#all + 1] = p end
+  local got = under_load(case, st, function()
+    for _, p in ipairs(all) do p:send_initiation {} end
+  end, all, 0.5)
+  if not got then return nil end
+  return responses(got, shared), responses(got, other)
+end
+
+-- 5. The sustained rate: windows of `reload` s in which the shared probes
+-- send in turn every `interval` s. The first window spends the burst and is
+-- not counted; windows not under load to their end are left out.
+local function sustained(case, st, shared)
+  local i, t_all, n_all, windows, left_out = 0, 0, 0, 0, 0
+  local t_start = wglab.now()
+  while wglab.now() - t_start < case.sustain + case.reload do
+    local got, c0 = under_load(case, st, function()
+      local t = wglab.now()
+      while wglab.now() - t < case.reload do
+        i = i % #shared + 1
+        shared[i]:send_initiation {}
+        wglab.sleep(case.interval)
+      end
+    end, shared)
+    windows = windows + 1
+    if not got then
+      left_out = left_out + 1
+    elseif windows > 1 then
+      n_all, t_all = n_all + responses(got, shared), t_all + wglab.now() - c0
+    end
   end
-  local rate = counted / (wglab.now() - t0 - 0.5)
-  metric("ratelimit_rate", "per_s", rate)
-  log(string.format("%d responses in %.2f s to %d initiations/s from one address",
-                    got.shared, wglab.now() - t0, math.floor(1 / case.interval)))
-  return rate
+  local rate = t_all > 0 and n_all / t_all or nil
+  if rate then metric("ratelimit_rate", "per_s", rate) end
+  local detail = string.format("; %d responses in %.2f s of %d windows, %d left out", n_all,
+                               t_all, windows - 1, left_out)
+  log("sustained" .. detail)
+  return rate, detail
 end
 
 function run(case)
@@ -274,42 +326,42 @@ function run(case)
   net.b:addr("veth1", plan.b .. "/" .. plan.plen); net.b:up("veth1"); x:up("veth0")
   x:addr("veth0", plan.shared .. "/" .. plan.plen)
   x:addr("veth0", plan.other .. "/" .. plan.plen)
-  local fl = make_flood(net, x, plan, case.sources)
-  local w = configured(net, x, plan, plan.other, 1, 1)[1]
+  local st = { fl = make_flood(net, x, plan, case.sources), size = case.flood }
+  local one = configured(net, x, plan, plan.other, 4, 1)
+  st.w = one[1]
   local shared = configured(net, x, plan, plan.shared, case.peers, 10)
   local other = configured(net, x, plan, plan.other, case.others, 10 + case.peers)
 
   -- At rest an initiation needs no mac2 (the protocol ignores it there).
-  w:send_initiation { mac2 = false }
-  local rest = replies(w, 1, true)
-  check("at rest, no mac2: handshake response", rest.first == "response", tostring(rest.first))
+  st.w:send_initiation { mac2 = false }
+  local rest = first_reply(st.w, case.wait)
+  check("at rest, no mac2: handshake response", rest == "response", tostring(rest))
   wglab.sleep(0.05)
 
-  trigger(fl, w)
+  -- Twice the trigger keeps the queue short enough to drain at once.
+  local k = trigger(case, st)
+  if k then st.size = math.min(4096, 2 * k) end
   wglab.sleep(1.5)
-  hold(case, fl, w)
-  mac2_under_load(case, fl, w)
+  hold(case, st)
+  mac2_under_load(case, st, one[2], one[3], one[4])
 
-  get_cookies(case, fl, shared, "shared")
-  get_cookies(case, fl, other, "other")
-  wglab.sleep(1.5) -- the limiter forgets an address after 1 s idle
-  load(case, fl)
-  local b = burst(shared, other, 0.5)
-  metric("ratelimit_burst", "responses", b.shared)
-  check_burst("", b.shared, #shared)
-  check("another source address is not limited by the first", b.other == #other,
-        string.format("%d of %d answered from %s while %d of %d from %s were",
-                      b.other, #other, plan.other, b.shared, #shared, plan.shared))
-  check_rate("", sustained(case, fl, shared))
+  get_cookies(case, st, shared, "shared")
+  get_cookies(case, st, other, "other")
+  local bs, bo = burst(case, st, shared, other)
+  if bs then metric("ratelimit_burst", "responses", bs) end
+  check_burst("", bs, #shared)
+  check("another source address is not limited by the first", bo == #other,
+        string.format("%s of %d answered from %s while %s of %d from %s were", tostring(bo),
+                      #other, plan.other, tostring(bs), #shared, plan.shared))
+  check_rate("", sustained(case, st, shared))
 
   -- Negative control: at rest nothing is limited and mac2 is ignored, so
   -- the same checks must trip.
   expect_fail("rate and mac2 checks see a responder that is not under load", function()
     wglab.sleep(1.5)
-    local c = burst(shared, {}, 0.5)
-    check_burst(" (control)", c.shared, #shared)
-    wglab.sleep(0.05)
-    w:send_initiation { mac2 = "bad" }
-    check_bad_mac2(" (control)", replies(w, 0.3))
+    for _, p in ipairs(shared) do p:send_initiation {} end
+    check_burst(" (control)", responses(collect(shared, 0.5), shared), #shared)
+    one[2]:send_initiation { mac2 = "bad" }
+    check_bad_mac2(" (control)", collect({ one[2] }, 0.3)[one[2]])
   end)
 end
