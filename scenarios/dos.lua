@@ -10,8 +10,8 @@
 --     (both real implementations treat it as missing: a cookie reply), one
 --     with the right mac2 gets a response;
 --   - the per-source-IP limit: `peers` configured peers sharing one source
---     address, each holding its cookie: the burst answered at once and the
---     sustained rate, against the protocol's 5 and 20/s;
+--     address, each holding its cookie: the burst answered at once (the least
+--     of `burst_reps`) and the sustained rate, against the protocol's 5 and 20/s;
 --   - another source address (another /64 for IPv6: the kernel keys IPv6 by
 --     /64) is answered while the first one is limited;
 --   - the switch: the smallest back-to-back burst that turns it on (reported:
@@ -31,7 +31,7 @@ scenario {
   topology = "single",
   families = { "ipv4", "ipv6" },
   params = { peers = 30, others = 3, sources = 8, flood = 2048, attempts = 5, wait = 3,
-             sustain = 4, interval = 0.01, reload = 0.7, skip = 0.25 },
+             sustain = 4, interval = 0.01, reload = 0.7, skip = 0.25, burst_reps = 3 },
   timeout = 180,
 }
 
@@ -298,6 +298,27 @@ local function burst(case, st, shared, other)
   return n, math.max(span, tw), (responses(got, other))
 end
 
+-- Tokens keep coming while b works through a burst (slow hosts take long,
+-- and an emulated kernel's coarse clock moves in jumps): what the measured
+-- rate refilled while b decided on it (until the witness after it was
+-- answered, or the last response) is not burst. Such errors only add, so the
+-- smallest of the repetitions is the estimate; all go into the metric.
+local function burst_estimate(bursts, rate)
+  local est, raw, best = {}, {}, nil
+  for _, b in ipairs(bursts) do
+    if b.n and rate then
+      est[#est + 1], raw[#raw + 1] = b.n - rate * b.span, b.n
+      log(string.format("burst: %d answered, decided within %.3f s", b.n, b.span))
+      best = math.min(best or math.huge, est[#est])
+    end
+  end
+  if #est > 0 then
+    metric("ratelimit_burst", "responses", est)
+    metric("ratelimit_burst_raw", "responses", raw)
+  end
+  return best
+end
+
 -- 5. The sustained rate: windows in which the shared probes send in turn
 -- every `interval` s for `reload` s, each response timestamped. The first
 -- `skip` s of a window spend the bucket filled during the flood and are not
@@ -366,23 +387,19 @@ function run(case)
 
   get_cookies(case, st, shared, "shared")
   get_cookies(case, st, other, "other")
-  local bs, span, bo = burst(case, st, shared, other)
-  check("another source address is not limited by the first", bo == #other,
-        string.format("%s of %d answered from %s while %s of %d from %s were", tostring(bo),
-                      #other, plan.other, tostring(bs), #shared, plan.shared))
+  local bursts = {}
+  for r = 1, case.burst_reps do
+    local bs, span, bo = burst(case, st, shared, other)
+    bursts[r] = { n = bs, span = span }
+    if r == 1 then
+      check("another source address is not limited by the first", bo == #other,
+            string.format("%s of %d answered from %s while %s of %d from %s were", tostring(bo),
+                          #other, plan.other, tostring(bs), #shared, plan.shared))
+    end
+  end
   local rate, detail = sustained(case, st, shared)
   check_rate("", rate, detail)
-  -- Tokens keep coming while b works through the burst (slow hosts take
-  -- long): what the measured rate refilled while b decided on it (until the
-  -- witness after it was answered, or the last response) is not burst.
-  local burst_est = bs and rate and bs - rate * span
-  if bs then
-    metric("ratelimit_burst_raw", "responses", bs)
-    log(string.format("burst: %d answered, decided within %.3f s", bs, span))
-  end
-  if burst_est then metric("ratelimit_burst", "responses", burst_est) end
-  check_burst("", burst_est, #shared,
-              bs and string.format(" (%d answered, decided within %.3f s)", bs, span))
+  check_burst("", burst_estimate(bursts, rate), #shared)
 
   -- Negative control: at rest nothing is limited and mac2 is ignored, so
   -- the same checks must trip.
