@@ -31,7 +31,7 @@ scenario {
   topology = "single",
   families = { "ipv4", "ipv6" },
   params = { peers = 30, others = 3, sources = 8, flood = 2048, attempts = 5, wait = 3,
-             sustain = 4, interval = 0.01, reload = 0.7, skip = 0.25, burst_reps = 3 },
+             windows = 6, interval = 0.01, reload = 0.6, skip = 0.2, burst_reps = 3 },
   timeout = 180,
 }
 
@@ -291,6 +291,7 @@ local function burst(case, st, shared, other)
   for _, p in ipairs(shared) do all[#all + 1] = p end
   for _, p in ipairs(other) do all[#all + 1] = p end
   local got, _, tw = under_load(case, st, function()
+    collect(all, 0) -- late answers to what came before are not this burst's
     for _, p in ipairs(all) do p:send_initiation {} end
   end, all, 0.5)
   if not got then return nil end
@@ -319,16 +320,17 @@ local function burst_estimate(bursts, rate)
   return best
 end
 
--- 5. The sustained rate: windows in which the shared probes send in turn
--- every `interval` s for `reload` s, each response timestamped. The first
+-- 5. The sustained rate: `windows` windows in which the shared probes send in
+-- turn every `interval` s for `reload` s, each response timestamped. The first
 -- `skip` s of a window spend the bucket filled during the flood and are not
 -- counted; windows not under load to their end are left out.
 local function sustained(case, st, shared)
   local i, t_all, n_all, windows, left_out = 0, 0, 0, 0, 0
   local t_start = wglab.now()
-  while wglab.now() - t_start < case.sustain do
+  while windows - left_out < case.windows and wglab.now() - t_start < 10 * case.windows do
     local n, t_from, t_to = 0, nil, nil
     local got = under_load(case, st, function()
+      collect(shared, 0)
       local t = wglab.now()
       t_from, t_to, n = t + case.skip, t + case.reload, 0
       while wglab.now() < t_to do
