@@ -116,6 +116,9 @@ function run(case)
   check("flood puts the responder under load again", load(case, st))
   p:send_initiation { mac2 = "held" }
   local old = answer(p, case.wait)
+  local sent = p:last_sent()
+  check("the probe sent mac2 from its old cookie", sent:sub(-16) ~= string.rep("\0", 16),
+        "mac2 " .. (sent:sub(-16) == string.rep("\0", 16) and "all zeros" or "non-zero"))
   metric("cookie_age", "s", wglab.now() - t_cookie)
   check_old("", old)
   fresh:send_initiation { mac2 = false }

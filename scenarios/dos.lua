@@ -37,7 +37,8 @@ scenario {
 
 -- The protocol's figures (whitepaper 5.3; ratelimiter.go, ratelimiter.c) and
 -- the tolerance the checks allow: tokens refill while the responder computes
--- the answers it lets through, and the rate is counted over a few seconds.
+-- the answers it lets through (the burst is corrected for that, and the least
+-- of its repetitions asserted), and the rate is counted over a few seconds.
 local BURST, BURST_TOL = { 5, 3, 8 }, "5, tolerance 3..8"
 local RATE, RATE_TOL = { 20, 15, 25 }, "20/s, tolerance 15..25"
 local HOLD, HOLD_TOL = { 1, 0.5, 2 }, "1 s, tolerance 0.5..2"
