@@ -184,6 +184,10 @@ int wgl_probe_send_initiation(struct wgl_probe *p, int fd, unsigned int flags)
 		msg.macs.mac1[0] ^= 0x01;
 	if (flags & WGL_PROBE_NO_MAC2)
 		memset(msg.macs.mac2, 0, sizeof(msg.macs.mac2));
+	/* The engine drops a cookie after 120 s as a real peer does; this one keeps it. */
+	if ((flags & WGL_PROBE_HELD_COOKIE) && p->n.gen.has_cookie)
+		wgl_mac(msg.macs.mac2, p->n.gen.cookie, WGL_COOKIE_SIZE, &msg,
+			sizeof(msg) - sizeof(msg.macs.mac2));
 	if (flags & WGL_PROBE_BAD_MAC2) {
 		msg.macs.mac2[0] ^= 0x01;
 		msg.macs.mac2[15] |= 0x80; /* never all zeros, which would read as "no mac2" */

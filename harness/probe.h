@@ -34,6 +34,7 @@ enum {
 	WGL_PROBE_BAD_MAC2 = 1U << 2,        /* a wrong, non-zero mac2 */
 	WGL_PROBE_REPLAY_TIMESTAMP = 1U << 3, /* reuse the greatest timestamp sent so far */
 	WGL_PROBE_STALE_TIMESTAMP = 1U << 4, /* one hour before the greatest sent */
+	WGL_PROBE_HELD_COOKIE = 1U << 5,     /* mac2 from the cookie held, however old */
 };
 
 /* Counter argument of wgl_probe_send_transport(): use and advance the session's. */

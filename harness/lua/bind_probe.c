@@ -183,6 +183,8 @@ static unsigned int init_flags(lua_State *L, int idx)
 	lua_getfield(L, idx, "mac2");
 	if (lua_type(L, -1) == LUA_TSTRING && !strcmp(lua_tostring(L, -1), "bad"))
 		flags |= WGL_PROBE_BAD_MAC2;
+	else if (lua_type(L, -1) == LUA_TSTRING && !strcmp(lua_tostring(L, -1), "held"))
+		flags |= WGL_PROBE_HELD_COOKIE;
 	else if (lua_type(L, -1) == LUA_TBOOLEAN && !lua_toboolean(L, -1))
 		flags |= WGL_PROBE_NO_MAC2;
 	lua_pop(L, 1);
