@@ -12,16 +12,7 @@ out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT
 fail=0
 
-leftovers() {
-	local mark=$1 n=0
-	for e in /proc/[0-9]*/environ; do
-		if { tr '\0' '\n' <"$e"; } 2>/dev/null | grep -qx "WGLAB_TEST_MARK=$mark"; then
-			n=$((n + 1))
-			echo "  leftover: $({ tr '\0' ' ' <"${e%/environ}/cmdline"; } 2>/dev/null)" >&2
-		fi
-	done
-	echo "$n"
-}
+. "$(dirname "$0")/lib.sh"
 
 # A daemon that forks: a background sleeper next to a normal wireguard-go.
 cat >"$out/wg-forks" <<'SH'
