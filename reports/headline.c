@@ -233,10 +233,31 @@ static void cells(const struct hl_table *t, const struct hl_row *r, struct hl_ce
 	snprintf(c->where, sizeof(c->where), "%s%s", r->where, r->emulated ? ", emulated" : "");
 }
 
+static void put_xml(FILE *f, const char *s)
+{
+	wgl_fputs_xml(f, s, false);
+}
+
 static const char *better_text(enum wgl_better b)
 {
 	return b == WGL_BETTER_HIGHER ? ", higher is better" :
 	       b == WGL_BETTER_LOWER ? ", lower is better" : "";
+}
+
+/* The pair and environment cells (from loaded files: escaped for the format). */
+static void who_cells(const struct hl_row *r, const struct hl_cells *c, FILE *f, bool html)
+{
+	void (*put)(FILE *, const char *) = html ? put_xml : wgl_fputs_md;
+	const char *sep = html ? "</td><td>" : " | ";
+
+	fputs(html ? "<tr><td>" : "| ", f);
+	put(f, !strcmp(r->pair, "none") ? "underlay" : r->pair);
+	fputs(sep, f);
+	put(f, r->family);
+	fputs(sep, f);
+	fputs(!r->emulated ? "" : html ? "<em>" : "*", f);
+	put(f, c->where);
+	fputs(!r->emulated ? "" : html ? "</em>" : "*", f);
 }
 
 static void table_md(const struct hl_table *t, FILE *f)
@@ -245,16 +266,31 @@ static void table_md(const struct hl_table *t, FILE *f)
 	fputs("| backends | family | where | median | min–max | n | × underlay | × kernel |\n"
 	      "|---|---|---|---:|---|---:|---:|---:|\n", f);
 	for (size_t i = 0; i < t->nrows; i++) {
-		const struct hl_row *r = &t->rows[i];
 		struct hl_cells c;
 
-		cells(t, r, &c);
-		fprintf(f, "| %s | %s | %s%s%s | %s | %s | %s | %s | %s |\n",
-			!strcmp(r->pair, "none") ? "underlay" : r->pair, r->family,
-			r->emulated ? "*" : "", c.where, r->emulated ? "*" : "", c.med, c.range,
-			c.n, c.under, c.kernel);
+		cells(t, &t->rows[i], &c);
+		who_cells(&t->rows[i], &c, f, false);
+		fprintf(f, " | %s | %s | %s | %s | %s |\n", c.med, c.range, c.n, c.under,
+			c.kernel);
 	}
 	fputc('\n', f);
+}
+
+static void table_html(const struct hl_table *t, FILE *f)
+{
+	fprintf(f, "<h3>%s (%s%s)</h3>\n<table><tr><th>backends</th><th>family</th><th>where</th>"
+		"<th>median</th><th>min–max</th><th>n</th><th>× underlay</th><th>× kernel</th></tr>\n",
+		t->def->title, t->unit, better_text(t->better));
+	for (size_t i = 0; i < t->nrows; i++) {
+		struct hl_cells c;
+
+		cells(t, &t->rows[i], &c);
+		who_cells(&t->rows[i], &c, f, true);
+		fprintf(f, "</td><td class=\"num\">%s</td><td class=\"num\">%s</td>"
+			"<td class=\"num\">%s</td><td class=\"num\">%s</td>"
+			"<td class=\"num\">%s</td></tr>\n", c.med, c.range, c.n, c.under, c.kernel);
+	}
+	fputs("</table>\n", f);
 }
 
 static void table_text(const struct hl_table *t, FILE *f)
@@ -341,23 +377,44 @@ static size_t skip_groups(const struct wgl_run *run, struct skip_group **g)
 	return n;
 }
 
-static void skip_line(const struct skip_group *s, FILE *f, bool markdown)
+enum hl_style { HL_TEXT, HL_MARKDOWN, HL_HTML };
+
+static void skip_line(const struct skip_group *s, FILE *f, enum hl_style st)
 {
-	if (markdown)
-		fputs("- ", f);
+	fputs(st == HL_MARKDOWN ? "- " : st == HL_HTML ? "<li>" : "", f);
 	if (s->who[0])
 		fprintf(f, "%s: ", s->who);
 	fprintf(f, "%ld case%s skipped: ", s->n, s->n == 1 ? "" : "s");
-	if (markdown)
+	if (st == HL_MARKDOWN)
 		wgl_fputs_md(f, s->why);
+	else if (st == HL_HTML)
+		wgl_fputs_xml(f, s->why, false);
 	else
 		fputs(s->why, f);
 	if (s->instead[0])
 		fprintf(f, " (their results come from %s)", s->instead);
-	fputc('\n', f);
+	fputs(st == HL_HTML ? "</li>\n" : "\n", f);
 }
 
-static void emit(const struct wgl_run *run, FILE *f, bool markdown)
+static const char *const intro[] = {
+	[HL_TEXT] = "\nheadline (median, min–max, n; ratios within one environment):\n",
+	[HL_MARKDOWN] = "## Headline: kernel vs userspace\n\nEach cell: median, min–max and n "
+		"of every value measured; × underlay is the ratio to the bare link measured in "
+		"the same cases, × kernel the ratio to kernel:kernel in the same environment. "
+		"*Emulated* figures come from the kernel lab under CPU emulation: compare them "
+		"only with each other.\n\n",
+	[HL_HTML] = "<h2>Headline: kernel vs userspace</h2>\n<p>Each cell: median, min–max and n "
+		"of every value measured; × underlay is the ratio to the bare link measured in "
+		"the same cases, × kernel the ratio to kernel:kernel in the same environment. "
+		"<em>Emulated</em> figures come from the kernel lab under CPU emulation: compare "
+		"them only with each other.</p>\n",
+};
+
+static void (*const table_fn[])(const struct hl_table *, FILE *) = {
+	[HL_TEXT] = table_text, [HL_MARKDOWN] = table_md, [HL_HTML] = table_html,
+};
+
+static void emit(const struct wgl_run *run, FILE *f, enum hl_style st)
 {
 	struct skip_group *sk;
 	size_t nsk = skip_groups(run, &sk);
@@ -368,33 +425,33 @@ static void emit(const struct wgl_run *run, FILE *f, bool markdown)
 
 		collect(&t, run);
 		if (t.nrows && !any)
-			fputs(markdown ? "## Headline: kernel vs userspace\n\nEach cell: median, "
-			      "min–max and n of every value measured; × underlay is the ratio to "
-			      "the bare link measured in the same cases, × kernel the ratio to "
-			      "kernel:kernel in the same environment. *Emulated* figures come from "
-			      "the kernel lab under CPU emulation: compare them only with each "
-			      "other.\n\n" : "\nheadline (median, min–max, n; ratios within one "
-			      "environment):\n", f);
+			fputs(intro[st], f);
 		any |= t.nrows > 0;
 		if (t.nrows)
-			markdown ? table_md(&t, f) : table_text(&t, f);
+			table_fn[st](&t, f);
 		table_free(&t);
 	}
 	if (nsk)
-		fputs(markdown ? "**Skipped**\n\n" : "\nskipped:\n", f);
+		fputs(st == HL_MARKDOWN ? "**Skipped**\n\n" : st == HL_HTML ?
+		      "<p><b>Skipped</b></p>\n<ul>\n" : "\nskipped:\n", f);
 	for (size_t i = 0; i < nsk; i++)
-		skip_line(&sk[i], f, markdown);
-	if (nsk && markdown)
-		fputc('\n', f);
+		skip_line(&sk[i], f, st);
+	if (nsk && st != HL_TEXT)
+		fputs(st == HL_HTML ? "</ul>\n" : "\n", f);
 	free(sk);
 }
 
 void wgl_headline_markdown(const struct wgl_run *run, FILE *f)
 {
-	emit(run, f, true);
+	emit(run, f, HL_MARKDOWN);
+}
+
+void wgl_headline_html(const struct wgl_run *run, FILE *f)
+{
+	emit(run, f, HL_HTML);
 }
 
 void wgl_headline_print(const struct wgl_run *run, FILE *f)
 {
-	emit(run, f, false);
+	emit(run, f, HL_TEXT);
 }

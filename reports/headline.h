@@ -10,7 +10,8 @@
  * the kernel lab under emulation are marked. Ratios never mix
  * environments. Skipped cases follow as one line per reason.
  *
- * Markdown puts it at the top of summary.md; the console version ends
+ * Markdown and HTML put it at the top of summary.md and report.html (whose
+ * case tables then leave the skipped cases out); the console version ends
  * `wglab run` and `wglab merge`. Both print nothing for a run without
  * headline metrics and skips.
  */
@@ -22,6 +23,7 @@
 #include "base/result.h"
 
 void wgl_headline_markdown(const struct wgl_run *run, FILE *f);
+void wgl_headline_html(const struct wgl_run *run, FILE *f);
 void wgl_headline_print(const struct wgl_run *run, FILE *f);
 
 #endif

@@ -103,15 +103,36 @@ static void check_merged(const struct wgl_run *m)
 	CU_ASSERT_PTR_NULL(json_object_get(note, "missing"));
 }
 
-static char *render_md(const struct wgl_run *m)
+static char *render(const struct wgl_run *m, bool html)
 {
-	char *buf = NULL;
-	size_t len = 0;
-	FILE *f = open_memstream(&buf, &len);
+	/* static: GCC takes the stream's pointer to a local for a dangling one. */
+	static char *buf;
+	static size_t len;
+	FILE *f;
 
-	wgl_write_markdown(m, NULL, f);
+	buf = NULL;
+	f = open_memstream(&buf, &len);
+	if (html)
+		wgl_write_html(m, NULL, f);
+	else
+		wgl_write_markdown(m, NULL, f);
 	fclose(f);
 	return buf;
+}
+
+/* The HTML page leads with the same headline; no case row is a skip. */
+static void check_html(const struct wgl_run *m)
+{
+	char *html = render(m, true);
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(html);
+	CU_ASSERT(strstr(html, "<h2>Headline") && strstr(html, "<h2>Headline") <
+		  strstr(html, "<h2>Cases"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(html, "<tr><td>kernel:kernel</td><td>ipv4</td>"
+				      "<td><em>lab, emulated</em></td><td class=\"num\">40.5</td>"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(html, "<li>kernel: 2 cases skipped: no wireguard"));
+	CU_ASSERT_PTR_NULL(strstr(html, "<td class=\"skip\">"));
+	free(html);
 }
 
 static void test_native_and_lab(void)
@@ -141,7 +162,8 @@ static void test_native_and_lab(void)
 	CU_ASSERT_EQUAL(cmp->nmetrics, 3);
 	CU_ASSERT_EQUAL(cmp->nmissing + cmp->nadded, 0);
 	wgl_compare_free(cmp);
-	md = render_md(back);
+	check_html(back);
+	md = render(back, false);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(md);
 	/* The headline comes before the cases; the lab row is marked emulated. */
 	CU_ASSERT(strstr(md, "## Headline") && strstr(md, "## Headline") < strstr(md, "## Cases"));
