@@ -59,6 +59,8 @@ static void header(const struct wgl_run *run, FILE *f)
 
 	fputs("# wglab run ", f);
 	md(f, run->id ? run->id : "?");
+	if (run->nsources)
+		fprintf(f, " (merged from %zu runs)", run->nsources);
 	fprintf(f, "\n\n**%ld passed, %ld failed, %ld skipped, %ld errors** (%ld cases)\n\n",
 		s->passed, s->failed, s->skipped, s->errors, s->total);
 	fputs("| run | |\n|---|---|\n", f);
