@@ -40,15 +40,21 @@ static const struct wgl_opt merge_opts[] = {
 	{ NULL, 0, false, NULL, NULL },
 };
 
-/* A results directory means its result.json. */
+/*
+ * A results directory means its result.json. The path is resolved: "latest"
+ * moves on with the next run, the source must keep naming this one.
+ */
 static void result_path(const char *arg, char *out, size_t len)
 {
+	char given[PATH_MAX];
 	struct stat st;
 
 	if (stat(arg, &st) == 0 && S_ISDIR(st.st_mode))
-		snprintf(out, len, "%s/result.json", arg);
+		snprintf(given, sizeof(given), "%.*s/result.json", PATH_MAX - 16, arg);
 	else
-		snprintf(out, len, "%s", arg);
+		snprintf(given, sizeof(given), "%s", arg);
+	if (!realpath(given, out))
+		snprintf(out, len, "%.*s", (int)len - 1, given);
 }
 
 static void print_list(const char *what, const json_t *a, FILE *f)
