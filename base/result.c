@@ -173,12 +173,15 @@ static void free_metric(struct wgl_metric *m)
 	free(m->values);
 }
 
-static void free_case(struct wgl_case *c)
+void wgl_case_free(struct wgl_case *c)
 {
 	size_t i;
 
 	if (!c)
 		return;
+	for (i = 0; i < c->nalso; i++)
+		wgl_case_free(c->also[i]);
+	free(c->also);
 	free(c->scenario), free(c->name);
 	free(c->backend_a), free(c->backend_b), free(c->family);
 	for (i = 0; i < c->nparams; i++)
@@ -197,6 +200,38 @@ static void free_case(struct wgl_case *c)
 	free(c);
 }
 
+static void free_source(struct wgl_source *s)
+{
+	free(s->label), free(s->id), free(s->path), free(s->started), free(s->finished);
+	free(s->host), free(s->kernel), free(s->arch), free(s->cpu_model);
+	free(s->wglab_version), free(s->command), free(s->shard);
+}
+
+long wgl_result_add_source(struct wgl_run *run, const struct wgl_source *src)
+{
+	struct wgl_source *ns = wgl_result_grow(run->sources, &run->nsources, sizeof(*ns)), *d;
+
+	if (!ns)
+		return -ENOMEM;
+	run->sources = ns;
+	d = &ns[run->nsources - 1];
+	d->label = wgl_result_text_dup(src->label ? src->label : "");
+	d->id = wgl_result_text_dup(src->id);
+	d->path = wgl_result_text_dup(src->path);
+	d->started = wgl_result_text_dup(src->started);
+	d->finished = wgl_result_text_dup(src->finished);
+	d->host = wgl_result_text_dup(src->host);
+	d->kernel = wgl_result_text_dup(src->kernel);
+	d->arch = wgl_result_text_dup(src->arch);
+	d->cpu_model = wgl_result_text_dup(src->cpu_model);
+	d->wglab_version = wgl_result_text_dup(src->wglab_version);
+	d->command = wgl_result_text_dup(src->command);
+	d->shard = wgl_result_text_dup(src->shard);
+	d->cores = src->cores;
+	d->emulated = src->emulated;
+	return (long)run->nsources - 1;
+}
+
 void wgl_result_free(struct wgl_run *run)
 {
 	size_t i;
@@ -212,8 +247,11 @@ void wgl_result_free(struct wgl_run *run)
 	}
 	free(run->impls);
 	for (i = 0; i < run->ncases; i++)
-		free_case(run->cases[i]);
+		wgl_case_free(run->cases[i]);
 	free(run->cases);
+	for (i = 0; i < run->nsources; i++)
+		free_source(&run->sources[i]);
+	free(run->sources);
 	json_decref(run->extra);
 	free(run);
 }
@@ -222,7 +260,7 @@ void wgl_result_free(struct wgl_run *run)
 static const char *const typed_keys[] = {
 	"schema", "id", "started", "finished", "host", "kernel", "arch", "cpu_model", "cores",
 	"wglab_version", "command", "seed", "mtu", "emulated", "implementations", "cases",
-	"summary",
+	"summary", "sources",
 };
 
 bool wgl_result_typed_key(const char *key)
@@ -297,18 +335,16 @@ void wgl_result_add_impl(struct wgl_run *run, const char *backend, const char *c
 	impl->command = cmd, impl->binary = bin, impl->version = ver;
 }
 
-struct wgl_case *wgl_case_new(struct wgl_run *run, const char *scenario, const char *name,
-			      const struct wgl_case_ident *id)
+struct wgl_case *wgl_case_alloc(const char *scenario, const char *name,
+				const struct wgl_case_ident *id)
 {
-	struct wgl_case *c = calloc(1, sizeof(*c)), **nc;
+	struct wgl_case *c = calloc(1, sizeof(*c));
 
-	if (!c)
-		goto err_alloc;
-	nc = realloc(run->cases, (run->ncases + 1) * sizeof(*nc));
-	if (!nc)
-		goto err_alloc;
-	run->cases = nc;
-	nc[run->ncases++] = c;
+	if (!c) {
+		errno = ENOMEM;
+		return NULL;
+	}
+	c->source = -1;
 	c->scenario = wgl_result_text_dup(scenario ? scenario : "");
 	c->name = wgl_result_text_dup(name ? name : "");
 	if (id) {
@@ -317,10 +353,35 @@ struct wgl_case *wgl_case_new(struct wgl_run *run, const char *scenario, const c
 		c->family = wgl_result_text_dup(id->family);
 	}
 	return c;
-err_alloc:
-	free(c);
-	errno = ENOMEM;
-	return NULL;
+}
+
+struct wgl_case *wgl_case_new(struct wgl_run *run, const char *scenario, const char *name,
+			      const struct wgl_case_ident *id)
+{
+	struct wgl_case *c = wgl_case_alloc(scenario, name, id), **nc;
+
+	if (!c)
+		return NULL;
+	nc = realloc(run->cases, (run->ncases + 1) * sizeof(*nc));
+	if (!nc) {
+		wgl_case_free(c);
+		errno = ENOMEM;
+		return NULL;
+	}
+	run->cases = nc;
+	nc[run->ncases++] = c;
+	return c;
+}
+
+int wgl_case_add_also(struct wgl_case *c, struct wgl_case *other)
+{
+	struct wgl_case **na = realloc(c->also, (c->nalso + 1) * sizeof(*na));
+
+	if (!na)
+		return -ENOMEM;
+	c->also = na;
+	na[c->nalso++] = other;
+	return 0;
 }
 
 int wgl_case_param(struct wgl_case *c, const char *key, const char *value, bool is_string)

@@ -94,6 +94,28 @@ struct wgl_case {
 	size_t nmetrics;
 	struct wgl_artifact *artifacts;
 	size_t nartifacts;
+	/*
+	 * Merged runs only (wglab merge): the index into run->sources of the
+	 * source this result came from (-1 otherwise), and the same case's
+	 * results from the other sources (each with its own source), owned.
+	 */
+	long source;
+	struct wgl_case **also;
+	size_t nalso;
+};
+
+/*
+ * One run a merged run was made from. label names its environment
+ * ("native", "lab"): the shards of one environment share a label, and the
+ * headline comparison groups figures by it.
+ */
+struct wgl_source {
+	char *label;
+	char *id, *path, *started, *finished;
+	char *host, *kernel, *arch, *cpu_model, *wglab_version, *command;
+	char *shard;            /* "I/N" of a sharded run, or NULL */
+	long cores;
+	bool emulated;
 };
 
 struct wgl_impl {
@@ -122,6 +144,8 @@ struct wgl_run {
 	size_t nimpls;
 	struct wgl_case **cases; /* in the order they ran */
 	size_t ncases;
+	struct wgl_source *sources; /* merged runs only: what was merged, in order */
+	size_t nsources;
 	struct wgl_run_summary summary; /* kept current by wgl_result_finish() and the loader */
 	json_t *extra;          /* other metadata (vm, offloads, ...), an object, never NULL */
 };
@@ -148,6 +172,18 @@ void wgl_result_add_impl(struct wgl_run *run, const char *backend, const char *c
 /* Appends a case; id may be NULL. Verdict starts as pass. NULL + errno. */
 struct wgl_case *wgl_case_new(struct wgl_run *run, const char *scenario, const char *name,
 			      const struct wgl_case_ident *id);
+/*
+ * A case outside any run (for wgl_case_add_also()); free it with
+ * wgl_case_free() unless it was handed over. NULL + errno.
+ */
+struct wgl_case *wgl_case_alloc(const char *scenario, const char *name,
+				const struct wgl_case_ident *id);
+void wgl_case_free(struct wgl_case *c);
+/* Hands other (a result of the same case from another source) over to c. 0 or -ENOMEM. */
+int wgl_case_add_also(struct wgl_case *c, struct wgl_case *other);
+/* Appends a copy of src to run->sources; its index, or -ENOMEM. */
+long wgl_result_add_source(struct wgl_run *run, const struct wgl_source *src);
+
 /* Adds (or replaces) a parameter; value is a string's text or a JSON literal. */
 int wgl_case_param(struct wgl_case *c, const char *key, const char *value, bool is_string);
 /*

@@ -59,9 +59,9 @@ static json_t *metric_json(const struct wgl_metric *m)
 	return o;
 }
 
-static json_t *case_json(const struct wgl_case *c)
+static json_t *case_json(const struct wgl_case *c, bool merged)
 {
-	json_t *checks = json_array(), *metrics = json_array(), *arts = json_array();
+	json_t *checks = json_array(), *metrics = json_array(), *arts = json_array(), *o;
 	size_t i;
 
 	for (i = 0; checks && i < c->nchecks; i++)
@@ -73,12 +73,42 @@ static json_t *case_json(const struct wgl_case *c)
 	for (i = 0; arts && i < c->nartifacts; i++)
 		json_array_append_new(arts, json_pack("{s:s, s:s}", "kind", c->artifacts[i].kind,
 						      "path", c->artifacts[i].path));
-	return json_pack("{s:s, s:s, s:o, s:o, s:o, s:o, s:s, s:o, s:f, s:o, s:o, s:o}",
-			 "scenario", c->scenario, "name", c->name, "backend_a", jtext(c->backend_a),
-			 "backend_b", jtext(c->backend_b), "family", jtext(c->family),
-			 "params", params_json(c), "verdict", wgl_verdict_name(c->verdict),
-			 "message", jtext(c->message), "duration_s", c->duration_s,
-			 "checks", checks, "metrics", metrics, "artifacts", arts);
+	o = json_pack("{s:s, s:s, s:o, s:o, s:o, s:o, s:s, s:o, s:f, s:o, s:o, s:o}",
+		      "scenario", c->scenario, "name", c->name, "backend_a", jtext(c->backend_a),
+		      "backend_b", jtext(c->backend_b), "family", jtext(c->family),
+		      "params", params_json(c), "verdict", wgl_verdict_name(c->verdict),
+		      "message", jtext(c->message), "duration_s", c->duration_s,
+		      "checks", checks, "metrics", metrics, "artifacts", arts);
+	/* Merged runs only: an unmerged result.json stays as it was. */
+	if (o && merged) {
+		json_t *also = json_array();
+
+		for (i = 0; also && i < c->nalso; i++)
+			json_array_append_new(also, case_json(c->also[i], true));
+		json_object_set_new(o, "source", c->source >= 0 ? json_integer(c->source) :
+				    json_null());
+		json_object_set_new(o, "also", also);
+	}
+	return o;
+}
+
+static json_t *sources_json(const struct wgl_run *run)
+{
+	json_t *a = json_array();
+
+	for (size_t i = 0; a && i < run->nsources; i++) {
+		const struct wgl_source *s = &run->sources[i];
+
+		json_array_append_new(a, json_pack(
+			"{s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:I, s:o, s:o, s:o, s:b}",
+			"label", jtext(s->label), "id", jtext(s->id), "path", jtext(s->path),
+			"started", jtext(s->started), "finished", jtext(s->finished),
+			"host", jtext(s->host), "kernel", jtext(s->kernel), "arch", jtext(s->arch),
+			"cpu_model", jtext(s->cpu_model), "cores", (json_int_t)s->cores,
+			"wglab_version", jtext(s->wglab_version), "command", jtext(s->command),
+			"shard", jtext(s->shard), "emulated", s->emulated));
+	}
+	return a;
 }
 
 static json_t *impls_json(const struct wgl_run *run)
@@ -108,7 +138,7 @@ json_t *wgl_result_to_json(const struct wgl_run *run)
 	json_t *v;
 
 	for (size_t i = 0; cases && i < run->ncases; i++)
-		json_array_append_new(cases, case_json(run->cases[i]));
+		json_array_append_new(cases, case_json(run->cases[i], run->nsources > 0));
 	o = json_pack("{s:s, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:I, s:o, s:o, s:o, s:o, s:b}",
 		      "schema", WGL_RESULT_SCHEMA, "id", jtext(run->id),
 		      "started", jtext(run->started), "finished", jtext(run->finished),
@@ -127,6 +157,8 @@ json_t *wgl_result_to_json(const struct wgl_run *run)
 		if (!json_object_get(o, key))
 			json_object_set(o, key, v);
 	json_object_set_new(o, "implementations", impls_json(run));
+	if (run->nsources)
+		json_object_set_new(o, "sources", sources_json(run));
 	json_object_set_new(o, "cases", cases);
 	json_object_set_new(o, "summary", summary_json(&run->summary));
 	return o;
@@ -251,26 +283,79 @@ static const char *ident(const json_t *j, const char *key, bool v1)
 	return jstr(v1 ? json_object_get(j, "params") : j, key);
 }
 
-static int load_case(struct wgl_run *run, const json_t *j, bool v1)
+/* A case of a checked document, outside any run; NULL on ENOMEM. */
+static struct wgl_case *load_one(const json_t *j, bool v1, long nsources)
 {
 	struct wgl_case_ident id = {
 		.backend_a = ident(j, "backend_a", v1), .backend_b = ident(j, "backend_b", v1),
 		.family = ident(j, "family", v1),
 	};
+	const json_t *dur = json_object_get(j, "duration_s"), *src = json_object_get(j, "source");
+	const json_t *x;
 	struct wgl_case *c;
-	const json_t *dur = json_object_get(j, "duration_s");
+	size_t i;
+	int verdict = wgl_result_verdict_parse(jstr(j, "verdict"));
 
 	if (v1 && !id.backend_a)
 		id.backend_a = ident(j, "backend", v1);
-	c = wgl_case_new(run, jstr(j, "scenario"), jstr(j, "name"), &id);
+	c = wgl_case_alloc(jstr(j, "scenario") ?: "", jstr(j, "name") ?: "", &id);
 	if (!c)
-		return -ENOMEM;
+		return NULL;
 	wgl_case_params_json(c, json_object_get(j, "params"));
-	c->verdict = (enum wgl_verdict)wgl_result_verdict_parse(jstr(j, "verdict"));
+	/* An "also" entry is not checked as strictly: a bad verdict reads as an error. */
+	c->verdict = verdict < 0 ? WGL_ERROR : (enum wgl_verdict)verdict;
 	c->message = dup_or_null(jstr(j, "message"));
 	c->duration_s = json_is_number(dur) ? json_number_value(dur) : 0;
+	if (json_is_integer(src) && json_integer_value(src) >= 0 &&
+	    json_integer_value(src) < nsources)
+		c->source = (long)json_integer_value(src);
 	load_outcome(c, j);
+	json_array_foreach(json_object_get(j, "also"), i, x) {
+		struct wgl_case *o = json_is_object(x) ? load_one(x, v1, nsources) : NULL;
+
+		if (o && wgl_case_add_also(c, o) < 0)
+			wgl_case_free(o);
+	}
+	return c;
+}
+
+static int load_case(struct wgl_run *run, const json_t *j, bool v1)
+{
+	struct wgl_case *c = load_one(j, v1, (long)run->nsources), **nc;
+
+	if (!c)
+		return -ENOMEM;
+	nc = realloc(run->cases, (run->ncases + 1) * sizeof(*nc));
+	if (!nc) {
+		wgl_case_free(c);
+		return -ENOMEM;
+	}
+	run->cases = nc;
+	nc[run->ncases++] = c;
 	return 0;
+}
+
+static void load_sources(struct wgl_run *run, const json_t *a)
+{
+	const json_t *j, *cores;
+	size_t i;
+
+	json_array_foreach(a, i, j) {
+		struct wgl_source s = {
+			.label = (char *)jstr(j, "label"), .id = (char *)jstr(j, "id"),
+			.path = (char *)jstr(j, "path"), .started = (char *)jstr(j, "started"),
+			.finished = (char *)jstr(j, "finished"), .host = (char *)jstr(j, "host"),
+			.kernel = (char *)jstr(j, "kernel"), .arch = (char *)jstr(j, "arch"),
+			.cpu_model = (char *)jstr(j, "cpu_model"),
+			.wglab_version = (char *)jstr(j, "wglab_version"),
+			.command = (char *)jstr(j, "command"), .shard = (char *)jstr(j, "shard"),
+			.emulated = json_is_true(json_object_get(j, "emulated")),
+		};
+
+		cores = json_object_get(j, "cores");
+		s.cores = json_is_integer(cores) ? (long)json_integer_value(cores) : 0;
+		wgl_result_add_source(run, &s);
+	}
 }
 
 static void load_impls(struct wgl_run *run, const json_t *impls)
@@ -309,6 +394,7 @@ static void load_meta(struct wgl_run *run, const json_t *j)
 		if (!wgl_result_typed_key(key))
 			json_object_set(run->extra, key, (json_t *)v);
 	load_impls(run, json_object_get(j, "implementations"));
+	load_sources(run, json_object_get(j, "sources"));
 }
 
 /* Checks one case of a loaded result; the problem goes into err. */

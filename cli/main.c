@@ -24,6 +24,7 @@ static const struct command commands[] = {
 	{ "pcap", wgl_cmd_pcap, "analyse a capture: wglab pcap summary FILE" },
 	{ "compare", wgl_cmd_compare, "compare two result.json files, non-zero on regression" },
 	{ "report", wgl_cmd_report, "render the reports of a result.json again" },
+	{ "merge", wgl_cmd_merge, "several runs (native, kernel lab, shards) into one report" },
 	{ "vm", wgl_cmd_vm, "run wglab inside the kernel lab (qemu, stock kernel)" },
 	{ NULL, NULL, NULL },
 };

@@ -19,6 +19,7 @@
 #include "base/log.h"
 #include "harness/lua/runner.h"
 #include "base/result.h"
+#include "reports/headline.h"
 #include "reports/write.h"
 #include "netns/netns.h"
 #include "reports/progress.h"
@@ -31,6 +32,8 @@ struct run_opts {
 	const char *suite;
 	double timeout;
 	bool list, help;
+	bool list_cases;                /* --list-cases: print the case ids, run nothing */
+	long shard_i, shard_n;          /* --shard I/N; 0/0: every case */
 	json_t *defines;                /* -D key=value */
 	const char *userspace;          /* --userspace; NULL: the backend's default */
 	char **scenarios;               /* the positionals (argv) */
@@ -48,6 +51,29 @@ static int opt_backend(void *ctx, const char *a) { ((struct run_opts *)ctx)->bac
 static int opt_out(void *ctx, const char *a) { ((struct run_opts *)ctx)->out = a; return 0; }
 static int opt_list(void *ctx, const char *a) { ((struct run_opts *)ctx)->list = true; return 0; }
 static int opt_help(void *ctx, const char *a) { ((struct run_opts *)ctx)->help = true; return 0; }
+
+static int opt_list_cases(void *ctx, const char *a)
+{
+	((struct run_opts *)ctx)->list_cases = true;
+	return 0;
+}
+
+/* --shard I/N, 1 <= I <= N. */
+static int opt_shard(void *ctx, const char *a)
+{
+	struct run_opts *o = ctx;
+	char *end;
+	long i = strtol(a, &end, 10), n;
+
+	if (end == a || *end != '/')
+		return -EINVAL;
+	n = strtol(end + 1, &end, 10);
+	if (*end || n < 1 || n > 100000 || i < 1 || i > n)
+		return -EINVAL;
+	o->shard_i = i;
+	o->shard_n = n;
+	return 0;
+}
 
 static int opt_visible(void *ctx, const char *a)
 {
@@ -121,7 +147,9 @@ static const struct wgl_opt run_table[] = {
 	{ "userspace", 0, true, opt_userspace, "userspace command template with {ifname}" },
 	{ "suite", 's', true, opt_suite, "default|slow|all when no scenario is named" },
 	{ "timeout", 't', true, opt_timeout, "per-case time limit in seconds" },
+	{ "shard", 0, true, opt_shard, "I/N: run only the cases of shard I of N (by case id hash)" },
 	{ "list", 'l', false, opt_list, "list the scenarios and exit" },
+	{ "list-cases", 0, false, opt_list_cases, "print the case ids that would run, and exit" },
 	{ "verbose", 'v', false, opt_verbose, "debug logging (object create/destroy, checks)" },
 	{ "visible", 0, false, opt_visible, "namespaces visible to `ip netns` while they live" },
 	{ "help", 'h', false, opt_help, "this text" },
@@ -342,6 +370,22 @@ static void run_case(struct runner *r, const struct scenario *sc, struct wgl_cas
 	check_escapes(c);
 }
 
+/*
+ * The shard of a case: FNV-1a (64 bit) of its id "scenario/name", modulo N,
+ * plus one. It depends on the id alone, never on the position in the
+ * matrix, so adding a scenario or a backend moves no other case.
+ */
+static long shard_of(const char *scenario, const char *name, long n)
+{
+	unsigned long long h = 0xcbf29ce484222325ULL;
+	const char *parts[] = { scenario, "/", name };
+
+	for (size_t k = 0; k < WGL_ARRAY_SIZE(parts); k++)
+		for (const unsigned char *p = (const unsigned char *)parts[k]; *p; p++)
+			h = (h ^ *p) * 0x100000001b3ULL;
+	return (long)(h % (unsigned long long)n) + 1;
+}
+
 static void run_one(struct runner *r, const struct scenario *sc,
 		    const struct wgl_backend_pair *bp, const char *fam)
 {
@@ -350,10 +394,17 @@ static void run_one(struct runner *r, const struct scenario *sc,
 	long long t0 = wgl_now_ns();
 	json_t *params = case_params(r, sc, bp, fam, name, sizeof(name));
 	struct wgl_case_ident id = { .backend_a = bp->a, .backend_b = bp->b, .family = fam };
-	struct wgl_case *c = wgl_case_new(r->run, sname, name, &id);
+	struct wgl_case *c = NULL;
 
-	if (!c) {
+	if (r->o->shard_n && shard_of(sname, name, r->o->shard_n) != r->o->shard_i) {
+		json_decref(params);
+		return;
+	}
+	if (r->o->list_cases)
+		printf("%s/%s\n", sname, name);
+	else if (!(c = wgl_case_new(r->run, sname, name, &id)))
 		wgl_err("%s: out of memory", name);
+	if (!c) {
 		json_decref(params);
 		return;
 	}
@@ -529,6 +580,18 @@ static int validate(const struct scenario *v, int n)
 	return 0;
 }
 
+/* --list-cases: the matrix (and shard) without running anything. */
+static int list_cases(struct run_opts *o, const struct scenario *v, int n)
+{
+	struct runner r = { .o = o };
+
+	if (validate(v, n) < 0)
+		return WGL_EXIT_USAGE;
+	for (int i = 0; i < n; i++)
+		run_scenario(&r, &v[i]);
+	return WGL_EXIT_OK;
+}
+
 static int execute(struct run_opts *o, const struct scenario *v, int n)
 {
 	struct runner r = { .o = o };
@@ -543,11 +606,15 @@ static int execute(struct run_opts *o, const struct scenario *v, int n)
 	mkdir(cases, 0755);
 	r.run = wgl_result_new();
 	wgl_result_set_meta(r.run, "command", json_string("run"));
+	if (o->shard_n)
+		wgl_result_set_meta(r.run, "shard", json_pack("{s:I, s:I}", "index",
+				    (json_int_t)o->shard_i, "count", (json_int_t)o->shard_n));
 	for (int i = 0; i < n; i++)
 		run_scenario(&r, &v[i]);
 	wgl_result_finish(r.run);
 	if (wgl_reports_write(r.run, r.dir) < 0)
 		wgl_err("could not write all reports into %s", r.dir);
+	wgl_headline_print(r.run, stdout);
 	ret = summarize(r.run, r.dir);
 	wgl_result_free(r.run);
 	return ret;
@@ -577,6 +644,10 @@ int wgl_cmd_run(int argc, char **argv)
 		goto out;
 	if (collect(&o, &v, &n) < 0)
 		goto out;
+	if (o.list_cases) {
+		ret = list_cases(&o, v, n);
+		goto out;
+	}
 	if (geteuid() != 0)
 		wgl_warn("not root: every case that needs namespaces will be skipped or fail");
 	wgl_runner_on_tick(wgl_progress_tick);

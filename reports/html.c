@@ -10,6 +10,7 @@
 
 #include "base/log.h"
 #include "base/result.h"
+#include "reports/headline.h"
 #include "reports/reports.h"
 
 static const char css[] =
@@ -160,11 +161,14 @@ int wgl_write_html(const struct wgl_run *run, const struct wgl_plots *p, FILE *f
 	esc(f, run->id ? run->id : "");
 	fprintf(f, "</title>\n<style>%s</style></head><body>\n", css);
 	header(run, f);
+	wgl_headline_html(run, f);
 	plots(p, f);
 	fputs("<h2>Cases</h2>\n<table><tr><th>verdict</th><th>scenario</th><th>case</th>"
 	      "<th>time (s)</th><th>message</th></tr>\n", f);
+	/* Skipped cases are one line per reason in the headline, not a row each. */
 	for (size_t i = 0; i < run->ncases; i++)
-		one_case(run->cases[i], f);
+		if (wgl_case_get_verdict(run->cases[i]) != WGL_SKIP)
+			one_case(run->cases[i], f);
 	fputs("</table>\n</body></html>\n", f);
 	return ferror(f) ? -EIO : 0;
 }

@@ -10,10 +10,10 @@
 
 #include "base/log.h"
 #include "base/result.h"
+#include "reports/headline.h"
 #include "reports/reports.h"
 
-/* Text in a table cell: nothing in s may end the cell, the row, or start markup. */
-static void md(FILE *f, const char *s)
+void wgl_fputs_md(FILE *f, const char *s)
 {
 	for (; s && *s; s++) {
 		unsigned char ch = (unsigned char)*s;
@@ -31,6 +31,11 @@ static void md(FILE *f, const char *s)
 		else
 			fputc(ch, f);
 	}
+}
+
+static void md(FILE *f, const char *s)
+{
+	wgl_fputs_md(f, s);
 }
 
 static const char *badge(enum wgl_verdict v)
@@ -54,6 +59,8 @@ static void header(const struct wgl_run *run, FILE *f)
 
 	fputs("# wglab run ", f);
 	md(f, run->id ? run->id : "?");
+	if (run->nsources)
+		fprintf(f, " (merged from %zu runs)", run->nsources);
 	fprintf(f, "\n\n**%ld passed, %ld failed, %ld skipped, %ld errors** (%ld cases)\n\n",
 		s->passed, s->failed, s->skipped, s->errors, s->total);
 	fputs("| run | |\n|---|---|\n", f);
@@ -78,15 +85,58 @@ static void header(const struct wgl_run *run, FILE *f)
 	fputc('\n', f);
 }
 
+/* A merged run's sources: where each set of results was measured. */
+static void sources(const struct wgl_run *run, FILE *f)
+{
+	if (!run->nsources)
+		return;
+	fputs("| source | where | host | kernel | emulated | shard | run |\n"
+	      "|---:|---|---|---|---|---|---|\n", f);
+	for (size_t i = 0; i < run->nsources; i++) {
+		const struct wgl_source *s = &run->sources[i];
+
+		fprintf(f, "| %zu | ", i);
+		md(f, s->label);
+		fputs(" | ", f);
+		md(f, s->host ? s->host : "-");
+		fputs(" | ", f);
+		md(f, s->kernel ? s->kernel : "-");
+		fprintf(f, " | %s | ", s->emulated ? "yes" : "no");
+		md(f, s->shard ? s->shard : "-");
+		fputs(" | ", f);
+		md(f, s->path ? s->path : s->id ? s->id : "-");
+		fputs(" |\n", f);
+	}
+	fputc('\n', f);
+}
+
+/* Merged runs: "lab: pass, native: skip", the primary result first. */
+static void results_cell(const struct wgl_run *run, const struct wgl_case *c, FILE *f)
+{
+	for (size_t k = 0; k <= c->nalso; k++) {
+		const struct wgl_case *r = k ? c->also[k - 1] : c;
+
+		if (k)
+			fputs(", ", f);
+		md(f, r->source >= 0 ? run->sources[r->source].label : "?");
+		fprintf(f, ": %s", wgl_verdict_name(wgl_case_get_verdict(r)));
+	}
+	fputs(" | ", f);
+}
+
+/* Skipped cases are not rows: the headline groups them into one line per reason. */
 static void cases(const struct wgl_run *run, FILE *f)
 {
 	char pair[160];
 
-	fputs("## Cases\n\n| verdict | scenario | case | backends | family | time (s) | message |\n"
-	      "|---|---|---|---|---|---:|---|\n", f);
+	fprintf(f, "## Cases\n\n| verdict | scenario | case | backends | family |%s time (s) "
+		"| message |\n|---|---|---|---|---|%s---:|---|\n", run->nsources ? " results |" : "",
+		run->nsources ? "---|" : "");
 	for (size_t i = 0; i < run->ncases; i++) {
 		const struct wgl_case *c = run->cases[i];
 
+		if (wgl_case_get_verdict(c) == WGL_SKIP)
+			continue;
 		fprintf(f, "| %s | ", badge(wgl_case_get_verdict(c)));
 		md(f, c->scenario);
 		fputs(" | ", f);
@@ -95,7 +145,10 @@ static void cases(const struct wgl_run *run, FILE *f)
 		md(f, wgl_case_backends(c, "-", pair, sizeof(pair)));
 		fputs(" | ", f);
 		md(f, c->family ? c->family : "-");
-		fprintf(f, " | %.2f | ", c->duration_s);
+		fputs(" | ", f);
+		if (run->nsources)
+			results_cell(run, c, f);
+		fprintf(f, "%.2f | ", c->duration_s);
 		md(f, c->message ? c->message : "");
 		fputs(" |\n", f);
 	}
@@ -169,6 +222,8 @@ int wgl_write_markdown(const struct wgl_run *run, const struct wgl_plots *p, FIL
 	int k;
 
 	header(run, f);
+	sources(run, f);
+	wgl_headline_markdown(run, f);
 	cases(run, f);
 	failed_checks(run, f);
 	metrics(run, f);

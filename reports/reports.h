@@ -49,6 +49,9 @@ int wgl_write_bencher(const struct wgl_run *run, FILE *f);
  */
 void wgl_fputs_xml(FILE *f, const char *s, bool attr);
 
+/* Writes s as text of a Markdown table cell: nothing in s ends the cell or starts markup. */
+void wgl_fputs_md(FILE *f, const char *s);
+
 /* "scenario/name" of a case into buf. */
 const char *wgl_case_id(const struct wgl_case *c, char *buf, size_t len);
 /* The backend pair "a:b" (or the single backend "a") of a case; dflt when it has none. */

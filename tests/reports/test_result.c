@@ -294,9 +294,10 @@ static void test_load_errors(void)
 
 /* ---- docs/result-schema.md against the code ---- */
 
-enum { DOC_RUN, DOC_CASE, DOC_CHECK, DOC_METRIC, DOC_ARTIFACT, DOC_IMPL, DOC_SUMMARY, DOC_N };
+enum { DOC_RUN, DOC_CASE, DOC_CHECK, DOC_METRIC, DOC_ARTIFACT, DOC_IMPL, DOC_SUMMARY,
+       DOC_SOURCE, DOC_N };
 static const char *const doc_sections[DOC_N] = { "Run", "Case", "Check", "Metric", "Artifact",
-						 "Implementation", "Summary" };
+						 "Implementation", "Summary", "Source" };
 
 struct doc_keys {
 	char *keys[DOC_N][64];
@@ -365,10 +366,16 @@ static void doc_match(const struct doc_keys *d, int sec, const json_t *o)
 	}
 }
 
-/* A run with every optional field present: the kernel lab's vm, mtu, a dropped value. */
+/*
+ * A run with every optional field present: the kernel lab's vm, mtu, a
+ * dropped value, a shard, and what a merge adds (sources, source, also).
+ */
 static struct wgl_run *full_run(void)
 {
+	static const struct wgl_source src = { .label = "lab", .id = "r1", .shard = "1/2",
+					       .emulated = true };
 	struct wgl_run *run;
+	struct wgl_case *other;
 	double v[] = { 1, NAN };
 
 	setenv("WGLAB_VM_INFO", "{\"vm\": true, \"accel\": \"tcg\", \"emulated\": true}", 1);
@@ -378,6 +385,14 @@ static struct wgl_run *full_run(void)
 	wgl_result_set_meta(run, "mtu", json_integer(1500));
 	wgl_result_set_meta(run, "offloads", json_pack("{s:{s:b}}", "veth0", "tso", 1));
 	wgl_case_metric(run->cases[0], "with_nan", "ms", v, 2, "lower");
+	wgl_result_set_meta(run, "shard", json_pack("{s:i, s:i}", "index", 1, "count", 2));
+	wgl_result_set_meta(run, "merge", json_pack("{s:i}", "replaced_skips", 0));
+	CU_ASSERT_EQUAL(wgl_result_add_source(run, &src), 0);
+	CU_ASSERT_EQUAL(wgl_result_add_source(run, &src), 1);
+	other = wgl_case_alloc(run->cases[0]->scenario, run->cases[0]->name, NULL);
+	other->source = 1;
+	run->cases[0]->source = 0;
+	CU_ASSERT_EQUAL(wgl_case_add_also(run->cases[0], other), 0);
 	wgl_result_finish(run);
 	return run;
 }
@@ -408,6 +423,7 @@ static void test_schema_doc(void)
 	doc_match(&d, DOC_CHECK, json_array_get(json_object_get(c, "checks"), 0));
 	doc_match(&d, DOC_METRIC, json_array_get(json_object_get(c, "metrics"), 2));
 	doc_match(&d, DOC_ARTIFACT, json_array_get(json_object_get(c, "artifacts"), 0));
+	doc_match(&d, DOC_SOURCE, json_array_get(json_object_get(doc, "sources"), 0));
 	for (int k = 0; k < DOC_N; k++)
 		for (size_t i = 0; i < d.n[k]; i++)
 			free(d.keys[k][i]);
