@@ -44,6 +44,12 @@ scenario {
 -- without the limiter answers 28-30 of 30, so 10 still tells them apart.
 local BURST, BURST_TOL = { 5, 3, 10 }, "5, tolerance 3..10"
 local RATE, RATE_TOL = { 20, 15, 25 }, "20/s, tolerance 15..25"
+-- Under emulation (the kernel lab) the responder is slow and the windows are
+-- timed by a coarse clock: 15.0/s was seen once there. A build without the
+-- limiter answers 50-100/s, so a wider band still separates them.
+if wglab.emulated() then
+  RATE, RATE_TOL = { 20, 10, 30 }, "20/s, tolerance 10..30 (emulated)"
+end
 local HOLD, HOLD_TOL = { 1, 0.5, 2 }, "1 s, tolerance 0.5..2"
 local TRIGGER_STEPS = { 16, 32, 64, 96, 128, 160, 192, 256, 384, 512, 640, 768, 1024, 1536,
                         2048, 4096 }

@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -354,6 +355,16 @@ static int l_artifact(lua_State *L)
 	return 1;
 }
 
+/*
+ * wglab.emulated() -> true inside the kernel lab (qemu TCG): figures there are
+ * slow and its clock is coarse, so a scenario may widen timing tolerances.
+ */
+static int l_emulated(lua_State *L)
+{
+	lua_pushboolean(L, getenv("WGLAB_VM_INFO") != NULL);
+	return 1;
+}
+
 void wgl_lua_open_core(lua_State *L)
 {
 	lua_register(L, "check", l_check);
@@ -367,6 +378,7 @@ void wgl_lua_open_core(lua_State *L)
 	wgl_lua_setfn(L, "pubkey", l_pubkey);
 	wgl_lua_setfn(L, "backend_available", l_backend_available);
 	wgl_lua_setfn(L, "artifact", l_artifact);
+	wgl_lua_setfn(L, "emulated", l_emulated);
 	wgl_lua_setfn(L, "_negative_begin", l_negative_begin);
 	wgl_lua_setfn(L, "_negative_end", l_negative_end);
 }
