@@ -10,6 +10,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <sys/socket.h>
 #include <unistd.h>
 #include <linux/netfilter/nfnetlink.h>
@@ -145,5 +147,92 @@ int wgl_conntrack_flush(struct wgl_ns *ns)
 	close(fd);
 	if (err < 0)
 		wgl_err("%s: conntrack flush failed: %s", ns->label, strerror(-err));
+	return err;
+}
+
+/* The attribute of type `type` inside [attr, attr + len), or NULL. */
+static const struct nlattr *nla_find(const void *attrs, int len, int type)
+{
+	const struct nlattr *a = attrs;
+
+	while (len >= (int)sizeof(*a) && a->nla_len >= sizeof(*a) && a->nla_len <= len) {
+		if ((a->nla_type & NLA_TYPE_MASK) == type)
+			return a;
+		len -= NLA_ALIGN(a->nla_len);
+		a = (const struct nlattr *)((const char *)a + NLA_ALIGN(a->nla_len));
+	}
+	return NULL;
+}
+
+static const struct nlattr *nla_nested(const struct nlattr *a, int type)
+{
+	return a ? nla_find(a + 1, a->nla_len - (int)sizeof(*a), type) : NULL;
+}
+
+/* One conntrack entry: if UDP, its reply tuple's destination port (host order), else -1. */
+static int udp_reply_port(const struct nlmsghdr *h)
+{
+	int len = (int)h->nlmsg_len - NLMSG_LENGTH(sizeof(struct nfgenmsg));
+	const void *attrs = (const char *)NLMSG_DATA(h) + NLMSG_ALIGN(sizeof(struct nfgenmsg));
+	const struct nlattr *proto = nla_nested(nla_find(attrs, len, CTA_TUPLE_REPLY),
+						CTA_TUPLE_PROTO);
+	const struct nlattr *num = nla_nested(proto, CTA_PROTO_NUM);
+	const struct nlattr *port = nla_nested(proto, CTA_PROTO_DST_PORT);
+	uint16_t p;
+
+	if (!num || !port || *(const uint8_t *)(num + 1) != IPPROTO_UDP)
+		return -1;
+	memcpy(&p, port + 1, sizeof(p));
+	return ntohs(p);
+}
+
+/* Reads a dump's answers until NLMSG_DONE; returns the UDP entries seen or -errno. */
+static int read_dump(int fd, uint16_t *ports, int max)
+{
+	static char buf[32768];
+	int n_udp = 0;
+
+	for (;;) {
+		ssize_t n = recv(fd, buf, sizeof(buf), 0);
+		struct nlmsghdr *h = (struct nlmsghdr *)buf;
+
+		if (n < 0)
+			return -errno;
+		for (; NLMSG_OK(h, (size_t)n); h = NLMSG_NEXT(h, n)) {
+			int port;
+
+			if (h->nlmsg_type == NLMSG_DONE)
+				return n_udp;
+			if (h->nlmsg_type == NLMSG_ERROR)
+				return ((const struct nlmsgerr *)NLMSG_DATA(h))->error;
+			port = udp_reply_port(h);
+			if (port < 0)
+				continue;
+			if (n_udp < max)
+				ports[n_udp] = (uint16_t)port;
+			n_udp++;
+		}
+	}
+}
+
+int wgl_conntrack_udp_ports(struct wgl_ns *ns, uint16_t *ports, int max)
+{
+	struct {
+		struct nlmsghdr h;
+		struct nfgenmsg g;
+	} req = {
+		.h = { .nlmsg_len = sizeof(req),
+		       .nlmsg_type = (NFNL_SUBSYS_CTNETLINK << 8) | IPCTNL_MSG_CT_GET,
+		       .nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP, .nlmsg_seq = 1 },
+		.g = { .nfgen_family = AF_UNSPEC, .version = NFNETLINK_V0 },
+	};
+	struct sockaddr_nl kernel = { .nl_family = AF_NETLINK };
+	int fd = wgl_ns_socket(ns, AF_NETLINK, SOCK_RAW, NETLINK_NETFILTER), err;
+
+	if (fd < 0)
+		return fd;
+	err = sendto(fd, &req, sizeof(req), 0, (struct sockaddr *)&kernel, sizeof(kernel)) < 0
+		      ? -errno : read_dump(fd, ports, max);
+	close(fd);
 	return err;
 }

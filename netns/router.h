@@ -56,6 +56,12 @@ int wgl_nat_format(const struct wgl_nat *nat, char *buf, size_t len);
 int wgl_conntrack_udp_timeouts(struct wgl_ns *ns, unsigned int unreplied, unsigned int stream);
 /* Deletes every conntrack entry of ns (ctnetlink flush); NAT mappings are rebuilt anew. */
 int wgl_conntrack_flush(struct wgl_ns *ns);
+/*
+ * The UDP entries of ns's conntrack table: returns how many there are (or
+ * -errno) and stores up to max of their reply-direction destination ports,
+ * which for a masqueraded flow is the NAT's public port of the mapping.
+ */
+int wgl_conntrack_udp_ports(struct wgl_ns *ns, uint16_t *ports, int max);
 /* Number of conntrack entries in ns (net/netfilter/nf_conntrack_count) or -errno. */
 int wgl_conntrack_count(struct wgl_ns *ns);
 

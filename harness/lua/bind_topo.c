@@ -172,6 +172,23 @@ static int node_nat_clear(lua_State *L)
 	return 0;
 }
 
+/* Sets t.udp = number of UDP entries, t.udp_ports = their public (reply destination) ports. */
+static void push_udp(lua_State *L, struct wgl_ns *ns)
+{
+	uint16_t ports[64];
+	int n = wgl_conntrack_udp_ports(ns, ports, 64);
+
+	if (n < 0)
+		return;
+	wgl_lua_field_int(L, "udp", n);
+	lua_newtable(L);
+	for (int i = 0; i < n && i < 64; i++) {
+		lua_pushinteger(L, ports[i]);
+		lua_rawseti(L, -2, i + 1);
+	}
+	lua_setfield(L, -2, "udp_ports");
+}
+
 /* node:conntrack{udp_timeout=s, udp_stream_timeout=s} -> {count=, udp_timeout=, ...} */
 static int node_conntrack(lua_State *L)
 {
@@ -191,6 +208,7 @@ static int node_conntrack(lua_State *L)
 		return topo_err(L, err, "conntrack", ns);
 	lua_newtable(L);
 	wgl_lua_field_int(L, "count", wgl_conntrack_count(ns));
+	push_udp(L, ns);
 	if (!wgl_ns_sysctl_get(ns, "net/netfilter/nf_conntrack_udp_timeout", buf, sizeof(buf)))
 		wgl_lua_field_int(L, "udp_timeout", atoi(buf));
 	if (!wgl_ns_sysctl_get(ns, "net/netfilter/nf_conntrack_udp_timeout_stream", buf,

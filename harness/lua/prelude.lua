@@ -196,7 +196,8 @@ function wglab.tunnel(o)
   local function ep(i)
     return fam == "ipv6" and ("[" .. net.underlay[i] .. "]:" .. port) or (net.underlay[i] .. ":" .. port)
   end
-  for i = 1, 2 do
+  -- b first: a's first packet (an initiation, at once with a keepalive) must find b listening.
+  for _, i in ipairs({ 2, 1 }) do
     local j = 3 - i
     local peer = { public_key = net.public_key[j], allowed_ips = { t4[j] .. "/32", t6[j] .. "/128" } }
     if i == 1 then peer.endpoint, peer.keepalive = ep(2), o.keepalive
