@@ -51,13 +51,16 @@ local function probe(net, case, inner, count)
   return r.received, r.sent
 end
 
--- Captures counting fragments (client link: made by the sender; narrow link:
--- by anyone) and PMTU signals reaching the client.
+-- Captures counting the client's outer fragments (on its own link: made by
+-- the sender; on the narrow link: by the sender or the router) and PMTU
+-- signals reaching the client. The echo replies are left out: the server
+-- fragments them itself, its own link being the narrow one.
 local function captures(t, tag)
   local fam = t._family
+  local frag = FRAGMENTS[fam] .. " and src host " .. t.addr.client[fam]
   return {
-    src_frag = wglab.capture(t.client, "eth0", { file = tag .. "-client-frag.pcap", filter = FRAGMENTS[fam] }),
-    narrow_frag = wglab.capture(t.r, "eth1", { file = tag .. "-narrow-frag.pcap", filter = FRAGMENTS[fam] }),
+    src_frag = wglab.capture(t.client, "eth0", { file = tag .. "-client-frag.pcap", filter = frag }),
+    narrow_frag = wglab.capture(t.r, "eth1", { file = tag .. "-narrow-frag.pcap", filter = frag }),
     signal = wglab.capture(t.client, "eth0", { file = tag .. "-client-pmtu.pcap", filter = PMTU_SIGNAL[fam] }),
   }
 end
