@@ -59,7 +59,7 @@ int wgl_nat_format(const struct wgl_nat *nat, char *buf, size_t len)
 }
 
 /* Runs an nft script with the thread inside ns; -EIO with nft's message logged. */
-static int nft_in(struct wgl_ns *ns, const char *script)
+int wgl_nft_run(struct wgl_ns *ns, const char *script)
 {
 	struct nft_ctx *ctx;
 	int err = wgl_ns_enter(ns);
@@ -77,7 +77,7 @@ static int nft_in(struct wgl_ns *ns, const char *script)
 	if (nft_run_cmd_from_buffer(ctx, script) != 0) {
 		const char *msg = nft_ctx_get_error_buffer(ctx);
 
-		wgl_err("%s: nftables refused the NAT rules: %s", ns->label, msg ? msg : "?");
+		wgl_err("%s: nftables refused the rules: %s", ns->label, msg ? msg : "?");
 		err = -EIO;
 	}
 	nft_ctx_free(ctx);
@@ -93,10 +93,10 @@ int wgl_nat_set(struct wgl_ns *ns, const struct wgl_nat *nat)
 	if (err < 0)
 		return err;
 	wgl_dbg("%s: NAT\n%s", ns->label, script);
-	return nft_in(ns, script);
+	return wgl_nft_run(ns, script);
 }
 
 int wgl_nat_clear(struct wgl_ns *ns)
 {
-	return nft_in(ns, "delete table " NAT_TABLE "\n");
+	return wgl_nft_run(ns, "delete table " NAT_TABLE "\n");
 }

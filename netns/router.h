@@ -43,6 +43,11 @@ struct wgl_nat {
  * -EIO when nftables refused the rules (the reason is logged).
  */
 int wgl_nat_set(struct wgl_ns *ns, const struct wgl_nat *nat);
+/*
+ * Runs an nftables script (nft syntax) inside ns through libnftables;
+ * -EIO with nftables' message logged when it is refused.
+ */
+int wgl_nft_run(struct wgl_ns *ns, const char *script);
 /* Removes the table again; 0 or -errno (-EIO if there was none). */
 int wgl_nat_clear(struct wgl_ns *ns);
 /* Formats the ruleset text wgl_nat_set() loads; exposed for the unit test. */
@@ -64,5 +69,23 @@ int wgl_conntrack_flush(struct wgl_ns *ns);
 int wgl_conntrack_udp_ports(struct wgl_ns *ns, uint16_t *ports, int max);
 /* Number of conntrack entries in ns (net/netfilter/nf_conntrack_count) or -errno. */
 int wgl_conntrack_count(struct wgl_ns *ns);
+
+/*
+ * Drops in the forward path of a router (nftables, the same on every
+ * kernel with nf_tables; no netem or NFQUEUE needed):
+ * - the first `first_count` WireGuard messages of type `first_type` (1
+ *   initiation, 2 response, 3 cookie reply), counted per family by an
+ *   nftables quota on their exact size;
+ * - a random `loss_pct` of the UDP packets (numgen random, 0.01 % steps).
+ * iifname, when set, limits both to packets arriving through that link
+ * (one direction). Replaces the router's previous drops; all zero removes them.
+ */
+struct wgl_drop {
+	char iifname[16];
+	int first_type, first_count;
+	double loss_pct;
+};
+int wgl_drop_set(struct wgl_ns *ns, const struct wgl_drop *d);
+int wgl_drop_format(const struct wgl_drop *d, char *buf, size_t len);
 
 #endif

@@ -227,6 +227,27 @@ static int node_conntrack_flush(lua_State *L)
 	return 0;
 }
 
+/* node:drop{first_type=, first_count=, loss=pct, iif=} (all absent: no drops) */
+static int node_drop(lua_State *L)
+{
+	struct wgl_ns *ns = wgl_lua_checknode(L, 1);
+	struct wgl_drop d = { 0 };
+	int err;
+
+	if (lua_istable(L, 2)) {
+		snprintf(d.iifname, sizeof(d.iifname), "%s", wgl_lua_optstring(L, 2, "iif", ""));
+		d.first_type = (int)wgl_lua_optint(L, 2, "first_type", 0);
+		d.first_count = (int)wgl_lua_optint(L, 2, "first_count", d.first_type ? 1 : 0);
+		d.loss_pct = wgl_lua_optnum(L, 2, "loss", 0);
+	}
+	err = wgl_drop_set(ns, &d);
+	if (err == -EINVAL)
+		return luaL_error(L, "drop: first_type 1..3, first_count 0..1000, loss 0..100 %%, iif a link name");
+	if (err < 0)
+		return topo_err(L, err, "drop", ns);
+	return 0;
+}
+
 /* node:wait_running(ifname, timeout_s) -> true | false, reason */
 static int node_wait_running(lua_State *L)
 {
@@ -245,7 +266,7 @@ static const luaL_Reg topo_node_methods[] = {
 	{ "forwarding", node_forwarding }, { "sysctl", node_sysctl }, { "nat", node_nat },
 	{ "nat_rebind", node_nat_rebind }, { "nat_clear", node_nat_clear },
 	{ "conntrack", node_conntrack }, { "conntrack_flush", node_conntrack_flush },
-	{ "wait_running", node_wait_running }, { NULL, NULL },
+	{ "wait_running", node_wait_running }, { "drop", node_drop }, { NULL, NULL },
 };
 
 /* Called once the node class exists: adds the router methods to every node. */

@@ -193,6 +193,39 @@ static void test_nat_format(void)
 	CU_ASSERT_EQUAL(wgl_nat_format(&ok, buf, 32), -ENOSPC);
 }
 
+static void test_drop_format(void)
+{
+	struct wgl_drop first = { .iifname = "eth0", .first_type = 1, .first_count = 2 };
+	struct wgl_drop loss = { .loss_pct = 2.5 };
+	struct wgl_drop bad[] = {
+		{ .first_type = 4, .first_count = 1 }, { .loss_pct = 101 },
+		{ .iifname = "eth0\"", .loss_pct = 1 }, { .first_type = 1, .first_count = -1 },
+	};
+	char buf[1024];
+
+	CU_ASSERT_EQUAL(wgl_drop_format(&first, buf, sizeof(buf)), 0);
+	/* Two 176-byte IPv4 initiations fit under the quota, a third does not. */
+	CU_ASSERT_PTR_NOT_NULL(strstr(buf, "iifname \"eth0\" meta nfproto ipv4 udp length 156 "
+				     "@th,64,8 1 quota until 353 bytes drop"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(buf, "udp length 156 @th,64,8 1 quota until 393 bytes"));
+	CU_ASSERT_EQUAL(wgl_drop_format(&loss, buf, sizeof(buf)), 0);
+	CU_ASSERT_PTR_NOT_NULL(strstr(buf, "numgen random mod 10000 < 250 drop"));
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		CU_ASSERT_EQUAL(wgl_drop_format(&bad[i], buf, sizeof(buf)), -EINVAL);
+}
+
+/* The drop rules load into a real router namespace (nftables accepts them). */
+static void test_drop_loads(void)
+{
+	struct wgl_drop d = { .first_type = 2, .first_count = 1, .loss_pct = 1 };
+	struct wgl_ns *ns = wgl_ns_new("drop", false);
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(ns);
+	CU_ASSERT_EQUAL(wgl_drop_set(ns, &d), 0);
+	CU_ASSERT_EQUAL(wgl_drop_set(ns, &(struct wgl_drop){ 0 }), 0);
+	wgl_ns_free(ns);
+}
+
 int main(void)
 {
 	CU_pSuite s;
@@ -204,6 +237,8 @@ int main(void)
 	CU_add_test(s, "nat ruleset text", test_nat_format);
 	CU_add_test(s, "masquerade, conntrack dump/flush, rebinding", test_masquerade_and_rebind);
 	CU_add_test(s, "sysctl policy", test_sysctl_policy);
+	CU_add_test(s, "drop ruleset text", test_drop_format);
+	CU_add_test(s, "drop rules load", test_drop_loads);
 	CU_add_test(s, "root namespace untouched", test_root_untouched);
 	return wgl_test_run();
 }
