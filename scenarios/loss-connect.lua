@@ -99,7 +99,8 @@ local function random_loss(case)
     local cc = wglab.capture(t.client, "eth0", { file = "loss-" .. rate .. "-client.pcap", snaplen = 96 })
     local cs = wglab.capture(t.server, "eth0", { file = "loss-" .. rate .. "-server.pcap", snaplen = 96 })
     local net = tunnel(case, t)
-    local ok = net.a:ping(net.tunnel[2], { timeout = 3 * REKEY_TIMEOUT, interval = 0.2 })
+    -- Up to five attempts: at 10 % loss each fails with about 19 % chance.
+    local ok = net.a:ping(net.tunnel[2], { timeout = 5 * REKEY_TIMEOUT + 1, interval = 0.2 })
     local hs_s = ok and (wglab.now() - net.configured_at) or nil
     local r = ok and wglab.iperf { client = net.a, server = net.b, dst = net.tunnel[2],
                                    duration = case.duration } or { ok = false }
