@@ -12,13 +12,15 @@
 --          times with a UDP echo (DF set on the inner packet), after the
 --          cold probe: which pass once path MTU discovery had its chance.
 -- The largest inner size that passes is the case's `largest_inner` metric.
+-- Throughput cost: TCP through the tunnel at its default MTU (outer packets
+-- fragmented) and with the tunnel MTU lowered until outer packets fit.
 
 scenario {
   name = "mtu",
   description = "underlay MTU below the tunnel's: inner sizes, fragmentation, PMTU discovery",
   topology = "pair",
   families = { "ipv4", "ipv6" },
-  params = { underlay_mtu = 1280, count = 2 },
+  params = { underlay_mtu = 1280, count = 2, duration = 2 },
   timeout = 180,
 }
 
@@ -121,6 +123,30 @@ local function sweep(case, t, net, wg_mtu)
   return largest
 end
 
+-- TCP at the tunnel's MTU, then with the tunnel MTU that fits the narrow link.
+local function throughput_cost(case, net, wg_mtu)
+  -- Padding stops at the MTU, so an inner packet of exactly `fit` fills the narrow link.
+  local fit = case.underlay_mtu - 32 - 8 - IP_HDR[case.family]
+  local runs = { { wg_mtu, "tcp_tunnel_mtu_default" } }
+  if case.family == "ipv6" and fit < 1280 then
+    -- IPv6 needs 1280 on every link: this path cannot carry IPv6 in IPv6 unfragmented.
+    log(string.format("no fitting tunnel MTU: %d is below IPv6's minimum 1280", fit))
+  else
+    runs[2] = { fit, "tcp_tunnel_mtu_fitting" }
+  end
+  for _, m in ipairs(runs) do
+    net.a:mtu("wg0", m[1])
+    net.b:mtu("wg0", m[1])
+    local r = wglab.iperf { client = net.a, server = net.b, dst = net.tunnel[2], duration = case.duration }
+    check("TCP through the tunnel at MTU " .. m[1], r.ok, r.error or "")
+    if r.ok then
+      metric(m[2], "bit/s", r.received_bps, "higher")
+      log(string.format("TCP at tunnel MTU %d: %.0f bit/s, %d retransmits", m[1], r.received_bps,
+                        r.retransmits or -1))
+    end
+  end
+end
+
 function run(case)
   local t, net = build(case)
   t._family = case.family
@@ -142,4 +168,5 @@ function run(case)
   end)
   local largest = sweep(case, t, net, wg_mtu)
   log(string.format("largest working inner size: %d of %d (%s)", largest, wg_mtu, case.name))
+  throughput_cost(case, net, wg_mtu)
 end
