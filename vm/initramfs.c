@@ -30,7 +30,7 @@ static const char *const preload_modules[] = {
 };
 /* Copied so that the kernel can autoload them (tc, nft) through modprobe. */
 static const char *const extra_modules[] = {
-	"sch_ingress", "ifb", "nf_tables", "nft_numgen", "nft_limit", "nft_ct",
+	"sch_ingress", "ifb", "nf_tables", "nft_numgen", "nft_limit", "nft_ct", "nft_quota",
 };
 
 /* Real tools, found on this host; busybox provides everything else. */

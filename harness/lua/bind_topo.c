@@ -242,7 +242,8 @@ static int node_drop(lua_State *L)
 	}
 	err = wgl_drop_set(ns, &d);
 	if (err == -EINVAL)
-		return luaL_error(L, "drop: first_type 1..3, first_count 0..1000, loss 0..100 %%, iif a link name");
+		return luaL_error(L, "drop: first_type 1..3, first_count 0..1000, loss 0..100 %%, "
+				  "iif a link name");
 	if (err < 0)
 		return topo_err(L, err, "drop", ns);
 	return 0;
