@@ -15,7 +15,7 @@ scenario {
   name = "nat-keepalive",
   description = "NAT mapping expiry without keepalive, keepalive interval, NAT rebinding",
   topology = "pair",
-  families = { "ipv4" },
+  families = { "ipv4", "ipv6" }, -- IPv6: NAT66 masquerade, as some CPE routers do
   params = { ct_timeout = 3, keepalive = 1, learn_timeout = 4 },
   timeout = 120,
 }
@@ -37,12 +37,13 @@ local function build(case)
   }
   t.nat:nat { out = t.ifname.nat.isp }
   t.nat:conntrack { udp_timeout = case.ct_timeout, udp_stream_timeout = case.ct_timeout }
-  t.public = t.links[2].ipv4[1] -- the nat's address towards the isp
+  t.public = t.links[2][case.family][1] -- the nat's address towards the isp
   return t
 end
 
 local function tunnel(case, t, keepalive)
   return wglab.tunnel { topology = t, a = "client", b = "server", keepalive = keepalive,
+                        outer = case.family,
                         backends = { case.backend_a, case.backend_b } }
 end
 
