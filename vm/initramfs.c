@@ -25,10 +25,12 @@
 static const char *const preload_modules[] = {
 	"virtio_pci", "virtio_blk", "virtio_rng", "wireguard", "veth", "tun",
 	"sch_netem", "sch_tbf", "sch_htb",
+	/* NAT routers: nat chains, masquerade, and ctnetlink for conntrack flushes and dumps. */
+	"nft_chain_nat", "nft_masq", "nf_conntrack_netlink",
 };
 /* Copied so that the kernel can autoload them (tc, nft) through modprobe. */
 static const char *const extra_modules[] = {
-	"sch_ingress", "ifb", "nf_tables", "nft_numgen", "nft_limit", "nft_ct",
+	"sch_ingress", "ifb", "nf_tables", "nft_numgen", "nft_limit", "nft_ct", "nft_quota",
 };
 
 /* Real tools, found on this host; busybox provides everything else. */

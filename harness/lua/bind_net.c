@@ -612,4 +612,5 @@ void wgl_lua_open_net(lua_State *L)
 	wgl_lua_class(L, PAIR_CLASS, pair_methods, pair_gc);
 	wgl_lua_setfn(L, "node", l_node);
 	wgl_lua_setfn(L, "pair", l_pair);
+	wgl_lua_open_topo(L);
 }

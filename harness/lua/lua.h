@@ -69,6 +69,8 @@ struct wgl_wgdev *wgl_lua_checkwg(lua_State *L, int idx);
 /* Area bindings; each registers its functions and classes. */
 void wgl_lua_open_core(lua_State *L);
 void wgl_lua_open_net(lua_State *L);
+/* Routers and NAT (bind_topo.c); called by wgl_lua_open_net once the node class exists. */
+void wgl_lua_open_topo(lua_State *L);
 void wgl_lua_open_pcap(lua_State *L);
 void wgl_lua_open_probe(lua_State *L);
 void wgl_lua_open_stats(lua_State *L);

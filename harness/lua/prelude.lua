@@ -74,3 +74,137 @@ function impl_rss_kib(dev)
   local s = f:read("a"); f:close()
   return tonumber(s:match("VmRSS:%s+(%d+)"))
 end
+
+-- ---- topologies with routers (docs/SCENARIO-API.md, "Routers, NAT and topologies") ----
+
+local TOPO_RESERVED = { links = true, ifname = true, addr = true, nodes = true, routers = true }
+
+-- Link i's subnets: 198.18.(63+i).0/24 and 2001:2:0:(ff+i)::/64, side a .1, side b .2.
+local function topo_link_addrs(i)
+  assert(i <= 150, "topology: at most 150 links")
+  local v4 = string.format("198.18.%d.", 63 + i)
+  local v6 = string.format("2001:2:0:%x::", 0xff + i)
+  return { v4 .. "1", v4 .. "2" }, { v6 .. "1", v6 .. "2" }
+end
+
+-- For node `from`: the first hop (neighbour name, link) toward every node,
+-- over shortest paths whose intermediate nodes are routers.
+local function topo_first_hops(t, from)
+  local first, queue, seen = {}, { from }, { [from] = true }
+  local head = 1
+  while queue[head] do
+    local x = queue[head]; head = head + 1
+    if x == from or t._router[x] then
+      for _, l in ipairs(t.links) do
+        local y = (l.a == x and l.b) or (l.b == x and l.a)
+        if y and not seen[y] then
+          seen[y] = true
+          first[y] = x == from and { hop = y, link = l } or first[x]
+          queue[#queue + 1] = y
+        end
+      end
+    end
+  end
+  return first
+end
+
+-- Host routes on every node to every address it is not directly attached to.
+local function topo_routes(t)
+  for name, node in pairs(t.nodes) do
+    local first = topo_first_hops(t, name)
+    local attached = {}
+    for _, l in ipairs(t.links) do
+      if l.a == name or l.b == name then attached[l] = true end
+    end
+    for _, l in ipairs(t.links) do
+      if not attached[l] then
+        for side = 1, 2 do
+          local f = first[side == 1 and l.a or l.b] or first[side == 1 and l.b or l.a]
+          if f then
+            local me = f.link.a == name and 1 or 2
+            node:route(l.ipv4[side] .. "/32", f.link.ipv4[3 - me], f.link.ifname[me])
+            node:route(l.ipv6[side] .. "/128", f.link.ipv6[3 - me], f.link.ifname[me])
+          end
+        end
+      end
+    end
+  end
+end
+
+-- wglab.topology{nodes={...}, routers={...}, links={{"a", "r", mtu=}, ...}, visible=}
+function wglab.topology(spec)
+  assert(type(spec) == "table" and type(spec.links) == "table", "topology{links = {...}} expected")
+  local t = { nodes = {}, links = {}, ifname = {}, addr = {}, _router = {} }
+  local function add(name, router)
+    assert(not TOPO_RESERVED[name] and not t.nodes[name], "topology: bad or duplicate name " .. name)
+    local n = router and wglab.router(name, { visible = spec.visible })
+                      or wglab.node(name, { visible = spec.visible })
+    t.nodes[name], t[name], t._router[name], t.ifname[name] = n, n, router or nil, {}
+  end
+  for _, n in ipairs(spec.nodes or {}) do add(n, false) end
+  for _, n in ipairs(spec.routers or {}) do add(n, true) end
+  local count = {}
+  for i, s in ipairs(spec.links) do
+    local a, b = s[1], s[2]
+    assert(t.nodes[a] and t.nodes[b] and a ~= b, "topology: link " .. i .. " joins unknown nodes")
+    local ia, ib = "eth" .. (count[a] or 0), "eth" .. (count[b] or 0)
+    count[a], count[b] = (count[a] or 0) + 1, (count[b] or 0) + 1
+    local v4, v6 = topo_link_addrs(i)
+    local l = { a = a, b = b, ifname = { ia, ib }, ipv4 = v4, ipv6 = v6, mtu = s.mtu }
+    t.nodes[a]:veth(ia, t.nodes[b], ib)
+    for side, node in ipairs({ t.nodes[a], t.nodes[b] }) do
+      local ifn = l.ifname[side]
+      if s.mtu then node:mtu(ifn, s.mtu) end
+      node:addr(ifn, v4[side] .. "/24")
+      node:addr(ifn, v6[side] .. "/64")
+      node:up(ifn)
+    end
+    t.ifname[a][b], t.ifname[b][a] = ia, ib
+    t.addr[a] = t.addr[a] or { ipv4 = v4[1], ipv6 = v6[1] }
+    t.addr[b] = t.addr[b] or { ipv4 = v4[2], ipv6 = v6[2] }
+    t.links[i] = l
+  end
+  for _, l in ipairs(t.links) do
+    t.nodes[l.a]:wait_running(l.ifname[1], 3)
+    t.nodes[l.b]:wait_running(l.ifname[2], 3)
+  end
+  topo_routes(t)
+  return t
+end
+
+-- wglab.tunnel{topology=t, a=name, b=name, backends={A, B}, outer=, inner=,
+-- keepalive=, b_knows_a=, port=}: WireGuard between two nodes of a topology,
+-- shaped like wglab.pair's table. a gets b's endpoint; b learns a's from its
+-- first handshake unless b_knows_a (a behind NAT has no address b could know).
+function wglab.tunnel(o)
+  local t, fam, inner = o.topology, o.outer or "ipv4", o.inner or o.outer or "ipv4"
+  local port = o.port or 51820
+  local na, nb = t.nodes[o.a], t.nodes[o.b]
+  assert(na and nb, "tunnel: a and b must be nodes of the topology")
+  local net = { a = na, b = nb, wg = {}, port = port, backend = o.backends,
+                private_key = {}, public_key = {},
+                underlay = { t.addr[o.a][fam], t.addr[o.b][fam] } }
+  local t4, t6 = { "198.19.0.1", "198.19.0.2" }, { "2001:2:0:2::1", "2001:2:0:2::2" }
+  net.tunnel = inner == "ipv6" and t6 or t4
+  for i, node in ipairs({ na, nb }) do
+    net.private_key[i], net.public_key[i] = wglab.genkey()
+    net.wg[i] = node:wg(o.backends[i], "wg0")
+    node:addr("wg0", t4[i] .. "/24")
+    node:addr("wg0", t6[i] .. "/64")
+    node:up("wg0")
+  end
+  local function ep(i)
+    return fam == "ipv6" and ("[" .. net.underlay[i] .. "]:" .. port) or (net.underlay[i] .. ":" .. port)
+  end
+  -- b first: a's first packet (an initiation, at once with a keepalive) must find b listening.
+  for _, i in ipairs({ 2, 1 }) do
+    local j = 3 - i
+    local peer = { public_key = net.public_key[j], allowed_ips = { t4[j] .. "/32", t6[j] .. "/128" } }
+    if i == 1 then peer.endpoint, peer.keepalive = ep(2), o.keepalive
+    elseif o.b_knows_a then peer.endpoint = ep(1) end
+    net.wg[i]:set { private_key = net.private_key[i], listen_port = port, replace_peers = true,
+                    peers = { peer } }
+  end
+  net.configured_at = wglab.now()
+  return net
+end
