@@ -7,7 +7,7 @@ name=$1
 shift
 out="${WGLAB_BUILDDIR:-.}/test-results/vm-$name"
 [ "$(id -u)" = 0 ] || { echo "SKIP: needs root"; exit 77; }
-"$WGLAB" vm -q --out "$out" -- run "$@"
+"$WGLAB" vm -q --timeout 1700 --out "$out" -- run "$@"
 rc=$?
 echo "report: $out/latest/report.html (vm console: $out/vm-console.log)"
 exit $rc
