@@ -146,7 +146,11 @@ static int collect_series(struct wgl_plot_data *d, const struct wgl_case *c,
 	char label[160], id[128];
 	double scale = latency_scale(m->unit);
 
-	snprintf(label, sizeof(label), "%s:%s", wgl_case_id(c, id, sizeof(id)), m->name);
+	/* "throughput/throughput[kernel:kernel,ipv4]" says the scenario twice. */
+	if (!strncmp(c->name, c->scenario, strlen(c->scenario)))
+		snprintf(label, sizeof(label), "%s:%s", c->name, m->name);
+	else
+		snprintf(label, sizeof(label), "%s:%s", wgl_case_id(c, id, sizeof(id)), m->name);
 	if (strstr(m->name, "handshake_times"))
 		return add_series(&d->hs, &d->nhs, label, m->values, m->n, 1);
 	if (scale > 0 && m->n >= WGL_CDF_MIN_VALUES)

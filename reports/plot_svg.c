@@ -86,9 +86,12 @@ static void nice_range(double *lo, double *hi)
 
 	if (!(*hi > *lo))
 		*hi = *lo + (*lo ? fabs(*lo) : 1);
-	step = nice_step(*hi - *lo);
-	*lo = floor(*lo / step) * step;
-	*hi = ceil(*hi / step) * step;
+	/* Twice: the widened range may call for a coarser step (0..180 ticks every 50). */
+	for (int i = 0; i < 2; i++) {
+		step = nice_step(*hi - *lo);
+		*lo = floor(*lo / step) * step;
+		*hi = ceil(*hi / step) * step;
+	}
 }
 
 static void text(FILE *f, double x, double y, const char *anchor, const char *extra,
@@ -199,7 +202,7 @@ static double ytick_w(double y0, double y1)
 	double step = nice_step(y1 - y0), v, w = 0;
 	char buf[32];
 
-	for (v = y0; v <= y1 + step / 2; v += step) {
+	for (v = y0; v <= y1 + step / 1e3; v += step) {
 		snprintf(buf, sizeof(buf), "%g", fabs(v) < step / 1e6 ? 0 : v);
 		w = fmax(w, text_w(buf, FS));
 	}
@@ -214,14 +217,14 @@ static void ticks(const struct frame *fr, bool xticks, bool yticks)
 	char buf[32];
 
 	step = nice_step(fr->y1 - fr->y0);
-	for (v = fr->y0; yticks && v <= fr->y1 + step / 2; v += step) {
+	for (v = fr->y0; yticks && v <= fr->y1 + step / 1e3; v += step) {
 		fprintf(f, "<line x1=\"%.1f\" x2=\"%.1f\" y1=\"%.1f\" y2=\"%.1f\" stroke=\"#ddd\"/>\n",
 			fr->ml, fr->ml + fr->pw, py(fr, v), py(fr, v));
 		snprintf(buf, sizeof(buf), "%g", fabs(v) < step / 1e6 ? 0 : v);
 		text(f, fr->ml - 6, py(fr, v) + 4, "end", "", buf);
 	}
 	step = nice_step(fr->x1 - fr->x0);
-	for (v = fr->x0; xticks && v <= fr->x1 + step / 2; v += step) {
+	for (v = fr->x0; xticks && v <= fr->x1 + step / 1e3; v += step) {
 		snprintf(buf, sizeof(buf), "%g", fabs(v) < step / 1e6 ? 0 : v);
 		text(f, px(fr, v), fr->mt + fr->ph + 16, "middle", "", buf);
 	}
@@ -243,7 +246,8 @@ static double left_margin(double y0, double y1, bool yticks)
 
 /* The throughput plot's x layout: tunnel bars in units of one bar width. */
 struct bar_layout {
-	size_t order[512];  /* indices of the bars drawn as bars, by group then case */
+	size_t order[512];  /* indices of the bars drawn as bars, by group then case; more
+			     * than fit are left out (the tables have every figure) */
 	double x[512];      /* left edge of order[i], in units */
 	size_t n;
 	double units, unit_px, scale;
@@ -348,6 +352,7 @@ static void bar_widths(const struct wgl_plot_data *d, struct bar_layout *bl, dou
 
 	*top = 0;
 	bl->unit_px = fmax(14, fmin(40, 900 / bl->units));
+	widen(bl, 0, bl->n, bl->units, 240); /* one case alone is not a sliver */
 	for (i = 0; i < bl->n; i = j) {
 		j = run_end(d, bl, i, true);
 		widen(bl, i, j, bl->x[j - 1] + 1 - bl->x[i],
