@@ -99,7 +99,7 @@ static inline struct wgl_run *fixture_pairs_run(void)
 				v[k] = 9.6e9 + 2e8 * k;
 			wgl_case_metric(c, "underlay_tcp_throughput", "bit/s", v, 3, NULL);
 			for (int k = 0; k < 20; k++)
-				lat[k] = 0.3 + 0.1 * (double)p + 0.01 * k;
+				lat[k] = 0.3 + 0.1 * (double)p + 0.03 * (double)f + 0.01 * k;
 			wgl_case_metric(c, "latency_loaded", "ms", lat, 20, "lower");
 		}
 	}
