@@ -105,7 +105,6 @@ int wgl_cmd_doctor(int argc, char **argv)
 	line(true, "libiperf", "linked (throughput runs in forked children)");
 	check_tool("iperf3 CLI", "iperf3", "absent (only the libiperf-vs-CLI benchmark needs it)");
 	check_tool("tshark", "tshark", "absent: dissector cross-check tests are skipped");
-	check_tool("gnuplot", "gnuplot", "absent: HTML plots are drawn without gnuplot");
 	check_tool("qemu (kernel lab)", "qemu-system-x86_64",
 		   "absent: no kernel backend on hosts without the module");
 	check_tool("chromium", "chromium", "absent: report screenshot check skipped");

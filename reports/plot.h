@@ -1,20 +1,28 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * Internal to reports/: the data behind the three plots, pulled out of a
- * result model once, and the two renderers (gnuplot child, built-in SVG)
- * that draw it. Both renderers return a malloc'd "<svg ...>...</svg>".
+ * result model once, and the SVG writer that draws it (one renderer on
+ * every host, the kernel lab included: no external plotting tool).
  */
 #ifndef WGL_PLOT_H
 #define WGL_PLOT_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "reports/reports.h"
 
-/* One throughput bar: the median with the min..max whisker, in Mbit/s. */
+/*
+ * One throughput figure: the median with the min..max whisker, in Mbit/s.
+ * An underlay figure (a metric named underlay_*, or the backend "none") is
+ * drawn as a reference line, not a bar: it would flatten the tunnel bars.
+ */
 struct wgl_bar {
-	char label[128];
+	char label[128];   /* the case within its group: "throughput ipv4", or its name */
 	int group;         /* index into wgl_plot_data.groups */
+	int metric;        /* index into wgl_plot_data.metrics (the bar's colour) */
+	size_t case_no;    /* the case's index in the run: bars of one case sit together */
+	bool underlay;
 	double value, lo, hi;
 };
 
@@ -32,6 +40,8 @@ struct wgl_plot_data {
 	size_t nbars;
 	char groups[WGL_PLOT_MAX_GROUPS][64]; /* backend pair of a bar's case */
 	int ngroups;
+	char metrics[WGL_PLOT_MAX_GROUPS][64]; /* names of the tunnel metrics drawn as bars */
+	int nmetrics;
 	struct wgl_series *cdf;
 	size_t ncdf;
 	struct wgl_series *hs;
@@ -46,11 +56,10 @@ void wgl_plot_data_free(struct wgl_plot_data *d);
 /* True if the data has anything to draw for kind k. */
 int wgl_plot_has_data(const struct wgl_plot_data *d, enum wgl_plot_kind k);
 
+/* A malloc'd "<svg ...>...</svg>" drawing kind k, or NULL on ENOMEM. */
 char *wgl_svg_render(const struct wgl_plot_data *d, enum wgl_plot_kind k);
-/* NULL (with a warning) if gnuplot is missing or fails. */
-char *wgl_gnuplot_render(const struct wgl_plot_data *d, enum wgl_plot_kind k, int seq);
 
-/* The fixed colour of series/group i, shared by both renderers. */
+/* The fixed colour of series/metric i. */
 const char *wgl_plot_colour(int i);
 
 #endif

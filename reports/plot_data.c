@@ -5,7 +5,8 @@
  * metrics in ms or us with at least WGL_CDF_MIN_VALUES samples; handshake
  * timeline = metrics named "handshake_times*" (values: seconds since the
  * case started) or a "handshake_times" artifact (one number per line).
- * Throughput bars are grouped (and coloured) by the case's backend pair.
+ * Throughput bars are grouped by the case's backend pair and coloured by
+ * metric; underlay figures are marked so the writer draws them as lines.
  */
 #include <errno.h>
 #include <math.h>
@@ -45,21 +46,31 @@ static double latency_scale(const char *unit)
 	return 0;
 }
 
-static int group_index(struct wgl_plot_data *d, const char *name)
+/* The index of name in names[*n], added if new; the last slot takes the overflow. */
+static int name_index(char names[][64], int *n, const char *name)
 {
 	int i;
 
-	for (i = 0; i < d->ngroups; i++)
-		if (!strcmp(d->groups[i], name))
+	for (i = 0; i < *n; i++)
+		if (!strcmp(names[i], name))
 			return i;
-	if (d->ngroups == WGL_PLOT_MAX_GROUPS)
-		return WGL_PLOT_MAX_GROUPS - 1; /* the last colour takes the overflow */
-	snprintf(d->groups[d->ngroups], sizeof(d->groups[0]), "%s", name);
-	return d->ngroups++;
+	if (*n == WGL_PLOT_MAX_GROUPS)
+		return WGL_PLOT_MAX_GROUPS - 1;
+	snprintf(names[*n], sizeof(names[0]), "%s", name);
+	return (*n)++;
 }
 
-static int add_bar(struct wgl_plot_data *d, const struct wgl_case *c, const struct wgl_metric *m,
-		   double scale, bool name_metric)
+/* Within its backend-pair group a case needs only its scenario and family. */
+static void bar_label(const struct wgl_case *c, char *buf, size_t len)
+{
+	if (c->family && c->backend_a)
+		snprintf(buf, len, "%s %s", c->scenario, c->family);
+	else
+		snprintf(buf, len, "%s", c->name);
+}
+
+static int add_bar(struct wgl_plot_data *d, const struct wgl_case *c, size_t case_no,
+		   const struct wgl_metric *m, double scale)
 {
 	struct wgl_bar *b, *nb = realloc(d->bars, (d->nbars + 1) * sizeof(*nb));
 	char backend[64];
@@ -68,13 +79,13 @@ static int add_bar(struct wgl_plot_data *d, const struct wgl_case *c, const stru
 		return -ENOMEM;
 	d->bars = nb;
 	b = &nb[d->nbars++];
-	if (name_metric)
-		snprintf(b->label, sizeof(b->label), "%s:%s", c->name, m->name);
-	else
-		snprintf(b->label, sizeof(b->label), "%s", c->name);
+	bar_label(c, b->label, sizeof(b->label));
 	/* Bars group by backend pair, the comparison the plot exists for. */
 	wgl_case_backends(c, "no backend", backend, sizeof(backend));
-	b->group = group_index(d, backend);
+	b->group = name_index(d->groups, &d->ngroups, backend);
+	b->case_no = case_no;
+	b->underlay = !strncmp(m->name, "underlay", 8) || !strcmp(backend, "none");
+	b->metric = b->underlay ? -1 : name_index(d->metrics, &d->nmetrics, m->name);
 	b->value = m->median * scale;
 	b->lo = (isfinite(m->min) ? m->min : m->median) * scale;
 	b->hi = (isfinite(m->max) ? m->max : m->median) * scale;
@@ -135,7 +146,11 @@ static int collect_series(struct wgl_plot_data *d, const struct wgl_case *c,
 	char label[160], id[128];
 	double scale = latency_scale(m->unit);
 
-	snprintf(label, sizeof(label), "%s:%s", wgl_case_id(c, id, sizeof(id)), m->name);
+	/* "throughput/throughput[kernel:kernel,ipv4]" says the scenario twice. */
+	if (!strncmp(c->name, c->scenario, strlen(c->scenario)))
+		snprintf(label, sizeof(label), "%s:%s", c->name, m->name);
+	else
+		snprintf(label, sizeof(label), "%s:%s", wgl_case_id(c, id, sizeof(id)), m->name);
 	if (strstr(m->name, "handshake_times"))
 		return add_series(&d->hs, &d->nhs, label, m->values, m->n, 1);
 	if (scale > 0 && m->n >= WGL_CDF_MIN_VALUES)
@@ -163,19 +178,17 @@ static int collect_artifacts(struct wgl_plot_data *d, const struct wgl_case *c)
 	return ret;
 }
 
-static int collect_case(struct wgl_plot_data *d, const struct wgl_case *c)
+static int collect_case(struct wgl_plot_data *d, const struct wgl_case *c, size_t case_no)
 {
-	size_t i, nrate = 0;
+	size_t i;
 	int ret = 0;
 
-	for (i = 0; i < c->nmetrics; i++)
-		nrate += rate_scale(c->metrics[i].unit) > 0;
 	for (i = 0; i < c->nmetrics && !ret; i++) {
 		const struct wgl_metric *m = &c->metrics[i];
 		double scale = rate_scale(m->unit);
 
 		if (scale > 0 && isfinite(m->median))
-			ret = add_bar(d, c, m, scale, nrate > 1);
+			ret = add_bar(d, c, case_no, m, scale);
 		else
 			ret = collect_series(d, c, m);
 	}
@@ -188,7 +201,7 @@ int wgl_plot_data_collect(const struct wgl_run *run, struct wgl_plot_data *d)
 
 	memset(d, 0, sizeof(*d));
 	for (size_t i = 0; i < run->ncases && !ret; i++)
-		ret = collect_case(d, run->cases[i]);
+		ret = collect_case(d, run->cases[i], i);
 	return ret;
 }
 
@@ -242,8 +255,6 @@ const char *wgl_plot_title(enum wgl_plot_kind k)
 
 void wgl_plots_render(const struct wgl_run *run, struct wgl_plots *p)
 {
-	const char *off = getenv("WGLAB_NO_GNUPLOT");
-	bool use_gnuplot = !off || !*off || !strcmp(off, "0");
 	struct wgl_plot_data d;
 	int k;
 
@@ -256,12 +267,9 @@ void wgl_plots_render(const struct wgl_run *run, struct wgl_plots *p)
 	for (k = 0; k < WGL_PLOT_N; k++) {
 		if (!wgl_plot_has_data(&d, k))
 			continue;
-		if (use_gnuplot)
-			p->svg[k] = wgl_gnuplot_render(&d, k, k);
-		/* After one gnuplot failure the others would fail the same way. */
-		use_gnuplot = use_gnuplot && p->svg[k];
+		p->svg[k] = wgl_svg_render(&d, k);
 		if (!p->svg[k])
-			p->svg[k] = wgl_svg_render(&d, k);
+			wgl_warn("report: out of memory drawing the %s plot", wgl_plot_name(k));
 	}
 	wgl_plot_data_free(&d);
 }

@@ -25,10 +25,8 @@ const char *wgl_plot_name(enum wgl_plot_kind k);
 const char *wgl_plot_title(enum wgl_plot_kind k);
 
 /*
- * Renders every plot that has data: with gnuplot when it is installed
- * (unless WGLAB_NO_GNUPLOT is set), otherwise, or when gnuplot fails, with
- * the built-in SVG writer. Never fails the report: a plot that cannot be
- * drawn is left NULL with a warning.
+ * Renders every plot that has data with the built-in SVG writer. Never
+ * fails the report: a plot that cannot be drawn is left NULL with a warning.
  */
 void wgl_plots_render(const struct wgl_run *run, struct wgl_plots *p);
 void wgl_plots_free(struct wgl_plots *p);

@@ -60,6 +60,57 @@ static inline struct wgl_run *fixture_run(size_t lat_n)
 	return run;
 }
 
+/*
+ * A run to plot: three backend pairs (kernel:kernel, userspace:userspace and
+ * the mixed kernel:userspace) in both families, each case with tunnel
+ * throughputs of 80-180 Mbit/s (an axis that is not a whole number of tick
+ * steps) and its own ~10 Gbit/s underlay, latency
+ * samples, one handshake series, and a single-backend case whose long name
+ * has to turn to fit under its bar.
+ */
+static inline struct wgl_run *fixture_pairs_run(void)
+{
+	static const char *const pairs[][2] = { { "kernel", "kernel" },
+						{ "userspace", "userspace" },
+						{ "kernel", "userspace" } };
+	static const char *const fams[] = { "ipv4", "ipv6" };
+	static const struct wgl_case_ident us = { "userspace", NULL, NULL };
+	static const double hs[] = { 0.02, 120.1, 240.2 };
+	struct wgl_run *run = wgl_result_new();
+	double lat[20], v[3];
+	struct wgl_case *c;
+	char name[96];
+
+	for (size_t p = 0; p < 3; p++) {
+		for (size_t f = 0; f < 2; f++) {
+			struct wgl_case_ident id = { pairs[p][0], pairs[p][1], fams[f] };
+			double base = (p == 0 ? 160e6 : p == 1 ? 90e6 : 120e6) - (double)f * 10e6;
+
+			snprintf(name, sizeof(name), "throughput[%s:%s,%s]", pairs[p][0],
+				 pairs[p][1], fams[f]);
+			c = wgl_case_new(run, "throughput", name, &id);
+			for (int k = 0; k < 3; k++)
+				v[k] = base * (0.95 + 0.05 * k);
+			wgl_case_metric(c, "tcp_throughput", "bit/s", v, 3, "higher");
+			for (int k = 0; k < 3; k++)
+				v[k] = base * (0.9 + 0.04 * k);
+			wgl_case_metric(c, "udp_throughput", "bit/s", v, 3, "higher");
+			for (int k = 0; k < 3; k++)
+				v[k] = 9.6e9 + 2e8 * k;
+			wgl_case_metric(c, "underlay_tcp_throughput", "bit/s", v, 3, NULL);
+			for (int k = 0; k < 20; k++)
+				lat[k] = 0.3 + 0.1 * (double)p + 0.03 * (double)f + 0.01 * k;
+			wgl_case_metric(c, "latency_loaded", "ms", lat, 20, "lower");
+		}
+	}
+	wgl_case_metric(c, "handshake_times_s", "s", hs, 3, NULL);
+	c = wgl_case_new(run, "bench", "userspace tcp with a long descriptive case name", &us);
+	v[0] = 80e6, v[1] = 90e6, v[2] = 100e6;
+	wgl_case_metric(c, "tcp_throughput", "bit/s", v, 3, "higher");
+	wgl_result_finish(run);
+	return run;
+}
+
 /* A fresh directory for one test's output. */
 static inline char *fixture_tmpdir(char *buf, size_t len)
 {

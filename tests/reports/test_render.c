@@ -3,7 +3,9 @@
  * Renders report.html in headless Chromium and checks the screenshot: with
  * plots the page below the run table must hold many saturated, distinct
  * colours (bars, curves, markers); the same page without plottable metrics
- * must not. Both renderers (gnuplot, built-in SVG) are checked.
+ * must not. Drawn from the sample run and from the run with several
+ * backend pairs and an underlay. (The plot layout itself is checked on the
+ * SVG in test_plot_layout.c.)
  */
 #include <png.h>
 #include <sys/wait.h>
@@ -89,53 +91,44 @@ static int screenshot(const char *html, const char *png)
 	return WIFEXITED(st) && WEXITSTATUS(st) == 0 ? 0 : -1;
 }
 
-static void render(bool gnuplot, bool with_plots, struct colour_stats *st)
+static void render(struct wgl_run *run, const char *what, struct colour_stats *st)
 {
 	char dir[64], html[128], png[128];
-	struct wgl_run *run = with_plots ? fixture_run(60) : wgl_result_new();
 
-	if (!with_plots)
-		wgl_case_new(run, "throughput", "kernel", NULL);
-	if (gnuplot)
-		unsetenv("WGLAB_NO_GNUPLOT");
-	else
-		setenv("WGLAB_NO_GNUPLOT", "1", 1);
 	CU_ASSERT_FATAL(fixture_tmpdir(dir, sizeof(dir)) != NULL);
 	CU_ASSERT_EQUAL_FATAL(wgl_reports_write(run, dir), 0);
 	snprintf(html, sizeof(html), "%s/report.html", dir);
 	snprintf(png, sizeof(png), "%s/shot.png", dir);
 	CU_ASSERT_EQUAL_FATAL(screenshot(html, png), 0);
 	CU_ASSERT_EQUAL_FATAL(png_stats(png, st), 0);
-	printf("\n    %s, %s: %zu saturated pixels, %zu distinct colours", gnuplot ? "gnuplot" :
-	       "built-in", with_plots ? "plots" : "no plots", st->saturated, st->distinct);
+	printf("\n    %s: %zu saturated pixels, %zu distinct colours", what, st->saturated,
+	       st->distinct);
 	wgl_result_free(run);
 	fixture_rmdir(dir);
 }
 
-static void check_renderer(bool gnuplot)
+static void check(struct wgl_run *with_plots, const char *what)
 {
+	struct wgl_run *none = wgl_result_new();
 	struct colour_stats with, without;
 
-	render(gnuplot, true, &with);
-	render(gnuplot, false, &without);
+	wgl_case_new(none, "throughput", "kernel", NULL);
+	render(with_plots, what, &with);
+	render(none, "no plots", &without);
 	CU_ASSERT(with.saturated > 5000);
 	CU_ASSERT(with.distinct > 20);
 	CU_ASSERT(without.saturated < 500);
 	CU_ASSERT(with.saturated > 10 * (without.saturated + 1));
 }
 
-static void test_gnuplot(void)
+static void test_sample(void)
 {
-	if (access("/usr/bin/gnuplot", X_OK) != 0) {
-		printf("(gnuplot not installed, not checked) ");
-		return;
-	}
-	check_renderer(true);
+	check(fixture_run(60), "sample run");
 }
 
-static void test_builtin(void)
+static void test_pairs(void)
 {
-	check_renderer(false);
+	check(fixture_pairs_run(), "backend pairs with underlay");
 }
 
 int main(void)
@@ -148,7 +141,7 @@ int main(void)
 	if (CU_initialize_registry() != CUE_SUCCESS)
 		return 1;
 	s = CU_add_suite("render", NULL, NULL);
-	CU_add_test(s, "report.html with gnuplot plots", test_gnuplot);
-	CU_add_test(s, "report.html with built-in plots", test_builtin);
+	CU_add_test(s, "report.html of the sample run", test_sample);
+	CU_add_test(s, "report.html of several backend pairs", test_pairs);
 	return wgl_test_run();
 }

@@ -169,16 +169,12 @@ static void check_svg_file(const char *dir, const char *file)
 	xmlFreeDoc(doc);
 }
 
-static void plots_present(bool gnuplot)
+static void test_plots(void)
 {
 	char dir[64];
 	struct wgl_run *run = fixture_run(40);
 	char *html, *md;
 
-	if (gnuplot)
-		unsetenv("WGLAB_NO_GNUPLOT");
-	else
-		setenv("WGLAB_NO_GNUPLOT", "1", 1);
 	CU_ASSERT_FATAL(fixture_tmpdir(dir, sizeof(dir)) != NULL);
 	CU_ASSERT_EQUAL_FATAL(wgl_reports_write(run, dir), 0);
 	html = fixture_slurp(dir, "report.html");
@@ -204,21 +200,6 @@ static void plots_present(bool gnuplot)
 	free(md);
 	wgl_result_free(run);
 	fixture_rmdir(dir);
-	unsetenv("WGLAB_NO_GNUPLOT");
-}
-
-static void test_plots_gnuplot(void)
-{
-	if (access("/usr/bin/gnuplot", X_OK) != 0) {
-		printf("(gnuplot not installed: only the built-in renderer is tested) ");
-		return;
-	}
-	plots_present(true);
-}
-
-static void test_plots_builtin(void)
-{
-	plots_present(false);
 }
 
 static void test_no_plot_data(void)
@@ -375,8 +356,7 @@ int main(void)
 	s = CU_add_suite("reports", NULL, NULL);
 	CU_add_test(s, "JUnit validates, nasty strings survive", test_junit_schema_and_strings);
 	CU_add_test(s, "JUnit schema rejects broken files", test_junit_schema_rejects);
-	CU_add_test(s, "plots via gnuplot", test_plots_gnuplot);
-	CU_add_test(s, "plots via built-in SVG", test_plots_builtin);
+	CU_add_test(s, "plots in HTML, Markdown and SVG files", test_plots);
 	CU_add_test(s, "no plot data, no empty plots", test_no_plot_data);
 	CU_add_test(s, "benchmark and bencher JSON", test_benchmark_json);
 	CU_add_test(s, "plots group by backend pair", test_plot_groups_by_pair);
