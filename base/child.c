@@ -31,6 +31,8 @@ static pid_t owner_pid;
 /* The reaper's pid (wglab's view) and the pipe to it; 0/-1 when not running. */
 static pid_t reaper_pid;
 static int reaper_fd = -1;
+/* wglab's own PID namespace, to give new children back to it after the reaper. */
+static int own_pidns_fd = -1;
 
 static void registry_add(pid_t pid)
 {
@@ -305,8 +307,16 @@ int wgl_reaper_start(void)
 
 	if (reaper_pid)
 		return 0;
-	if (unshare(CLONE_NEWPID) < 0)
+	own_pidns_fd = open("/proc/self/ns/pid", O_RDONLY | O_CLOEXEC);
+	if (own_pidns_fd < 0)
 		return -errno;
+	if (unshare(CLONE_NEWPID) < 0) {
+		int err = -errno;
+
+		close(own_pidns_fd);
+		own_pidns_fd = -1;
+		return err;
+	}
 	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0)
 		return -errno;
 	fflush(NULL);
@@ -346,13 +356,30 @@ int wgl_reaper_sweep(void)
  */
 static void reaper_stop(void)
 {
+	pid_t r;
+
 	if (!reaper_pid)
 		return;
 	close(reaper_fd);
-	while (waitpid(reaper_pid, NULL, 0) < 0 && errno == EINTR)
-		;
+	/*
+	 * A namespace's init exits only once every process in it is reaped,
+	 * our own killed children included, and only we can reap those: reap
+	 * whatever ends until the reaper itself does.
+	 */
+	do
+		r = waitpid(-1, NULL, 0);
+	while (r != reaper_pid && (r > 0 || errno == EINTR));
 	reaper_pid = 0;
 	reaper_fd = -1;
+	/*
+	 * With the namespace gone, fork() would fail with ENOMEM; whatever still
+	 * forks at exit (LeakSanitizer's checker, say) gets wglab's own back.
+	 */
+	if (own_pidns_fd >= 0) {
+		setns(own_pidns_fd, CLONE_NEWPID);
+		close(own_pidns_fd);
+		own_pidns_fd = -1;
+	}
 }
 
 void wgl_cleanup_register(void (*fn)(void))
