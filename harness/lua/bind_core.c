@@ -301,9 +301,9 @@ static int l_sleep(lua_State *L)
 {
 	double s = luaL_checknumber(L, 1);
 
-	if (s < 0 || s > 3600)
-		return luaL_error(L, "sleep(%f): out of range", s);
-	wgl_sleep_ms((long)(s * 1000));
+	luaL_argcheck(L, s >= 0 && s <= 3600, 1, "seconds must be 0..3600");
+	wgl_sleep_ms(wgl_lua_deadline_ms(L, s * 1000));
+	wgl_lua_deadline_check(L);
 	return 0;
 }
 

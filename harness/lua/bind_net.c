@@ -220,9 +220,11 @@ static int node_ping(lua_State *L)
 		timeout = wgl_lua_optnum(L, 3, "timeout", timeout);
 		interval = wgl_lua_optnum(L, 3, "interval", interval);
 	}
-	if (timeout <= 0 || interval <= 0)
-		return luaL_error(L, "ping: timeout and interval must be > 0");
-	err = wgl_ping(ns, dst, (int)(timeout * 1000), (int)(interval * 1000), &elapsed, &rtt);
+	if (!(timeout > 0 && timeout <= 3600) || !(interval > 0 && interval <= 60))
+		return luaL_error(L, "ping: field 'timeout' must be 0..3600 s and 'interval' 0..60 s");
+	err = wgl_ping(ns, dst, wgl_lua_deadline_ms(L, timeout * 1000), (int)(interval * 1000),
+		       &elapsed, &rtt);
+	wgl_lua_deadline_check(L);
 	if (err == -EINVAL)
 		return luaL_error(L, "ping: '%s' is not an IP address", dst);
 	lua_pushboolean(L, err == 0);

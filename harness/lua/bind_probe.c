@@ -118,7 +118,9 @@ static int timeout_ms(lua_State *L, int idx, double def)
 {
 	double t = lua_istable(L, idx) ? wgl_lua_optnum(L, idx, "timeout", def) : def;
 
-	return (int)(t * 1000);
+	if (!(t >= 0 && t <= 3600))
+		luaL_error(L, "field 'timeout' must be 0..3600 s");
+	return wgl_lua_deadline_ms(L, t * 1000);
 }
 
 static int result(lua_State *L, int err, double rtt)
@@ -149,7 +151,7 @@ static int pr_handshake(lua_State *L)
 	double rtt = 0;
 
 	int err = wgl_probe_handshake(lp->p, timeout_ms(L, 2, 5), &rtt);
-
+	wgl_lua_deadline_check(L);
 	return result(L, err, rtt);
 }
 
@@ -164,6 +166,7 @@ static int pr_ping(lua_State *L)
 	if (!lp->family)
 		return luaL_error(L, "probe:ping needs inner_src and inner_dst");
 	err = wgl_probe_ping(lp->p, fd_opt(L, lp, 2), lp->family, seq, timeout_ms(L, 2, 2), &rtt);
+	wgl_lua_deadline_check(L);
 	return result(L, err, rtt);
 }
 
@@ -243,7 +246,7 @@ static int pr_wait_echo(lua_State *L)
 
 	int err = wgl_probe_wait_echo(lp->p, fd_opt(L, lp, 2), lp->family, seq,
 				      timeout_ms(L, 2, 1), &rtt);
-
+	wgl_lua_deadline_check(L);
 	return result(L, err, rtt);
 }
 
@@ -283,7 +286,7 @@ static int pr_recv(lua_State *L)
 	struct lprobe *lp = checkprobe(L, 1);
 	struct wgl_probe_rx rx;
 	int err = wgl_probe_recv(lp->p, fd_opt(L, lp, 2), timeout_ms(L, 2, 1), &rx);
-
+	wgl_lua_deadline_check(L);
 	if (err < 0)
 		return wgl_lua_errno(L, err, "recv");
 	lua_pushstring(L, kind_names[rx.kind]);

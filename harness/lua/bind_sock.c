@@ -110,7 +110,9 @@ static int sock_recv(lua_State *L)
 	char buf[65536], ip[INET6_ADDRSTRLEN];
 	ssize_t n;
 
-	if (poll(&p, 1, (int)(timeout * 1000)) <= 0) {
+	luaL_argcheck(L, timeout >= 0 && timeout <= 3600, 2, "timeout must be 0..3600 s");
+	if (poll(&p, 1, wgl_lua_deadline_ms(L, timeout * 1000)) <= 0) {
+		wgl_lua_deadline_check(L);
 		lua_pushnil(L);
 		return 1;
 	}

@@ -5,9 +5,11 @@
  * ({ok = false, error = ...}), not as script errors.
  */
 #include <errno.h>
+#include <limits.h>
 #include <math.h>
 #include <string.h>
 
+#include "base/log.h"
 #include "harness/lua/lua.h"
 #include "harness/traffic/echo.h"
 #include "harness/traffic/iperf.h"
@@ -39,6 +41,8 @@ static void iperf_opts(lua_State *L, int idx, struct wgl_iperf_opts *o)
 	o->blksize = (int)wgl_lua_optint(L, idx, "size", 0);
 	if (o->duration_s < 1 || o->duration_s > 3600 || o->streams < 1 || o->streams > 128)
 		luaL_error(L, "iperf: duration must be 1..3600 s and streams 1..128");
+	/* The whole test (its own default: duration + omit + 20 s) ends with the case. */
+	o->timeout_ms = wgl_lua_deadline_ms(L, (o->duration_s + o->omit_s + 20) * 1000.0);
 }
 
 static void nodes(lua_State *L, int idx, struct wgl_ns **server, struct wgl_ns **client)
@@ -96,6 +100,7 @@ static int l_iperf(lua_State *L)
 
 	if (!err)
 		err = wgl_iperf_end(&h.run, &r, NULL);
+	wgl_lua_deadline_check(L);
 	push_iperf(L, err, &r);
 	return 1;
 }
@@ -129,6 +134,7 @@ static int iperf_wait(lua_State *L)
 		return luaL_error(L, "iperf: already collected");
 	err = wgl_iperf_end(&h->run, &r, NULL);
 	h->running = false;
+	wgl_lua_deadline_check(L);
 	push_iperf(L, err, &r);
 	return 1;
 }
@@ -151,8 +157,9 @@ static int l_echo(lua_State *L)
 	struct wgl_echo_result r = { 0 };
 	struct wgl_ns *server, *client;
 	unsigned int nsamples = 0;
-	double *samples;
-	int err;
+	double *samples, want_ms;
+	int err, left_ms, iv_us;
+	bool cut;
 
 	luaL_checktype(L, 1, LUA_TTABLE);
 	nodes(L, 1, &server, &client);
@@ -164,7 +171,16 @@ static int l_echo(lua_State *L)
 	o.interval_us = (int)(wgl_lua_optnum(L, 1, "interval", 0.01) * 1e6);
 	o.payload = (int)wgl_lua_optint(L, 1, "payload", 64);
 	if (o.count < 1 || o.count > 100000)
-		return luaL_error(L, "echo: count must be 1..100000");
+		return luaL_error(L, "echo: field 'count' must be 1..100000");
+	if (o.interval_us < 0 || o.interval_us > 10000000)
+		return luaL_error(L, "echo: field 'interval' must be 0..10 s");
+	/* The probe has no deadline of its own: one that cannot end in time sends less. */
+	iv_us = o.interval_us ? o.interval_us : 10000;
+	want_ms = (double)o.count * iv_us / 1000;
+	left_ms = wgl_lua_deadline_ms(L, want_ms);
+	cut = left_ms < want_ms;
+	if (cut)
+		o.count = (int)((double)left_ms * 1000 / iv_us) + 1;
 	samples = lua_newuserdatauv(L, sizeof(double) * (size_t)o.count, 0);
 	o.samples_ms = samples;
 	o.nsamples = &nsamples;
@@ -173,6 +189,9 @@ static int l_echo(lua_State *L)
 		return wgl_lua_errno(L, err, "echo: server");
 	err = wgl_echo_probe(client, &o, &r);
 	wgl_echo_server_stop(&srv);
+	if (cut) /* and the case ends at its deadline, not with a short probe */
+		wgl_sleep_ms(wgl_lua_deadline_ms(L, INT_MAX));
+	wgl_lua_deadline_check(L);
 	if (err)
 		return wgl_lua_errno(L, err, "echo");
 	lua_newtable(L);

@@ -32,6 +32,9 @@ struct wgl_lua_case {
 	int negative_failed;    /* failed checks seen at the current negative depth */
 	bool skipped;
 	char skip_reason[256];
+	long long deadline_ns;  /* wgl_now_ns() time the case must end by; 0: none */
+	double timeout_s;       /* the limit deadline_ns came from, for messages */
+	bool timed_out;         /* the deadline error was raised */
 };
 
 /* The case context of L (set by the runner before the script runs). */
@@ -65,6 +68,19 @@ void wgl_lua_push_json(lua_State *L, const json_t *v);
 struct wgl_ns *wgl_lua_checknode(lua_State *L, int idx);
 /* The wg class: struct wgl_wgdev * of a device userdata at idx. */
 struct wgl_wgdev *wgl_lua_checkwg(lua_State *L, int idx);
+
+/*
+ * The case's deadline (harness/lua/sandbox.c). A blocking binding asks for
+ * its wait clamped to the time left (raises the deadline error when none is
+ * left), and calls wgl_lua_deadline_check() after waiting, so a wait never
+ * outlives the case and its "timed out" outcome is never mistaken for the
+ * script's own. The deadline error cannot be caught from Lua: see sandbox.c.
+ */
+int wgl_lua_deadline_ms(lua_State *L, double want_ms);
+void wgl_lua_deadline_check(lua_State *L);
+int wgl_lua_deadline_raise(lua_State *L);
+/* Restricts the standard library of a case's state (after luaL_openlibs). */
+void wgl_lua_open_sandbox(lua_State *L);
 
 /* Area bindings; each registers its functions and classes. */
 void wgl_lua_open_core(lua_State *L);

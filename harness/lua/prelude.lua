@@ -1,6 +1,34 @@
 -- The prelude every scenario runs with (compiled into wglab).
 -- Contract: docs/SCENARIO-API.md.
 
+-- The case's deadline cannot be caught: once it has passed, every
+-- protected call re-raises it on the way back (harness/lua/sandbox.c).
+do
+  local raw_pcall, raw_xpcall, after = pcall, xpcall, wglab._after_pcall
+  local co_resume, co_close = coroutine.resume, coroutine.close
+  function pcall(...) return after(raw_pcall(...)) end
+  function xpcall(...) return after(raw_xpcall(...)) end
+  coroutine.resume = function(...) return after(co_resume(...)) end
+  coroutine.close = function(...) return after(co_close(...)) end
+  wglab._after_pcall = nil
+  -- Text chunks only: malformed bytecode can crash the interpreter.
+  local raw_load, raw_loadfile = load, loadfile
+  function load(chunk, name, _, ...) return raw_load(chunk, name, "t", ...) end
+  local function named(file, fn)
+    if type(file) ~= "string" then
+      error(string.format("bad argument #1 to '%s' (file name expected, got %s)", fn,
+                          type(file)), 3)
+    end
+  end
+  function loadfile(file, _, ...) named(file, "loadfile"); return raw_loadfile(file, "t", ...) end
+  function dofile(file)
+    named(file, "dofile")
+    local fn, err = raw_loadfile(file, "t")
+    if not fn then error(err, 2) end
+    return fn()
+  end
+end
+
 -- scenario{...}: declares the scenario; the runner expands its matrix.
 function scenario(t)
   if type(t) ~= "table" or type(t.name) ~= "string" then
