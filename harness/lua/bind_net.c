@@ -160,7 +160,12 @@ static int node_up(lua_State *L)
 {
 	struct wgl_ns *ns = wgl_lua_checknode(L, 1);
 	const char *ifname = luaL_checkstring(L, 2);
-	bool up = lua_isnone(L, 3) ? true : lua_toboolean(L, 3);
+	bool up = true;
+
+	if (!lua_isnone(L, 3)) {
+		luaL_checktype(L, 3, LUA_TBOOLEAN);
+		up = lua_toboolean(L, 3);
+	}
 
 	check_err(L, wgl_link_set_up(ns, ifname, up), "up", ifname);
 	return 0;
@@ -172,9 +177,12 @@ static int node_mtu(lua_State *L)
 	const char *ifname = luaL_checkstring(L, 2);
 	int mtu;
 
-	if (!lua_isnoneornil(L, 3))
-		check_err(L, wgl_link_set_mtu(ns, ifname, (unsigned int)luaL_checkinteger(L, 3)),
-			  "mtu", ifname);
+	if (!lua_isnoneornil(L, 3)) {
+		lua_Integer want = luaL_checkinteger(L, 3);
+
+		luaL_argcheck(L, want >= 68 && want <= 65535, 3, "mtu must be 68..65535");
+		check_err(L, wgl_link_set_mtu(ns, ifname, (unsigned int)want), "mtu", ifname);
+	}
 	mtu = wgl_link_mtu(ns, ifname);
 	check_err(L, mtu, "mtu", ifname);
 	lua_pushinteger(L, mtu);
@@ -249,9 +257,9 @@ static int node_netem(lua_State *L)
 	int err;
 
 	luaL_checktype(L, 3, LUA_TTABLE);
-	n.delay_us = (int)(wgl_lua_optnum(L, 3, "delay", 0) * 1e6);
-	n.jitter_us = (int)(wgl_lua_optnum(L, 3, "jitter", 0) * 1e6);
-	n.loss_pct = wgl_lua_optnum(L, 3, "loss", 0);
+	n.delay_us = (int)(wgl_lua_optnum_in(L, 3, "delay", 0, 0, 60) * 1e6);
+	n.jitter_us = (int)(wgl_lua_optnum_in(L, 3, "jitter", 0, 0, 60) * 1e6);
+	n.loss_pct = wgl_lua_optnum_in(L, 3, "loss", 0, 0, 100);
 	err = wgl_netem_set(ns, ifname, &n);
 	if (err == -EINVAL)
 		return luaL_error(L, "netem: delay/jitter >= 0 and loss 0..49 %% expected");
@@ -268,8 +276,11 @@ static int node_rate(lua_State *L)
 	struct wgl_ns *ns = wgl_lua_checknode(L, 1);
 	const char *ifname = luaL_checkstring(L, 2);
 	double bps = luaL_checknumber(L, 3);
-	double lat = lua_istable(L, 4) ? wgl_lua_optnum(L, 4, "latency", 0.05) : 0.05;
-	int err = wgl_tbf_set(ns, ifname, (uint64_t)bps, (int)(lat * 1e6));
+	double lat = lua_istable(L, 4) ? wgl_lua_optnum_in(L, 4, "latency", 0.05, 0, 60) : 0.05;
+	int err;
+
+	luaL_argcheck(L, bps >= 1 && bps <= 1e13, 3, "bit/s must be 1..1e13");
+	err = wgl_tbf_set(ns, ifname, (uint64_t)bps, (int)(lat * 1e6));
 
 	if (err == -EINVAL)
 		return luaL_error(L, "rate: %f bit/s or latency %f s out of range", bps, lat);
@@ -338,7 +349,7 @@ static void parse_allowed(lua_State *L, int idx, struct wgl_peer *p)
 static void parse_peer(lua_State *L, int idx, struct wgl_peer *p)
 {
 	const char *ep = wgl_lua_optstring(L, idx, "endpoint", NULL);
-	lua_Integer ka = wgl_lua_optint(L, idx, "keepalive", -1);
+	lua_Integer ka = wgl_lua_optint_in(L, idx, "keepalive", -1, 0, 65535);
 
 	key_field(L, idx, "public_key", p->public_key, &p->flags, WGL_PEER_HAS_PUBLIC_KEY);
 	if (!(p->flags & WGL_PEER_HAS_PUBLIC_KEY))
@@ -363,7 +374,7 @@ static void parse_peer(lua_State *L, int idx, struct wgl_peer *p)
 /* Fills dev from the table at idx; raises on bad input (dev is freed by the caller). */
 static void parse_config(lua_State *L, int idx, struct wgl_device *dev)
 {
-	lua_Integer port = wgl_lua_optint(L, idx, "listen_port", -1);
+	lua_Integer port = wgl_lua_optint_in(L, idx, "listen_port", -1, 0, 65535);
 
 	key_field(L, idx, "private_key", dev->private_key, &dev->flags, WGL_DEV_HAS_PRIVATE_KEY);
 	if (port >= 0) {
@@ -581,8 +592,8 @@ static int l_pair(lua_State *L)
 	}
 	o.outer_family = family_of(L, wgl_lua_optstring(L, 1, "outer", "ipv4"));
 	o.inner_family = family_of(L, wgl_lua_optstring(L, 1, "inner", "ipv4"));
-	o.mtu = (unsigned int)wgl_lua_optint(L, 1, "mtu", 0);
-	o.keepalive = (uint16_t)wgl_lua_optint(L, 1, "keepalive", 0);
+	o.mtu = (unsigned int)wgl_lua_optint_in(L, 1, "mtu", 0, 1280, 65535);
+	o.keepalive = (uint16_t)wgl_lua_optint_in(L, 1, "keepalive", 0, 0, 65535);
 	o.visible = wgl_lua_optbool(L, 1, "visible", false);
 	lp = lua_newuserdatauv(L, sizeof(*lp), 1);
 	memset(lp, 0, sizeof(*lp));

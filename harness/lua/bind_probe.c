@@ -159,7 +159,7 @@ static int pr_ping(lua_State *L)
 {
 	struct lprobe *lp = checkprobe(L, 1);
 	double rtt = 0;
-	uint16_t seq = lua_istable(L, 2) ? (uint16_t)wgl_lua_optint(L, 2, "seq", ++lp->seq)
+	uint16_t seq = lua_istable(L, 2) ? (uint16_t)wgl_lua_optint_in(L, 2, "seq", ++lp->seq, 0, 65535)
 					 : ++lp->seq;
 	int err;
 
@@ -217,7 +217,7 @@ static int pr_send_transport(lua_State *L)
 	int fd = fd_opt(L, lp, 2), err;
 
 	if (lua_istable(L, 2)) {
-		lua_Integer c = wgl_lua_optint(L, 2, "counter", -1);
+		lua_Integer c = wgl_lua_optint_in(L, 2, "counter", -1, 0, LUA_MAXINTEGER);
 
 		if (c >= 0)
 			counter = (uint64_t)c;
@@ -241,7 +241,7 @@ static int pr_send_transport(lua_State *L)
 static int pr_wait_echo(lua_State *L)
 {
 	struct lprobe *lp = checkprobe(L, 1);
-	uint16_t seq = lua_istable(L, 2) ? (uint16_t)wgl_lua_optint(L, 2, "seq", lp->seq) : lp->seq;
+	uint16_t seq = lua_istable(L, 2) ? (uint16_t)wgl_lua_optint_in(L, 2, "seq", lp->seq, 0, 65535) : lp->seq;
 	double rtt = 0;
 
 	int err = wgl_probe_wait_echo(lp->p, fd_opt(L, lp, 2), lp->family, seq,
@@ -302,7 +302,7 @@ static int pr_recv(lua_State *L)
 static int pr_keylog(lua_State *L)
 {
 	struct lprobe *lp = checkprobe(L, 1);
-	const char *path = luaL_checkstring(L, 2);
+	const char *path = wgl_lua_case_path(L, 2);
 	FILE *f = fopen(path, "a");
 	int err;
 

@@ -30,15 +30,15 @@ static void iperf_opts(lua_State *L, int idx, struct wgl_iperf_opts *o)
 		luaL_error(L, "iperf: dst = server address is required");
 	if (!wgl_addr_allowed(o->server_addr))
 		luaL_error(L, "iperf: %s is outside the benchmarking ranges", o->server_addr);
-	o->port = (uint16_t)wgl_lua_optint(L, idx, "port", 0);
+	o->port = (uint16_t)wgl_lua_optint_in(L, idx, "port", 0, 1, 65535);
 	o->udp = wgl_lua_optbool(L, idx, "udp", false);
-	o->streams = (int)wgl_lua_optint(L, idx, "streams", 1);
+	o->streams = (int)wgl_lua_optint_in(L, idx, "streams", 1, 1, 128);
 	o->reverse = wgl_lua_optbool(L, idx, "reverse", false);
 	o->bidir = wgl_lua_optbool(L, idx, "bidir", false);
-	o->duration_s = (int)wgl_lua_optint(L, idx, "duration", 5);
-	o->omit_s = (int)wgl_lua_optint(L, idx, "omit", 0);
-	o->bitrate = (uint64_t)wgl_lua_optnum(L, idx, "bitrate", 0);
-	o->blksize = (int)wgl_lua_optint(L, idx, "size", 0);
+	o->duration_s = (int)wgl_lua_optint_in(L, idx, "duration", 5, 1, 3600);
+	o->omit_s = (int)wgl_lua_optint_in(L, idx, "omit", 0, 0, 600);
+	o->bitrate = (uint64_t)wgl_lua_optnum_in(L, idx, "bitrate", 0, 1, 1e13);
+	o->blksize = (int)wgl_lua_optint_in(L, idx, "size", 0, 1, 1 << 20);
 	if (o->duration_s < 1 || o->duration_s > 3600 || o->streams < 1 || o->streams > 128)
 		luaL_error(L, "iperf: duration must be 1..3600 s and streams 1..128");
 	/* The whole test (its own default: duration + omit + 20 s) ends with the case. */
@@ -166,10 +166,10 @@ static int l_echo(lua_State *L)
 	o.addr = wgl_lua_optstring(L, 1, "dst", NULL);
 	if (!o.addr || !wgl_addr_allowed(o.addr))
 		return luaL_error(L, "echo: dst must be an address in the benchmarking ranges");
-	o.port = (uint16_t)wgl_lua_optint(L, 1, "port", 0);
-	o.count = (int)wgl_lua_optint(L, 1, "count", 100);
-	o.interval_us = (int)(wgl_lua_optnum(L, 1, "interval", 0.01) * 1e6);
-	o.payload = (int)wgl_lua_optint(L, 1, "payload", 64);
+	o.port = (uint16_t)wgl_lua_optint_in(L, 1, "port", 0, 1, 65535);
+	o.count = (int)wgl_lua_optint_in(L, 1, "count", 100, 1, 100000);
+	o.interval_us = (int)(wgl_lua_optnum_in(L, 1, "interval", 0.01, 0.000001, 10) * 1e6);
+	o.payload = (int)wgl_lua_optint_in(L, 1, "payload", 64, 16, 65000);
 	if (o.count < 1 || o.count > 100000)
 		return luaL_error(L, "echo: field 'count' must be 1..100000");
 	if (o.interval_us < 0 || o.interval_us > 10000000)

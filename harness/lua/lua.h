@@ -52,11 +52,28 @@ int wgl_lua_errno(lua_State *L, int err, const char *what);
  */
 const char *wgl_lua_artifact(lua_State *L, const char *kind, const char *name,
 			     char *buf, size_t len);
-/* Optional string / integer / number / boolean field of the table at idx. */
+/*
+ * The string argument arg as a path a binding writes: it must be a file of
+ * the case folder (what wglab.artifact() returns); raises otherwise.
+ */
+const char *wgl_lua_case_path(lua_State *L, int arg);
+/*
+ * Optional string / integer / number / boolean field of the table at idx
+ * (an argument index > 0); a value of another type raises "bad argument
+ * #idx to 'fn' (field 'key': string expected, got boolean)". The _in forms
+ * also raise when a value other than def is outside min..max (NaN included).
+ */
 const char *wgl_lua_optstring(lua_State *L, int idx, const char *key, const char *def);
 lua_Integer wgl_lua_optint(lua_State *L, int idx, const char *key, lua_Integer def);
+lua_Integer wgl_lua_optint_in(lua_State *L, int idx, const char *key, lua_Integer def,
+			      lua_Integer min, lua_Integer max);
 lua_Number wgl_lua_optnum(lua_State *L, int idx, const char *key, lua_Number def);
+lua_Number wgl_lua_optnum_in(lua_State *L, int idx, const char *key, lua_Number def,
+			     lua_Number min, lua_Number max);
 bool wgl_lua_optbool(lua_State *L, int idx, const char *key, bool def);
+/* Raises "bad argument #idx to 'fn' (field 'key': <fmt>)". Never returns. */
+int wgl_lua_field_error(lua_State *L, int idx, const char *key, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
 /* t[key] = value for the table on top of the stack. */
 void wgl_lua_field_str(lua_State *L, const char *key, const char *value);
 void wgl_lua_field_int(lua_State *L, const char *key, lua_Integer value);
