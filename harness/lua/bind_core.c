@@ -95,19 +95,22 @@ const char *wgl_lua_artifact(lua_State *L, const char *kind, const char *name,
 }
 
 /*
- * A table field of the wrong type or out of range: "bad argument #idx to
- * 'fn' (field 'key': ...)", so the message names the argument and the field.
+ * A table field of the wrong type or out of range: "ping: field 'timeout':
+ * number expected, got string". Not luaL_argerror: idx is a stack slot, which
+ * is not an argument number when the table is nested (a peer of wg:set{}).
  */
 int wgl_lua_field_error(lua_State *L, int idx, const char *key, const char *fmt, ...)
 {
 	char why[200];
+	lua_Debug ar;
 	va_list ap;
 
+	(void)idx;
 	va_start(ap, fmt);
 	vsnprintf(why, sizeof(why), fmt, ap);
 	va_end(ap);
-	if (idx > 0)
-		return luaL_argerror(L, idx, lua_pushfstring(L, "field '%s': %s", key, why));
+	if (lua_getstack(L, 0, &ar) && lua_getinfo(L, "n", &ar) && ar.name)
+		return luaL_error(L, "%s: field '%s': %s", ar.name, key, why);
 	return luaL_error(L, "field '%s': %s", key, why);
 }
 
@@ -126,6 +129,17 @@ const char *wgl_lua_case_path(lua_State *L, int arg)
 	if (!n || strncmp(path, c->dir, n) || path[n] != '/' || !name_inside(path + n + 1))
 		luaL_argerror(L, arg, "must be a file in the case folder (wglab.artifact(name))");
 	return path;
+}
+
+void *wgl_lua_checkfield_udata(lua_State *L, int idx, const char *key, const char *tname)
+{
+	void *u;
+
+	lua_getfield(L, idx, key);
+	u = luaL_testudata(L, -1, tname);
+	if (!u)
+		field_type_error(L, idx, key, tname);
+	return u;
 }
 
 const char *wgl_lua_optstring(lua_State *L, int idx, const char *key, const char *def)
@@ -316,8 +330,11 @@ static int l_metric(lua_State *L)
 		lua_Integer len = luaL_len(L, 3);
 
 		for (lua_Integer i = 1; i <= len && n < WGL_ARRAY_SIZE(v); i++) {
-			lua_geti(L, 3, i);
-			v[n++] = luaL_checknumber(L, -1);
+			if (lua_geti(L, 3, i) != LUA_TNUMBER)
+				luaL_argerror(L, 3, lua_pushfstring(L, "element %d: number expected, "
+								   "got %s", (int)i,
+								   luaL_typename(L, -1)));
+			v[n++] = lua_tonumber(L, -1);
 			lua_pop(L, 1);
 		}
 	} else {

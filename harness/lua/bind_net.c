@@ -337,8 +337,10 @@ static void parse_allowed(lua_State *L, int idx, struct wgl_peer *p)
 		for (lua_Integer i = 1; i <= n; i++) {
 			struct wgl_allowedip *a = wgl_peer_add_allowedip(p);
 
-			lua_geti(L, -1, i);
-			if (!a || wgl_allowedip_parse(a, luaL_checkstring(L, -1)) < 0)
+			if (lua_geti(L, -1, i) != LUA_TSTRING)
+				wgl_lua_field_error(L, idx, "allowed_ips", "element %d: string "
+						    "expected, got %s", (int)i, luaL_typename(L, -1));
+			if (!a || wgl_allowedip_parse(a, lua_tostring(L, -1)) < 0)
 				luaL_error(L, "allowed_ips: bad prefix '%s'", lua_tostring(L, -1));
 			lua_pop(L, 1);
 		}
@@ -394,8 +396,9 @@ static void parse_config(lua_State *L, int idx, struct wgl_device *dev)
 
 			if (!p)
 				luaL_error(L, "out of memory");
-			lua_geti(L, t, i);
-			luaL_checktype(L, -1, LUA_TTABLE);
+			if (lua_geti(L, t, i) != LUA_TTABLE)
+				wgl_lua_field_error(L, idx, "peers", "element %d: table expected, "
+						    "got %s", (int)i, luaL_typename(L, -1));
 			parse_peer(L, lua_gettop(L), p);
 			lua_pop(L, 1);
 		}
@@ -583,8 +586,10 @@ static int l_pair(lua_State *L)
 	if (lua_getfield(L, 1, "backends") != LUA_TTABLE)
 		return luaL_error(L, "pair: backends = {A, B} is required");
 	for (int i = 0; i < 2; i++) {
-		lua_geti(L, -1, i + 1);
-		o.backend[i] = luaL_checkstring(L, -1);
+		if (lua_geti(L, -1, i + 1) != LUA_TSTRING)
+			wgl_lua_field_error(L, 1, "backends", "element %d: string expected, got %s",
+					    i + 1, luaL_typename(L, -1));
+		o.backend[i] = lua_tostring(L, -1);
 		lua_pop(L, 1);
 		if (strcmp(o.backend[i], "none") &&
 		    wgl_backend_available(o.wg, o.backend[i], why, sizeof(why)) < 0)

@@ -74,6 +74,8 @@ static int l_probe(lua_State *L)
 	luaL_checktype(L, 1, LUA_TTABLE);
 	if (lua_getfield(L, 1, "socket") == LUA_TNIL)
 		return luaL_error(L, "probe: socket = node:udp{...} is required");
+	lua_pop(L, 1);
+	wgl_lua_checkfield_udata(L, 1, "socket", WGL_SOCK_CLASS);
 	s = wgl_lua_checksock(L, -1);
 	key_arg(L, 1, "private_key", priv, &has_priv);
 	key_arg(L, 1, "peer_public_key", peer, &has_peer);
@@ -106,7 +108,9 @@ static int fd_opt(lua_State *L, struct lprobe *lp, int idx)
 	int fd = lp->fd;
 
 	if (lua_istable(L, idx) && lua_getfield(L, idx, "socket") != LUA_TNIL) {
+		wgl_lua_checkfield_udata(L, idx, "socket", WGL_SOCK_CLASS);
 		fd = wgl_lua_checksock(L, -1)->fd;
+		lua_pop(L, 1);
 		lua_pop(L, 1);
 	} else if (lua_istable(L, idx)) {
 		lua_pop(L, 1);

@@ -47,9 +47,9 @@ static void iperf_opts(lua_State *L, int idx, struct wgl_iperf_opts *o)
 
 static void nodes(lua_State *L, int idx, struct wgl_ns **server, struct wgl_ns **client)
 {
-	lua_getfield(L, idx, "server");
+	wgl_lua_checkfield_udata(L, idx, "server", "wglab.node");
 	*server = wgl_lua_checknode(L, -1);
-	lua_getfield(L, idx, "client");
+	wgl_lua_checkfield_udata(L, idx, "client", "wglab.node");
 	*client = wgl_lua_checknode(L, -1);
 	lua_pop(L, 2);
 }
@@ -108,9 +108,11 @@ static int l_iperf(lua_State *L)
 /* wglab.iperf_start{...} -> handle; handle:wait() -> result */
 static int l_iperf_start(lua_State *L)
 {
-	struct liperf *h = lua_newuserdatauv(L, sizeof(*h), 2);
+	struct liperf *h;
 	int err;
 
+	luaL_checktype(L, 1, LUA_TTABLE);
+	h = lua_newuserdatauv(L, sizeof(*h), 2);
 	memset(h, 0, sizeof(*h));
 	luaL_setmetatable(L, IPERF_CLASS);
 	/* The nodes must outlive the children running in them. */

@@ -58,9 +58,9 @@ const char *wgl_lua_artifact(lua_State *L, const char *kind, const char *name,
  */
 const char *wgl_lua_case_path(lua_State *L, int arg);
 /*
- * Optional string / integer / number / boolean field of the table at idx
- * (an argument index > 0); a value of another type raises "bad argument
- * #idx to 'fn' (field 'key': string expected, got boolean)". The _in forms
+ * Optional string / integer / number / boolean field of the table at idx; a
+ * value of another type raises "fn: field 'key': string expected, got
+ * boolean". The _in forms
  * also raise when a value other than def is outside min..max (NaN included).
  */
 const char *wgl_lua_optstring(lua_State *L, int idx, const char *key, const char *def);
@@ -71,7 +71,12 @@ lua_Number wgl_lua_optnum(lua_State *L, int idx, const char *key, lua_Number def
 lua_Number wgl_lua_optnum_in(lua_State *L, int idx, const char *key, lua_Number def,
 			     lua_Number min, lua_Number max);
 bool wgl_lua_optbool(lua_State *L, int idx, const char *key, bool def);
-/* Raises "bad argument #idx to 'fn' (field 'key': <fmt>)". Never returns. */
+/*
+ * The userdata of class tname in field key of the table at idx, left on the
+ * stack (raises "fn: field 'key': tname expected, got T" otherwise).
+ */
+void *wgl_lua_checkfield_udata(lua_State *L, int idx, const char *key, const char *tname);
+/* Raises "fn: field 'key': <fmt>" for the field key of the table at idx. Never returns. */
 int wgl_lua_field_error(lua_State *L, int idx, const char *key, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));
 /* t[key] = value for the table on top of the stack. */
