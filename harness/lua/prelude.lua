@@ -11,6 +11,15 @@ do
   coroutine.resume = function(...) return after(co_resume(...)) end
   coroutine.close = function(...) return after(co_close(...)) end
   wglab._after_pcall = nil
+  -- Finalizers run with hooks off: a __gc that loops would outlive the deadline.
+  local raw_setmetatable = setmetatable
+  function setmetatable(t, mt)
+    if type(mt) == "table" and rawget(mt, "__gc") ~= nil then
+      error("bad argument #2 to 'setmetatable' (__gc is not available to scenarios: "
+            .. "use a to-be-closed variable and __close)", 2)
+    end
+    return raw_setmetatable(t, mt)
+  end
   -- Text chunks only: malformed bytecode can crash the interpreter.
   local raw_load, raw_loadfile = load, loadfile
   function load(chunk, name, _, ...) return raw_load(chunk, name, "t", ...) end

@@ -2,8 +2,9 @@
 # The per-case deadline holds whatever the script does: a pcall loop that
 # catches the timeout, a wglab.sleep(60) under --timeout 3, and os.exit (an
 # error verdict for that case, the next case still runs, result.json is
-# written). Each case must end with an error verdict within its deadline
-# plus a generous grace (a behaviour check, not a benchmark).
+# written), and a looping __gc (finalizers run without the hook: refused).
+# Each case must end with an error verdict within its deadline plus a
+# generous grace (a behaviour check, not a benchmark).
 set -u
 dir="$WGLAB_SRCDIR/tests/scenarios/deadline"
 out=$(mktemp -d)
@@ -40,6 +41,7 @@ run() {
 skipped=0
 run pcall-loop 3 "error " "case timed out after 3 s" "$dir/pcall-loop.lua" --backend userspace || skipped=1
 run long-sleep 3 "error " "case timed out after 3 s" "$dir/long-sleep.lua" --backend userspace || skipped=1
+run gc-loop 3 "error " "__gc is not available" "$dir/gc-loop.lua" --backend userspace || skipped=1
 run os-exit 30 "error pass " "os.exit is not available" "$dir/os-exit.lua" --backend userspace || skipped=1
 if [ "$(id -u)" = 0 ]; then
 	# connect's first case: the deadline also cuts waits inside the bindings.
