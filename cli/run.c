@@ -17,6 +17,7 @@
 #include "base/child.h"
 #include "base/util.h"
 #include "base/log.h"
+#include "harness/lua/params.h"
 #include "harness/lua/runner.h"
 #include "base/result.h"
 #include "reports/headline.h"
@@ -326,12 +327,8 @@ static json_t *case_params(const struct runner *r, const struct scenario *sc,
 			   size_t len)
 {
 	const char *sname = json_string_value(json_object_get(sc->meta, "name"));
-	json_t *params = json_deep_copy(json_object_get(sc->meta, "params"));
+	json_t *params = wgl_params_defaults(json_object_get(sc->meta, "params"));
 
-	if (!json_is_object(params)) {
-		json_decref(params);
-		params = json_object();
-	}
 	json_object_update_existing(params, r->o->defines);
 	json_object_update_missing(params, r->o->defines);
 	if (bp->b)
@@ -562,14 +559,64 @@ static int summarize(const struct wgl_run *run, const char *dir)
 	return s->passed ? WGL_EXIT_OK : WGL_EXIT_SKIP;
 }
 
-/* Every script must load and declare itself before anything is built. */
-static int validate(const struct scenario *v, int n)
+static void define_text(const json_t *v, char *buf, size_t len)
 {
+	char *s = json_is_string(v) ? NULL : json_dumps(v, JSON_ENCODE_ANY);
+
+	snprintf(buf, len, "%s", s ? s : json_string_value(v));
+	free(s);
+}
+
+/*
+ * Every -D value fits each selected scenario that declares its key, and
+ * every key is declared by one of them: one line and exit 2 otherwise.
+ */
+static int check_defines(const json_t *defines, const struct scenario *v, int n)
+{
+	char why[256], text[128];
+	const char *key;
+	json_t *val;
+
+	json_object_foreach((json_t *)defines, key, val) {
+		bool declared = false;
+
+		define_text(val, text, sizeof(text));
+		for (int i = 0; i < n; i++) {
+			int err = wgl_params_check(json_object_get(v[i].meta, "params"), key, val,
+						   why, sizeof(why));
+
+			declared |= err != -ENOENT;
+			if (err == -EINVAL) {
+				fprintf(stderr, "wglab run: -D %s=%s: %s's %s must be %s\n", key,
+					text, json_string_value(json_object_get(v[i].meta, "name")),
+					key, why);
+				return -EINVAL;
+			}
+		}
+		if (!declared) {
+			fprintf(stderr, "wglab run: -D %s=%s: no selected scenario has a parameter "
+				"'%s' ('wglab run --list' shows the scenarios)\n", key, text, key);
+			return -EINVAL;
+		}
+	}
+	return 0;
+}
+
+/* Every script must load and declare itself before anything is built. */
+static int validate(const struct run_opts *o, const struct scenario *v, int n)
+{
+	char why[256];
+
 	for (int i = 0; i < n; i++) {
 		const char *topo;
 
 		if (!v[i].meta)
 			return -EINVAL;
+		if (wgl_params_check_decl(json_object_get(v[i].meta, "params"), why,
+					  sizeof(why)) < 0) {
+			fprintf(stderr, "wglab: %s: %s\n", v[i].path, why);
+			return -EINVAL;
+		}
 		topo = json_string_value(json_object_get(v[i].meta, "topology"));
 		if (topo && strcmp(topo, "pair") && strcmp(topo, "single")) {
 			fprintf(stderr, "wglab: %s: topology must be \"pair\" or \"single\", not '%s'\n",
@@ -577,7 +624,7 @@ static int validate(const struct scenario *v, int n)
 			return -EINVAL;
 		}
 	}
-	return 0;
+	return check_defines(o->defines, v, n);
 }
 
 /* --list-cases: the matrix (and shard) without running anything. */
@@ -585,7 +632,7 @@ static int list_cases(struct run_opts *o, const struct scenario *v, int n)
 {
 	struct runner r = { .o = o };
 
-	if (validate(v, n) < 0)
+	if (validate(o, v, n) < 0)
 		return WGL_EXIT_USAGE;
 	for (int i = 0; i < n; i++)
 		run_scenario(&r, &v[i]);
@@ -598,7 +645,7 @@ static int execute(struct run_opts *o, const struct scenario *v, int n)
 	char cases[PATH_MAX + 8];
 	int ret;
 
-	if (validate(v, n) < 0)
+	if (validate(o, v, n) < 0)
 		return WGL_EXIT_USAGE;
 	if (wgl_results_dir_new(o->out, r.dir, sizeof(r.dir)) < 0)
 		return WGL_EXIT_FAIL;

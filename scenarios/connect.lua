@@ -12,7 +12,10 @@ scenario {
   description = "handshake latency and first-packet time",
   topology = "pair",
   families = { "ipv4", "ipv6" },
-  params = { reps = 3, timeout = 10 },
+  params = {
+    reps = { default = 3, min = 1, max = 1000 },        -- connects measured
+    timeout = { default = 10, min = 1, max = 300 },     -- s, per connect
+  },
 }
 
 -- The checks of a connected pair; run against a healthy pair and against a

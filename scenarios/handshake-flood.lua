@@ -14,7 +14,13 @@ scenario {
   description = "cookie replies under load, invalid mac1 ignored, legit client connects",
   topology = "single",
   families = { "ipv4" },
-  params = { sources = 8, invalid = 300, burst = 4000, connect_timeout = 30, attempts = 20 },
+  params = {
+    sources = { default = 8, min = 1, max = 64 },       -- attacker source addresses
+    invalid = { default = 300, min = 1, max = 100000 }, -- initiations with a bad mac1
+    burst = { default = 4000, min = 4, max = 1000000 }, -- initiations per flood
+    connect_timeout = { default = 30, min = 1, max = 600, type = "number" }, -- s
+    attempts = { default = 20, min = 1, max = 1000 },   -- floods until a cookie reply
+  },
 }
 
 local B_ATTACK = "198.18.1.1"

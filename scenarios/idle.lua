@@ -15,7 +15,12 @@ scenario {
   description = "silence on the wire when idle; no answer to unauthenticated probes",
   topology = "pair",
   families = { "ipv4" },
-  params = { idle = 25, pings = 5, margin = 2, seed = 1 },
+  params = {
+    idle = { default = 25, min = 15, max = 3600, type = "number" }, -- s of silence watched
+    pings = { default = 5, min = 1, max = 1000 },
+    margin = { default = 2, min = 0, max = 60, type = "number" },   -- s
+    seed = { default = 1, min = 0, max = 2147483647 },
+  },
   timeout = 90,
 }
 

@@ -10,7 +10,13 @@ scenario {
   description = "connect, latency and throughput over netem delay/jitter/loss",
   topology = "pair",
   families = { "ipv4" },
-  params = { delay = 0.02, jitter = 0.002, loss = 2, pings = 20, duration = 3 },
+  params = {
+    delay = { default = 0.02, min = 0, max = 10 },      -- s
+    jitter = { default = 0.002, min = 0, max = 10 },    -- s
+    loss = { default = 2, min = 0, max = 49, type = "number" }, -- %
+    pings = { default = 20, min = 1, max = 100000 },
+    duration = { default = 3, min = 1, max = 3600 },    -- s of iperf
+  },
 }
 
 local function impair(net, case)

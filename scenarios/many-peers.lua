@@ -9,7 +9,10 @@ scenario {
   description = "N probe clients handshake with one node",
   topology = "single",
   families = { "ipv4" },
-  params = { peers = 1000, sample_pings = 20 }, -- at most 1020 peers (198.19.4.0/22)
+  params = {
+    peers = { default = 1000, min = 1, max = 1020 },    -- at most 1020 (198.19.4.0/22)
+    sample_pings = { default = 20, min = 0, max = 1020 },
+  },
   timeout = 600,
 }
 

@@ -16,7 +16,11 @@ scenario {
   suite = "slow",
   topology = "pair",
   families = { "ipv4" },
-  params = { duration = 135, interval = 0.5, echo_timeout = 1 },
+  params = {
+    duration = { default = 135, min = 1, max = 3600, type = "number" }, -- s
+    interval = { default = 0.5, min = 0.01, max = 60 },                 -- s between echoes
+    echo_timeout = { default = 1, min = 0.01, max = 60, type = "number" }, -- s
+  },
   timeout = 200,
 }
 

@@ -14,7 +14,9 @@ scenario {
   description = "transport/initiation replay rejection and counter window",
   topology = "single",
   families = { "ipv4", "ipv6" },
-  params = { window_max = 20000 },
+  params = {
+    window_max = { default = 20000, min = 2, max = 1000000 }, -- largest lag searched
+  },
 }
 
 local function setup(case)

@@ -23,7 +23,12 @@ scenario {
   description = "endpoint moves without a handshake; replayed packets cannot hijack it",
   topology = "pair",
   families = { "ipv4", "ipv6" },
-  params = { reps = 3, how = "link", gap_timeout = 5, learn_timeout = 2 },
+  params = {
+    reps = { default = 3, min = 1, max = 100 },         -- moves
+    how = { default = "link", one_of = { "link", "address" } },
+    gap_timeout = { default = 5, min = 0.1, max = 300, type = "number" },   -- s
+    learn_timeout = { default = 2, min = 0.1, max = 300, type = "number" }, -- s
+  },
   timeout = 90,
 }
 

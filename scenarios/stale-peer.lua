@@ -16,7 +16,13 @@ scenario {
   description = "removed peer locked out at once; no stale state after churn",
   topology = "single",
   families = { "ipv4" },
-  params = { peers = 20, clients = 3, seed = 1, churn = 3, client_backend = "userspace" },
+  params = {
+    peers = { default = 20, min = 1, max = 1000 },
+    clients = { default = 3, min = 1, max = 20 },       -- real clients among the peers
+    seed = { default = 1, min = 0, max = 2147483647 },
+    churn = { default = 3, min = 0, max = 100 },        -- rounds of add/remove
+    client_backend = { default = "userspace", one_of = { "userspace", "kernel" } },
+  },
   timeout = 180,
 }
 

@@ -12,7 +12,13 @@ scenario {
   description = "TCP/UDP both directions, underlay baseline, latency idle and under load",
   topology = "pair",
   families = { "ipv4", "ipv6" },
-  params = { reps = 3, duration = 3, streams = 1, udp_bitrate = 200e6, echo_count = 200 },
+  params = {
+    reps = { default = 3, min = 1, max = 1000 },
+    duration = { default = 3, min = 1, max = 3600 },    -- s per iperf run
+    streams = { default = 1, min = 1, max = 128 },
+    udp_bitrate = { default = 200e6, min = 1e3, max = 100e9 }, -- bit/s
+    echo_count = { default = 200, min = 1, max = 100000 },
+  },
 }
 
 local function measure(net, case, dst, extra)

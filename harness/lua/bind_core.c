@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /* Core bindings: assertions, metrics, clocks, keys, and helpers for other bindings. */
 #include <errno.h>
+#include <stdarg.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -64,23 +65,94 @@ int wgl_lua_errno(lua_State *L, int err, const char *what)
 	return luaL_error(L, "%s: %s", what, strerror(err < 0 ? -err : err));
 }
 
+/* A name inside the case folder: not empty, not absolute, no ".." component. */
+static bool name_inside(const char *name)
+{
+	const char *p = name;
+
+	if (!*name || *name == '/')
+		return false;
+	while (p) {
+		if (!strncmp(p, "..", 2) && (p[2] == '/' || p[2] == '\0'))
+			return false;
+		p = strchr(p, '/');
+		p = p ? p + 1 : NULL;
+	}
+	return true;
+}
+
 const char *wgl_lua_artifact(lua_State *L, const char *kind, const char *name,
 			     char *buf, size_t len)
 {
 	struct wgl_lua_case *c = wgl_lua_ctx(L);
 
-	snprintf(buf, len, "%s/%s", c->dir, name);
+	if (!name_inside(name))
+		luaL_error(L, "artifact '%s': must be a name inside the case folder", name);
+	if ((size_t)snprintf(buf, len, "%s/%s", c->dir, name) >= len)
+		luaL_error(L, "artifact '%s': name too long", name);
 	if (kind)
 		wgl_case_artifact(c->result, kind, buf);
 	return buf;
 }
 
+/*
+ * A table field of the wrong type or out of range: "ping: field 'timeout':
+ * number expected, got string". Not luaL_argerror: idx is a stack slot, which
+ * is not an argument number when the table is nested (a peer of wg:set{}).
+ */
+int wgl_lua_field_error(lua_State *L, int idx, const char *key, const char *fmt, ...)
+{
+	char why[200];
+	lua_Debug ar;
+	va_list ap;
+
+	(void)idx;
+	va_start(ap, fmt);
+	vsnprintf(why, sizeof(why), fmt, ap);
+	va_end(ap);
+	if (lua_getstack(L, 0, &ar) && lua_getinfo(L, "n", &ar) && ar.name)
+		return luaL_error(L, "%s: field '%s': %s", ar.name, key, why);
+	return luaL_error(L, "field '%s': %s", key, why);
+}
+
+static int field_type_error(lua_State *L, int idx, const char *key, const char *want)
+{
+	return wgl_lua_field_error(L, idx, key, "%s expected, got %s", want,
+				   luaL_typename(L, -1));
+}
+
+const char *wgl_lua_case_path(lua_State *L, int arg)
+{
+	struct wgl_lua_case *c = wgl_lua_ctx(L);
+	const char *path = luaL_checkstring(L, arg);
+	size_t n = strlen(c->dir);
+
+	if (!n || strncmp(path, c->dir, n) || path[n] != '/' || !name_inside(path + n + 1))
+		luaL_argerror(L, arg, "must be a file in the case folder (wglab.artifact(name))");
+	return path;
+}
+
+void *wgl_lua_checkfield_udata(lua_State *L, int idx, const char *key, const char *tname)
+{
+	void *u;
+
+	lua_getfield(L, idx, key);
+	u = luaL_testudata(L, -1, tname);
+	if (!u)
+		field_type_error(L, idx, key, tname);
+	return u;
+}
+
 const char *wgl_lua_optstring(lua_State *L, int idx, const char *key, const char *def)
 {
 	const char *s = def;
+	int t = lua_getfield(L, idx, key);
 
-	if (lua_getfield(L, idx, key) != LUA_TNIL)
-		s = luaL_checkstring(L, -1);
+	/* Only real strings: a number's string would not be kept alive by the table. */
+	if (t != LUA_TNIL && t != LUA_TSTRING)
+		field_type_error(L, idx, key, "string");
+	if (t == LUA_TSTRING)
+		s = lua_tostring(L, -1);
 	lua_pop(L, 1); /* the string stays alive: it is referenced by the table */
 	return s;
 }
@@ -88,14 +160,28 @@ const char *wgl_lua_optstring(lua_State *L, int idx, const char *key, const char
 lua_Integer wgl_lua_optint(lua_State *L, int idx, const char *key, lua_Integer def)
 {
 	lua_Integer v = def;
+	int isint = 1;
 
 	if (lua_getfield(L, idx, key) != LUA_TNIL) {
-		if (!lua_isinteger(L, -1) && !(lua_isnumber(L, -1) &&
-					       lua_tonumber(L, -1) == floor(lua_tonumber(L, -1))))
-			luaL_error(L, "field '%s' must be an integer", key);
-		v = (lua_Integer)lua_tonumber(L, -1);
+		if (lua_type(L, -1) != LUA_TNUMBER)
+			field_type_error(L, idx, key, "integer");
+		v = lua_tointegerx(L, -1, &isint);
+		if (!isint)
+			wgl_lua_field_error(L, idx, key, "integer expected, got %s",
+					    lua_tostring(L, -1));
 	}
 	lua_pop(L, 1);
+	return v;
+}
+
+lua_Integer wgl_lua_optint_in(lua_State *L, int idx, const char *key, lua_Integer def,
+			      lua_Integer min, lua_Integer max)
+{
+	lua_Integer v = wgl_lua_optint(L, idx, key, def);
+
+	if (v != def && (v < min || v > max))
+		wgl_lua_field_error(L, idx, key, "%lld is out of range %lld..%lld", (long long)v,
+				    (long long)min, (long long)max);
 	return v;
 }
 
@@ -104,19 +190,32 @@ lua_Number wgl_lua_optnum(lua_State *L, int idx, const char *key, lua_Number def
 	lua_Number v = def;
 
 	if (lua_getfield(L, idx, key) != LUA_TNIL) {
-		if (!lua_isnumber(L, -1))
-			luaL_error(L, "field '%s' must be a number", key);
+		if (lua_type(L, -1) != LUA_TNUMBER)
+			field_type_error(L, idx, key, "number");
 		v = lua_tonumber(L, -1);
 	}
 	lua_pop(L, 1);
 	return v;
 }
 
+lua_Number wgl_lua_optnum_in(lua_State *L, int idx, const char *key, lua_Number def,
+			     lua_Number min, lua_Number max)
+{
+	lua_Number v = wgl_lua_optnum(L, idx, key, def);
+
+	if (v != def && !(v >= min && v <= max))
+		wgl_lua_field_error(L, idx, key, "%g is out of range %g..%g", v, min, max);
+	return v;
+}
+
 bool wgl_lua_optbool(lua_State *L, int idx, const char *key, bool def)
 {
 	bool v = def;
+	int t = lua_getfield(L, idx, key);
 
-	if (lua_getfield(L, idx, key) != LUA_TNIL)
+	if (t != LUA_TNIL && t != LUA_TBOOLEAN)
+		field_type_error(L, idx, key, "boolean");
+	if (t == LUA_TBOOLEAN)
 		v = lua_toboolean(L, -1);
 	lua_pop(L, 1);
 	return v;
@@ -232,8 +331,11 @@ static int l_metric(lua_State *L)
 		lua_Integer len = luaL_len(L, 3);
 
 		for (lua_Integer i = 1; i <= len && n < WGL_ARRAY_SIZE(v); i++) {
-			lua_geti(L, 3, i);
-			v[n++] = luaL_checknumber(L, -1);
+			if (lua_geti(L, 3, i) != LUA_TNUMBER)
+				luaL_argerror(L, 3, lua_pushfstring(L, "element %d: number expected, "
+								   "got %s", (int)i,
+								   luaL_typename(L, -1)));
+			v[n++] = lua_tonumber(L, -1);
 			lua_pop(L, 1);
 		}
 	} else {
@@ -302,9 +404,9 @@ static int l_sleep(lua_State *L)
 {
 	double s = luaL_checknumber(L, 1);
 
-	if (s < 0 || s > 3600)
-		return luaL_error(L, "sleep(%f): out of range", s);
-	wgl_sleep_ms((long)(s * 1000));
+	luaL_argcheck(L, s >= 0 && s <= 3600, 1, "seconds must be 0..3600");
+	wgl_sleep_ms(wgl_lua_deadline_ms(L, s * 1000));
+	wgl_lua_deadline_check(L);
 	return 0;
 }
 
@@ -350,8 +452,11 @@ static int l_artifact(lua_State *L)
 {
 	char path[700];
 
-	lua_pushstring(L, wgl_lua_artifact(L, luaL_optstring(L, 2, NULL), luaL_checkstring(L, 1),
-					  path, sizeof(path)));
+	const char *name = luaL_checkstring(L, 1), *kind = luaL_optstring(L, 2, NULL);
+
+	luaL_argcheck(L, name_inside(name), 1, "must be a name inside the case folder "
+		      "(not absolute, no '..')");
+	lua_pushstring(L, wgl_lua_artifact(L, kind, name, path, sizeof(path)));
 	return 1;
 }
 

@@ -160,7 +160,12 @@ static int node_up(lua_State *L)
 {
 	struct wgl_ns *ns = wgl_lua_checknode(L, 1);
 	const char *ifname = luaL_checkstring(L, 2);
-	bool up = lua_isnone(L, 3) ? true : lua_toboolean(L, 3);
+	bool up = true;
+
+	if (!lua_isnone(L, 3)) {
+		luaL_checktype(L, 3, LUA_TBOOLEAN);
+		up = lua_toboolean(L, 3);
+	}
 
 	check_err(L, wgl_link_set_up(ns, ifname, up), "up", ifname);
 	return 0;
@@ -172,9 +177,12 @@ static int node_mtu(lua_State *L)
 	const char *ifname = luaL_checkstring(L, 2);
 	int mtu;
 
-	if (!lua_isnoneornil(L, 3))
-		check_err(L, wgl_link_set_mtu(ns, ifname, (unsigned int)luaL_checkinteger(L, 3)),
-			  "mtu", ifname);
+	if (!lua_isnoneornil(L, 3)) {
+		lua_Integer want = luaL_checkinteger(L, 3);
+
+		luaL_argcheck(L, want >= 68 && want <= 65535, 3, "mtu must be 68..65535");
+		check_err(L, wgl_link_set_mtu(ns, ifname, (unsigned int)want), "mtu", ifname);
+	}
 	mtu = wgl_link_mtu(ns, ifname);
 	check_err(L, mtu, "mtu", ifname);
 	lua_pushinteger(L, mtu);
@@ -220,9 +228,11 @@ static int node_ping(lua_State *L)
 		timeout = wgl_lua_optnum(L, 3, "timeout", timeout);
 		interval = wgl_lua_optnum(L, 3, "interval", interval);
 	}
-	if (timeout <= 0 || interval <= 0)
-		return luaL_error(L, "ping: timeout and interval must be > 0");
-	err = wgl_ping(ns, dst, (int)(timeout * 1000), (int)(interval * 1000), &elapsed, &rtt);
+	if (!(timeout > 0 && timeout <= 3600) || !(interval > 0 && interval <= 60))
+		return luaL_error(L, "ping: field 'timeout' must be 0..3600 s and 'interval' 0..60 s");
+	err = wgl_ping(ns, dst, wgl_lua_deadline_ms(L, timeout * 1000), (int)(interval * 1000),
+		       &elapsed, &rtt);
+	wgl_lua_deadline_check(L);
 	if (err == -EINVAL)
 		return luaL_error(L, "ping: '%s' is not an IP address", dst);
 	lua_pushboolean(L, err == 0);
@@ -247,9 +257,9 @@ static int node_netem(lua_State *L)
 	int err;
 
 	luaL_checktype(L, 3, LUA_TTABLE);
-	n.delay_us = (int)(wgl_lua_optnum(L, 3, "delay", 0) * 1e6);
-	n.jitter_us = (int)(wgl_lua_optnum(L, 3, "jitter", 0) * 1e6);
-	n.loss_pct = wgl_lua_optnum(L, 3, "loss", 0);
+	n.delay_us = (int)(wgl_lua_optnum_in(L, 3, "delay", 0, 0, 60) * 1e6);
+	n.jitter_us = (int)(wgl_lua_optnum_in(L, 3, "jitter", 0, 0, 60) * 1e6);
+	n.loss_pct = wgl_lua_optnum_in(L, 3, "loss", 0, 0, 100);
 	err = wgl_netem_set(ns, ifname, &n);
 	if (err == -EINVAL)
 		return luaL_error(L, "netem: delay/jitter >= 0 and loss 0..49 %% expected");
@@ -266,8 +276,11 @@ static int node_rate(lua_State *L)
 	struct wgl_ns *ns = wgl_lua_checknode(L, 1);
 	const char *ifname = luaL_checkstring(L, 2);
 	double bps = luaL_checknumber(L, 3);
-	double lat = lua_istable(L, 4) ? wgl_lua_optnum(L, 4, "latency", 0.05) : 0.05;
-	int err = wgl_tbf_set(ns, ifname, (uint64_t)bps, (int)(lat * 1e6));
+	double lat = lua_istable(L, 4) ? wgl_lua_optnum_in(L, 4, "latency", 0.05, 0, 60) : 0.05;
+	int err;
+
+	luaL_argcheck(L, bps >= 1 && bps <= 1e13, 3, "bit/s must be 1..1e13");
+	err = wgl_tbf_set(ns, ifname, (uint64_t)bps, (int)(lat * 1e6));
 
 	if (err == -EINVAL)
 		return luaL_error(L, "rate: %f bit/s or latency %f s out of range", bps, lat);
@@ -324,8 +337,10 @@ static void parse_allowed(lua_State *L, int idx, struct wgl_peer *p)
 		for (lua_Integer i = 1; i <= n; i++) {
 			struct wgl_allowedip *a = wgl_peer_add_allowedip(p);
 
-			lua_geti(L, -1, i);
-			if (!a || wgl_allowedip_parse(a, luaL_checkstring(L, -1)) < 0)
+			if (lua_geti(L, -1, i) != LUA_TSTRING)
+				wgl_lua_field_error(L, idx, "allowed_ips", "element %d: string "
+						    "expected, got %s", (int)i, luaL_typename(L, -1));
+			if (!a || wgl_allowedip_parse(a, lua_tostring(L, -1)) < 0)
 				luaL_error(L, "allowed_ips: bad prefix '%s'", lua_tostring(L, -1));
 			lua_pop(L, 1);
 		}
@@ -336,7 +351,7 @@ static void parse_allowed(lua_State *L, int idx, struct wgl_peer *p)
 static void parse_peer(lua_State *L, int idx, struct wgl_peer *p)
 {
 	const char *ep = wgl_lua_optstring(L, idx, "endpoint", NULL);
-	lua_Integer ka = wgl_lua_optint(L, idx, "keepalive", -1);
+	lua_Integer ka = wgl_lua_optint_in(L, idx, "keepalive", -1, 0, 65535);
 
 	key_field(L, idx, "public_key", p->public_key, &p->flags, WGL_PEER_HAS_PUBLIC_KEY);
 	if (!(p->flags & WGL_PEER_HAS_PUBLIC_KEY))
@@ -361,7 +376,7 @@ static void parse_peer(lua_State *L, int idx, struct wgl_peer *p)
 /* Fills dev from the table at idx; raises on bad input (dev is freed by the caller). */
 static void parse_config(lua_State *L, int idx, struct wgl_device *dev)
 {
-	lua_Integer port = wgl_lua_optint(L, idx, "listen_port", -1);
+	lua_Integer port = wgl_lua_optint_in(L, idx, "listen_port", -1, 0, 65535);
 
 	key_field(L, idx, "private_key", dev->private_key, &dev->flags, WGL_DEV_HAS_PRIVATE_KEY);
 	if (port >= 0) {
@@ -381,8 +396,9 @@ static void parse_config(lua_State *L, int idx, struct wgl_device *dev)
 
 			if (!p)
 				luaL_error(L, "out of memory");
-			lua_geti(L, t, i);
-			luaL_checktype(L, -1, LUA_TTABLE);
+			if (lua_geti(L, t, i) != LUA_TTABLE)
+				wgl_lua_field_error(L, idx, "peers", "element %d: table expected, "
+						    "got %s", (int)i, luaL_typename(L, -1));
 			parse_peer(L, lua_gettop(L), p);
 			lua_pop(L, 1);
 		}
@@ -570,8 +586,10 @@ static int l_pair(lua_State *L)
 	if (lua_getfield(L, 1, "backends") != LUA_TTABLE)
 		return luaL_error(L, "pair: backends = {A, B} is required");
 	for (int i = 0; i < 2; i++) {
-		lua_geti(L, -1, i + 1);
-		o.backend[i] = luaL_checkstring(L, -1);
+		if (lua_geti(L, -1, i + 1) != LUA_TSTRING)
+			wgl_lua_field_error(L, 1, "backends", "element %d: string expected, got %s",
+					    i + 1, luaL_typename(L, -1));
+		o.backend[i] = lua_tostring(L, -1);
 		lua_pop(L, 1);
 		if (strcmp(o.backend[i], "none") &&
 		    wgl_backend_available(o.wg, o.backend[i], why, sizeof(why)) < 0)
@@ -579,8 +597,8 @@ static int l_pair(lua_State *L)
 	}
 	o.outer_family = family_of(L, wgl_lua_optstring(L, 1, "outer", "ipv4"));
 	o.inner_family = family_of(L, wgl_lua_optstring(L, 1, "inner", "ipv4"));
-	o.mtu = (unsigned int)wgl_lua_optint(L, 1, "mtu", 0);
-	o.keepalive = (uint16_t)wgl_lua_optint(L, 1, "keepalive", 0);
+	o.mtu = (unsigned int)wgl_lua_optint_in(L, 1, "mtu", 0, 1280, 65535);
+	o.keepalive = (uint16_t)wgl_lua_optint_in(L, 1, "keepalive", 0, 0, 65535);
 	o.visible = wgl_lua_optbool(L, 1, "visible", false);
 	lp = lua_newuserdatauv(L, sizeof(*lp), 1);
 	memset(lp, 0, sizeof(*lp));

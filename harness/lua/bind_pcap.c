@@ -135,7 +135,7 @@ static int l_capture(lua_State *L)
 	snprintf(name, sizeof(name), "%s-%s.pcap", ns->label, ifname);
 	if (lua_istable(L, 3)) {
 		snprintf(name, sizeof(name), "%s", wgl_lua_optstring(L, 3, "file", name));
-		o.snaplen = (int)wgl_lua_optint(L, 3, "snaplen", 0);
+		o.snaplen = (int)wgl_lua_optint_in(L, 3, "snaplen", 0, 64, 262144);
 		o.filter = wgl_lua_optstring(L, 3, "filter", NULL);
 	}
 	if (strchr(name, '/'))
@@ -220,8 +220,9 @@ static void push_message(lua_State *L, const struct wgl_pkt *p, const uint8_t *p
 static int l_wg_messages(lua_State *L)
 {
 	const char *path = luaL_checkstring(L, 1);
-	int want = lua_istable(L, 2) ? (int)wgl_lua_optint(L, 2, "type", 0) : 0;
-	int max = lua_istable(L, 2) ? (int)wgl_lua_optint(L, 2, "max", 100000) : 100000;
+	int want = lua_istable(L, 2) ? (int)wgl_lua_optint_in(L, 2, "type", 0, 1, 4) : 0;
+	int max = lua_istable(L, 2) ? (int)wgl_lua_optint_in(L, 2, "max", 100000, 0, 10000000)
+				    : 100000;
 	char errbuf[PCAP_ERRBUF_SIZE];
 	struct pcap_pkthdr *h;
 	const u_char *data;
@@ -255,7 +256,7 @@ static int l_wg_messages(lua_State *L)
 static int l_keylog(lua_State *L)
 {
 	static const char *const fields[] = { "local_private", "remote_public", "preshared" };
-	const char *path = luaL_checkstring(L, 1);
+	const char *path = wgl_lua_case_path(L, 1);
 	struct wgl_keylog_keys k = { 0 };
 	wgl_key keys[3];
 	int err;

@@ -74,6 +74,8 @@ static int l_probe(lua_State *L)
 	luaL_checktype(L, 1, LUA_TTABLE);
 	if (lua_getfield(L, 1, "socket") == LUA_TNIL)
 		return luaL_error(L, "probe: socket = node:udp{...} is required");
+	lua_pop(L, 1);
+	wgl_lua_checkfield_udata(L, 1, "socket", WGL_SOCK_CLASS);
 	s = wgl_lua_checksock(L, -1);
 	key_arg(L, 1, "private_key", priv, &has_priv);
 	key_arg(L, 1, "peer_public_key", peer, &has_peer);
@@ -106,7 +108,9 @@ static int fd_opt(lua_State *L, struct lprobe *lp, int idx)
 	int fd = lp->fd;
 
 	if (lua_istable(L, idx) && lua_getfield(L, idx, "socket") != LUA_TNIL) {
+		wgl_lua_checkfield_udata(L, idx, "socket", WGL_SOCK_CLASS);
 		fd = wgl_lua_checksock(L, -1)->fd;
+		lua_pop(L, 1);
 		lua_pop(L, 1);
 	} else if (lua_istable(L, idx)) {
 		lua_pop(L, 1);
@@ -118,7 +122,9 @@ static int timeout_ms(lua_State *L, int idx, double def)
 {
 	double t = lua_istable(L, idx) ? wgl_lua_optnum(L, idx, "timeout", def) : def;
 
-	return (int)(t * 1000);
+	if (!(t >= 0 && t <= 3600))
+		luaL_error(L, "field 'timeout' must be 0..3600 s");
+	return wgl_lua_deadline_ms(L, t * 1000);
 }
 
 static int result(lua_State *L, int err, double rtt)
@@ -149,7 +155,7 @@ static int pr_handshake(lua_State *L)
 	double rtt = 0;
 
 	int err = wgl_probe_handshake(lp->p, timeout_ms(L, 2, 5), &rtt);
-
+	wgl_lua_deadline_check(L);
 	return result(L, err, rtt);
 }
 
@@ -157,13 +163,14 @@ static int pr_ping(lua_State *L)
 {
 	struct lprobe *lp = checkprobe(L, 1);
 	double rtt = 0;
-	uint16_t seq = lua_istable(L, 2) ? (uint16_t)wgl_lua_optint(L, 2, "seq", ++lp->seq)
+	uint16_t seq = lua_istable(L, 2) ? (uint16_t)wgl_lua_optint_in(L, 2, "seq", ++lp->seq, 0, 65535)
 					 : ++lp->seq;
 	int err;
 
 	if (!lp->family)
 		return luaL_error(L, "probe:ping needs inner_src and inner_dst");
 	err = wgl_probe_ping(lp->p, fd_opt(L, lp, 2), lp->family, seq, timeout_ms(L, 2, 2), &rtt);
+	wgl_lua_deadline_check(L);
 	return result(L, err, rtt);
 }
 
@@ -216,7 +223,7 @@ static int pr_send_transport(lua_State *L)
 	int fd = fd_opt(L, lp, 2), err;
 
 	if (lua_istable(L, 2)) {
-		lua_Integer c = wgl_lua_optint(L, 2, "counter", -1);
+		lua_Integer c = wgl_lua_optint_in(L, 2, "counter", -1, 0, LUA_MAXINTEGER);
 
 		if (c >= 0)
 			counter = (uint64_t)c;
@@ -267,12 +274,12 @@ static int pr_send_echo(lua_State *L)
 static int pr_wait_echo(lua_State *L)
 {
 	struct lprobe *lp = checkprobe(L, 1);
-	uint16_t seq = lua_istable(L, 2) ? (uint16_t)wgl_lua_optint(L, 2, "seq", lp->seq) : lp->seq;
+	uint16_t seq = lua_istable(L, 2) ? (uint16_t)wgl_lua_optint_in(L, 2, "seq", lp->seq, 0, 65535) : lp->seq;
 	double rtt = 0;
 
 	int err = wgl_probe_wait_echo(lp->p, fd_opt(L, lp, 2), lp->family, seq,
 				      timeout_ms(L, 2, 1), &rtt);
-
+	wgl_lua_deadline_check(L);
 	return result(L, err, rtt);
 }
 
@@ -312,7 +319,7 @@ static int pr_recv(lua_State *L)
 	struct lprobe *lp = checkprobe(L, 1);
 	struct wgl_probe_rx rx;
 	int err = wgl_probe_recv(lp->p, fd_opt(L, lp, 2), timeout_ms(L, 2, 1), &rx);
-
+	wgl_lua_deadline_check(L);
 	if (err < 0)
 		return wgl_lua_errno(L, err, "recv");
 	lua_pushstring(L, kind_names[rx.kind]);
@@ -328,7 +335,7 @@ static int pr_recv(lua_State *L)
 static int pr_keylog(lua_State *L)
 {
 	struct lprobe *lp = checkprobe(L, 1);
-	const char *path = luaL_checkstring(L, 2);
+	const char *path = wgl_lua_case_path(L, 2);
 	FILE *f = fopen(path, "a");
 	int err;
 

@@ -61,7 +61,7 @@ static int node_udp(lua_State *L)
 
 	if (lua_istable(L, 2)) {
 		bind_ip = wgl_lua_optstring(L, 2, "bind", bind_ip);
-		port = (int)wgl_lua_optint(L, 2, "port", 0);
+		port = (int)wgl_lua_optint_in(L, 2, "port", 0, 0, 65535);
 	}
 	if (wgl_lua_sockaddr(bind_ip, port, &a, &len) < 0)
 		return luaL_error(L, "udp: bad bind address '%s' or port %d", bind_ip, port);
@@ -85,12 +85,14 @@ static int sock_send(lua_State *L)
 {
 	struct wgl_lua_sock *s = wgl_lua_checksock(L, 1);
 	const char *dst = luaL_checkstring(L, 2);
-	int port = (int)luaL_checkinteger(L, 3);
+	lua_Integer lport = luaL_checkinteger(L, 3);
+	int port = (int)lport;
 	size_t n;
 	const char *data = luaL_checklstring(L, 4, &n);
 	union wgl_sockaddr_any a;
 	socklen_t len;
 
+	luaL_argcheck(L, lport >= 1 && lport <= 65535, 3, "port must be 1..65535");
 	if (wgl_lua_sockaddr(dst, port, &a, &len) < 0)
 		return luaL_error(L, "send: bad destination %s:%d", dst, port);
 	if (!wgl_addr_allowed(dst))
@@ -110,7 +112,9 @@ static int sock_recv(lua_State *L)
 	char buf[65536], ip[INET6_ADDRSTRLEN];
 	ssize_t n;
 
-	if (poll(&p, 1, (int)(timeout * 1000)) <= 0) {
+	luaL_argcheck(L, timeout >= 0 && timeout <= 3600, 2, "timeout must be 0..3600 s");
+	if (poll(&p, 1, wgl_lua_deadline_ms(L, timeout * 1000)) <= 0) {
+		wgl_lua_deadline_check(L);
 		lua_pushnil(L);
 		return 1;
 	}

@@ -123,6 +123,7 @@ static int l_cpu_per_gb(lua_State *L)
 {
 	double cpu_s = luaL_checknumber(L, 1), bytes = luaL_checknumber(L, 2);
 
+	luaL_argcheck(L, bytes >= 0 && bytes < 1.8e19, 2, "bytes must be 0..1.8e19");
 	return push_value(L, bytes >= 1 ? wgl_cpu_s_per_gb(cpu_s, (uint64_t)bytes) : NAN);
 }
 

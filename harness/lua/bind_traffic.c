@@ -5,9 +5,11 @@
  * ({ok = false, error = ...}), not as script errors.
  */
 #include <errno.h>
+#include <limits.h>
 #include <math.h>
 #include <string.h>
 
+#include "base/log.h"
 #include "harness/lua/lua.h"
 #include "harness/traffic/echo.h"
 #include "harness/traffic/iperf.h"
@@ -28,24 +30,26 @@ static void iperf_opts(lua_State *L, int idx, struct wgl_iperf_opts *o)
 		luaL_error(L, "iperf: dst = server address is required");
 	if (!wgl_addr_allowed(o->server_addr))
 		luaL_error(L, "iperf: %s is outside the benchmarking ranges", o->server_addr);
-	o->port = (uint16_t)wgl_lua_optint(L, idx, "port", 0);
+	o->port = (uint16_t)wgl_lua_optint_in(L, idx, "port", 0, 1, 65535);
 	o->udp = wgl_lua_optbool(L, idx, "udp", false);
-	o->streams = (int)wgl_lua_optint(L, idx, "streams", 1);
+	o->streams = (int)wgl_lua_optint_in(L, idx, "streams", 1, 1, 128);
 	o->reverse = wgl_lua_optbool(L, idx, "reverse", false);
 	o->bidir = wgl_lua_optbool(L, idx, "bidir", false);
-	o->duration_s = (int)wgl_lua_optint(L, idx, "duration", 5);
-	o->omit_s = (int)wgl_lua_optint(L, idx, "omit", 0);
-	o->bitrate = (uint64_t)wgl_lua_optnum(L, idx, "bitrate", 0);
-	o->blksize = (int)wgl_lua_optint(L, idx, "size", 0);
+	o->duration_s = (int)wgl_lua_optint_in(L, idx, "duration", 5, 1, 3600);
+	o->omit_s = (int)wgl_lua_optint_in(L, idx, "omit", 0, 0, 600);
+	o->bitrate = (uint64_t)wgl_lua_optnum_in(L, idx, "bitrate", 0, 1, 1e13);
+	o->blksize = (int)wgl_lua_optint_in(L, idx, "size", 0, 1, 1 << 20);
 	if (o->duration_s < 1 || o->duration_s > 3600 || o->streams < 1 || o->streams > 128)
 		luaL_error(L, "iperf: duration must be 1..3600 s and streams 1..128");
+	/* The whole test (its own default: duration + omit + 20 s) ends with the case. */
+	o->timeout_ms = wgl_lua_deadline_ms(L, (o->duration_s + o->omit_s + 20) * 1000.0);
 }
 
 static void nodes(lua_State *L, int idx, struct wgl_ns **server, struct wgl_ns **client)
 {
-	lua_getfield(L, idx, "server");
+	wgl_lua_checkfield_udata(L, idx, "server", "wglab.node");
 	*server = wgl_lua_checknode(L, -1);
-	lua_getfield(L, idx, "client");
+	wgl_lua_checkfield_udata(L, idx, "client", "wglab.node");
 	*client = wgl_lua_checknode(L, -1);
 	lua_pop(L, 2);
 }
@@ -96,6 +100,7 @@ static int l_iperf(lua_State *L)
 
 	if (!err)
 		err = wgl_iperf_end(&h.run, &r, NULL);
+	wgl_lua_deadline_check(L);
 	push_iperf(L, err, &r);
 	return 1;
 }
@@ -103,9 +108,11 @@ static int l_iperf(lua_State *L)
 /* wglab.iperf_start{...} -> handle; handle:wait() -> result */
 static int l_iperf_start(lua_State *L)
 {
-	struct liperf *h = lua_newuserdatauv(L, sizeof(*h), 2);
+	struct liperf *h;
 	int err;
 
+	luaL_checktype(L, 1, LUA_TTABLE);
+	h = lua_newuserdatauv(L, sizeof(*h), 2);
 	memset(h, 0, sizeof(*h));
 	luaL_setmetatable(L, IPERF_CLASS);
 	/* The nodes must outlive the children running in them. */
@@ -129,6 +136,7 @@ static int iperf_wait(lua_State *L)
 		return luaL_error(L, "iperf: already collected");
 	err = wgl_iperf_end(&h->run, &r, NULL);
 	h->running = false;
+	wgl_lua_deadline_check(L);
 	push_iperf(L, err, &r);
 	return 1;
 }
@@ -151,20 +159,30 @@ static int l_echo(lua_State *L)
 	struct wgl_echo_result r = { 0 };
 	struct wgl_ns *server, *client;
 	unsigned int nsamples = 0;
-	double *samples;
-	int err;
+	double *samples, want_ms;
+	int err, left_ms, iv_us;
+	bool cut;
 
 	luaL_checktype(L, 1, LUA_TTABLE);
 	nodes(L, 1, &server, &client);
 	o.addr = wgl_lua_optstring(L, 1, "dst", NULL);
 	if (!o.addr || !wgl_addr_allowed(o.addr))
 		return luaL_error(L, "echo: dst must be an address in the benchmarking ranges");
-	o.port = (uint16_t)wgl_lua_optint(L, 1, "port", 0);
-	o.count = (int)wgl_lua_optint(L, 1, "count", 100);
-	o.interval_us = (int)(wgl_lua_optnum(L, 1, "interval", 0.01) * 1e6);
-	o.payload = (int)wgl_lua_optint(L, 1, "payload", 64);
+	o.port = (uint16_t)wgl_lua_optint_in(L, 1, "port", 0, 1, 65535);
+	o.count = (int)wgl_lua_optint_in(L, 1, "count", 100, 1, 100000);
+	o.interval_us = (int)(wgl_lua_optnum_in(L, 1, "interval", 0.01, 0.000001, 10) * 1e6);
+	o.payload = (int)wgl_lua_optint_in(L, 1, "payload", 64, 16, 65000);
 	if (o.count < 1 || o.count > 100000)
-		return luaL_error(L, "echo: count must be 1..100000");
+		return luaL_error(L, "echo: field 'count' must be 1..100000");
+	if (o.interval_us < 0 || o.interval_us > 10000000)
+		return luaL_error(L, "echo: field 'interval' must be 0..10 s");
+	/* The probe has no deadline of its own: one that cannot end in time sends less. */
+	iv_us = o.interval_us ? o.interval_us : 10000;
+	want_ms = (double)o.count * iv_us / 1000;
+	left_ms = wgl_lua_deadline_ms(L, want_ms);
+	cut = left_ms < want_ms;
+	if (cut)
+		o.count = (int)((double)left_ms * 1000 / iv_us) + 1;
 	samples = lua_newuserdatauv(L, sizeof(double) * (size_t)o.count, 0);
 	o.samples_ms = samples;
 	o.nsamples = &nsamples;
@@ -173,6 +191,9 @@ static int l_echo(lua_State *L)
 		return wgl_lua_errno(L, err, "echo: server");
 	err = wgl_echo_probe(client, &o, &r);
 	wgl_echo_server_stop(&srv);
+	if (cut) /* and the case ends at its deadline, not with a short probe */
+		wgl_sleep_ms(wgl_lua_deadline_ms(L, INT_MAX));
+	wgl_lua_deadline_check(L);
 	if (err)
 		return wgl_lua_errno(L, err, "echo");
 	lua_newtable(L);

@@ -32,6 +32,9 @@ struct wgl_lua_case {
 	int negative_failed;    /* failed checks seen at the current negative depth */
 	bool skipped;
 	char skip_reason[256];
+	long long deadline_ns;  /* wgl_now_ns() time the case must end by; 0: none */
+	double timeout_s;       /* the limit deadline_ns came from, for messages */
+	bool timed_out;         /* the deadline error was raised */
 };
 
 /* The case context of L (set by the runner before the script runs). */
@@ -49,11 +52,33 @@ int wgl_lua_errno(lua_State *L, int err, const char *what);
  */
 const char *wgl_lua_artifact(lua_State *L, const char *kind, const char *name,
 			     char *buf, size_t len);
-/* Optional string / integer / number / boolean field of the table at idx. */
+/*
+ * The string argument arg as a path a binding writes: it must be a file of
+ * the case folder (what wglab.artifact() returns); raises otherwise.
+ */
+const char *wgl_lua_case_path(lua_State *L, int arg);
+/*
+ * Optional string / integer / number / boolean field of the table at idx; a
+ * value of another type raises "fn: field 'key': string expected, got
+ * boolean". The _in forms
+ * also raise when a value other than def is outside min..max (NaN included).
+ */
 const char *wgl_lua_optstring(lua_State *L, int idx, const char *key, const char *def);
 lua_Integer wgl_lua_optint(lua_State *L, int idx, const char *key, lua_Integer def);
+lua_Integer wgl_lua_optint_in(lua_State *L, int idx, const char *key, lua_Integer def,
+			      lua_Integer min, lua_Integer max);
 lua_Number wgl_lua_optnum(lua_State *L, int idx, const char *key, lua_Number def);
+lua_Number wgl_lua_optnum_in(lua_State *L, int idx, const char *key, lua_Number def,
+			     lua_Number min, lua_Number max);
 bool wgl_lua_optbool(lua_State *L, int idx, const char *key, bool def);
+/*
+ * The userdata of class tname in field key of the table at idx, left on the
+ * stack (raises "fn: field 'key': tname expected, got T" otherwise).
+ */
+void *wgl_lua_checkfield_udata(lua_State *L, int idx, const char *key, const char *tname);
+/* Raises "fn: field 'key': <fmt>" for the field key of the table at idx. Never returns. */
+int wgl_lua_field_error(lua_State *L, int idx, const char *key, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
 /* t[key] = value for the table on top of the stack. */
 void wgl_lua_field_str(lua_State *L, const char *key, const char *value);
 void wgl_lua_field_int(lua_State *L, const char *key, lua_Integer value);
@@ -65,6 +90,19 @@ void wgl_lua_push_json(lua_State *L, const json_t *v);
 struct wgl_ns *wgl_lua_checknode(lua_State *L, int idx);
 /* The wg class: struct wgl_wgdev * of a device userdata at idx. */
 struct wgl_wgdev *wgl_lua_checkwg(lua_State *L, int idx);
+
+/*
+ * The case's deadline (harness/lua/sandbox.c). A blocking binding asks for
+ * its wait clamped to the time left (raises the deadline error when none is
+ * left), and calls wgl_lua_deadline_check() after waiting, so a wait never
+ * outlives the case and its "timed out" outcome is never mistaken for the
+ * script's own. The deadline error cannot be caught from Lua: see sandbox.c.
+ */
+int wgl_lua_deadline_ms(lua_State *L, double want_ms);
+void wgl_lua_deadline_check(lua_State *L);
+int wgl_lua_deadline_raise(lua_State *L);
+/* Restricts the standard library of a case's state (after luaL_openlibs). */
+void wgl_lua_open_sandbox(lua_State *L);
 
 /* Area bindings; each registers its functions and classes. */
 void wgl_lua_open_core(lua_State *L);

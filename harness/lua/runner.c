@@ -91,6 +91,7 @@ static lua_State *new_state(void)
 		return NULL;
 	luaL_openlibs(L);
 	wgl_lua_open_core(L);
+	wgl_lua_open_sandbox(L);
 	wgl_lua_open_net(L);
 	wgl_lua_open_sock(L);
 	wgl_lua_open_pcap(L);
@@ -118,15 +119,41 @@ static int load_script(lua_State *L, const char *path)
 	return lua_pcall(L, 0, 0, base);
 }
 
+static void (*tick_cb)(void);
+
+void wgl_runner_on_tick(void (*tick)(void))
+{
+	tick_cb = tick;
+}
+
+/* Raises on every call once the deadline has passed, not only once. */
+static void timeout_hook(lua_State *L, lua_Debug *ar)
+{
+	(void)ar;
+	if (tick_cb)
+		tick_cb();
+	wgl_lua_deadline_check(L);
+}
+
+static void set_deadline(lua_State *L, struct wgl_lua_case *ctx, double timeout_s)
+{
+	ctx->timeout_s = timeout_s;
+	ctx->deadline_ns = wgl_now_ns() + (long long)(timeout_s * 1e9);
+	ctx->timed_out = false;
+	lua_sethook(L, timeout_hook, LUA_MASKCOUNT, 1000);
+}
+
 json_t *wgl_scenario_meta(const char *path)
 {
-	static struct wgl_lua_case dummy;
+	struct wgl_lua_case dummy = { 0 };
 	lua_State *L = new_state();
 	json_t *meta = NULL;
 
 	if (!L)
 		return NULL;
 	wgl_lua_set_ctx(L, &dummy);
+	/* A declaration is read at once: a script that loops at its top level is an error. */
+	set_deadline(L, &dummy, 10);
 	if (load_script(L, path) != LUA_OK) {
 		fprintf(stderr, "wglab: %s\n", lua_tostring(L, -1));
 		goto out;
@@ -146,33 +173,21 @@ out:
 	return meta;
 }
 
-struct deadline {
-	long long at_ns;
-	bool hit;
-};
-
-static struct deadline *case_deadline;
-static void (*tick_cb)(void);
-
-void wgl_runner_on_tick(void (*tick)(void))
-{
-	tick_cb = tick;
-}
-
-static void timeout_hook(lua_State *L, lua_Debug *ar)
-{
-	if (tick_cb)
-		tick_cb();
-	if (case_deadline && !case_deadline->hit && wgl_now_ns() > case_deadline->at_ns) {
-		case_deadline->hit = true;
-		luaL_error(L, "case timed out");
-	}
-}
-
 static enum wgl_verdict finish(lua_State *L, struct wgl_lua_case *ctx, int status)
 {
 	const char *msg = lua_tostring(L, -1);
 
+	char why[96];
+
+	/* An overrun is an error whatever the script made of it. */
+	if (ctx->timed_out || wgl_now_ns() >= ctx->deadline_ns) {
+		if (status != LUA_OK && msg)
+			wgl_dbg("%s", msg);
+		snprintf(why, sizeof(why), "case timed out after %g s", ctx->timeout_s);
+		wgl_err("%s", why);
+		wgl_case_verdict(ctx->result, WGL_ERROR, why);
+		return WGL_ERROR;
+	}
 	if (status == LUA_OK)
 		return wgl_case_get_verdict(ctx->result);
 	if (ctx->skipped) {
@@ -189,7 +204,6 @@ enum wgl_verdict wgl_scenario_run_case(const char *path, struct wgl_run *run,
 				       double timeout_s, const struct wgl_backend_config *wg)
 {
 	struct wgl_lua_case ctx = { .run = run, .result = c, .params = params, .wg = wg };
-	struct deadline dl = { .at_ns = wgl_now_ns() + (long long)(timeout_s * 1e9) };
 	enum wgl_verdict v;
 	lua_State *L = new_state();
 	int status, base;
@@ -200,8 +214,7 @@ enum wgl_verdict wgl_scenario_run_case(const char *path, struct wgl_run *run,
 	}
 	snprintf(ctx.dir, sizeof(ctx.dir), "%s", dir);
 	wgl_lua_set_ctx(L, &ctx);
-	case_deadline = &dl;
-	lua_sethook(L, timeout_hook, LUA_MASKCOUNT, 1000);
+	set_deadline(L, &ctx, timeout_s);
 	status = load_script(L, path);
 	if (status == LUA_OK) {
 		lua_pushcfunction(L, traceback);
@@ -215,6 +228,5 @@ enum wgl_verdict wgl_scenario_run_case(const char *path, struct wgl_run *run,
 	v = finish(L, &ctx, status);
 	/* Closing the state runs every __gc: captures, devices, namespaces go away. */
 	lua_close(L);
-	case_deadline = NULL;
 	return v;
 }

@@ -24,6 +24,8 @@ expect() { # expect CODE PATTERN -- ARGS...
 printf 'scenario { name = "x" }\nfunction run(case)\n  local x = = 1\nend\n' >"$tmp/syntax.lua"
 printf 'scenario { name = "y", topology = "triple" }\nfunction run(case) end\n' >"$tmp/topo.lua"
 printf 'function run(case) end\n' >"$tmp/nodecl.lua"
+printf 'scenario { name = "z", params = { n = { default = 0, min = 1 } } }\nfunction run(case) end\n' \
+	>"$tmp/baddecl.lua"
 printf 'garbage' >"$tmp/bad.pcap"
 printf '{"schema": "wglab-result/1",\n oops}' >"$tmp/bad.json"
 
@@ -41,6 +43,16 @@ expect 2 "invalid value for --userspace" -- run --userspace 'wireguard-go -f'
 expect 2 "syntax.lua:3:" -- run "$tmp/syntax.lua" --out "$tmp/r"
 expect 2 "topology must be" -- run "$tmp/topo.lua" --out "$tmp/r"
 expect 2 "no scenario{} declaration" -- run "$tmp/nodecl.lua" --out "$tmp/r"
+# -D values are checked against the scenarios' parameter declarations before anything runs.
+expect 2 "\-D reps=0: connect's reps must be an integer in 1..1000" -- run connect -D reps=0 --out "$tmp/r"
+expect 2 "\-D reps=2.5: connect's reps must be an integer" -- run connect -D reps=2.5 --out "$tmp/r"
+expect 2 "\-D reps=-3: connect's reps must be an integer in 1..1000" -- run connect -D reps=-3 --out "$tmp/r"
+expect 2 "\-D reps=500: roaming's reps must be an integer in 1..100" -- run connect roaming -D reps=500 --out "$tmp/r"
+expect 2 "\-D how=xyz: roaming's how must be one of link, address" -- run roaming -D how=xyz --out "$tmp/r"
+expect 2 "\-D udp_bitrate=fast: throughput's udp_bitrate must be a number" -- run throughput -D udp_bitrate=fast --out "$tmp/r"
+expect 2 "\-D nosuch=1: no selected scenario has a parameter 'nosuch'" -- run connect -D nosuch=1 --out "$tmp/r"
+expect 2 "\-D how=link: no selected scenario has a parameter 'how'" -- run connect -D how=link --out "$tmp/r"
+expect 2 "baddecl.lua: parameter 'n': the default is not an integer >= 1" -- run "$tmp/baddecl.lua" --out "$tmp/r"
 expect 2 "unknown command 'frobnicate'" -- frobnicate
 expect 2 "bad.pcap" -- pcap summary "$tmp/bad.pcap"
 expect 2 "bad.json:2" -- compare "$tmp/bad.json" "$tmp/bad.json"
