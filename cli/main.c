@@ -25,6 +25,7 @@ static const struct command commands[] = {
 	{ "compare", wgl_cmd_compare, "compare two result.json files, non-zero on regression" },
 	{ "report", wgl_cmd_report, "render the reports of a result.json again" },
 	{ "vm", wgl_cmd_vm, "run wglab inside the kernel lab (qemu, stock kernel)" },
+	{ "cleanup", wgl_cmd_cleanup, "remove namespaces that killed wglab runs left" },
 	{ NULL, NULL, NULL },
 };
 
