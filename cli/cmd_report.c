@@ -64,10 +64,7 @@ int wgl_cmd_report(int argc, char **argv)
 	}
 	/* wgl_reports_write() names the file it could not write; --out is the user's choice. */
 	ret = wgl_reports_write(run, a.out);
-	if (ret)
-		fprintf(stderr, "wglab report: cannot write the reports into %s: %s\n", a.out,
-			strerror(-ret));
-	else
+	if (!ret)
 		printf("reports written to %s\n", a.out);
 	if (!ret && run->incomplete)
 		printf("this run is INCOMPLETE: it was stopped after %zu cases (marked in "
