@@ -4,7 +4,8 @@
 # and SIGKILL after the first case leave that case on disk; SIGINT/SIGTERM
 # say what finished and where; latest only ever points at a folder with a
 # result.json; `wglab report` renders the partial run and says it is
-# incomplete (console, summary.md, report.html).
+# incomplete (console, summary.md, report.html). And a scenario cannot end
+# wglab with os.exit.
 set -u
 [ "$(id -u)" = 0 ] || { echo "SKIP: needs root for network namespaces"; exit 77; }
 command -v wireguard-go >/dev/null || { echo "SKIP: wireguard-go not installed"; exit 77; }
@@ -46,5 +47,17 @@ for sig in INT TERM KILL; do
 	grep -q "Incomplete run" "$base/latest/report.html" || bad "report.html not marked"
 	echo "  report: $(grep INCOMPLETE "$out/rep-$sig")"
 done
+# Scenario code cannot end wglab: os.exit is an error verdict, the next case
+# still runs and the result is complete.
+printf 'scenario { name = "bye", topology = "single", families = { "ipv4", "ipv6" } }\n%s\n' \
+	'function run(case) os.exit(3) end' >"$out/bye.lua"
+"$WGLAB" run "$out/bye.lua" --backend userspace --out "$out/bye" >"$out/log-bye" 2>&1
+rc=$?
+res="$out/bye/latest/result.json"
+echo "os.exit(3) in a scenario: exit $rc; $(grep -c '"verdict": "error"' "$res" 2>/dev/null) error verdicts"
+[ "$rc" = 1 ] || bad "os.exit: exit $rc"
+[ "$(grep -c '"verdict": "error"' "$res" 2>/dev/null)" = 2 ] || bad "os.exit: not two error verdicts"
+grep -q '"complete": true' "$res" || bad "os.exit: result not complete"
+grep -q "os.exit is not available" "$res" || bad "os.exit: the message does not say why"
 [ $fail = 0 ] && echo PASS
 exit $fail
