@@ -353,6 +353,12 @@ int wgl_reaper_sweep(void)
 /*
  * EOF on the pipe makes the reaper kill what is left and exit; waiting for
  * it here keeps it from lingering as a zombie. Async-signal-safe.
+ *
+ * The reaper's exit completes only when every process of its namespace is
+ * reaped, and wglab's own children there (killed by the signal path but not
+ * waited for, or forked an instant before the signal and not registered yet)
+ * are wglab's to reap: waiting for the reaper alone would wait forever. So
+ * anything is reaped until the reaper is.
  */
 static void reaper_stop(void)
 {

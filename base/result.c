@@ -259,8 +259,8 @@ void wgl_result_free(struct wgl_run *run)
 /* Keys with a typed field in struct wgl_run or written by the model itself. */
 static const char *const typed_keys[] = {
 	"schema", "id", "started", "finished", "host", "kernel", "arch", "cpu_model", "cores",
-	"wglab_version", "command", "seed", "mtu", "emulated", "implementations", "cases",
-	"summary", "sources",
+	"wglab_version", "command", "seed", "mtu", "emulated", "complete", "implementations",
+	"cases", "summary", "sources",
 };
 
 bool wgl_result_typed_key(const char *key)
@@ -550,6 +550,7 @@ void wgl_result_finish(struct wgl_run *run)
 	wgl_result_count(run);
 	utc_now(now, sizeof(now));
 	set_text(&run->finished, now);
+	run->incomplete = false;
 }
 
 const char *wgl_verdict_name(enum wgl_verdict v)

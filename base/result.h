@@ -140,6 +140,12 @@ struct wgl_run {
 	long long seed;
 	long mtu;               /* underlay MTU, 0 = not recorded */
 	bool emulated;          /* measured inside the kernel lab (qemu) */
+	/*
+	 * Still running or stopped before its end: the cases are those finished
+	 * so far. Set by the runner while it saves result.json after each case,
+	 * cleared by wgl_result_finish(). Written as "complete": false.
+	 */
+	bool incomplete;
 	struct wgl_impl *impls;
 	size_t nimpls;
 	struct wgl_case **cases; /* in the order they ran */
@@ -214,7 +220,7 @@ const char *wgl_verdict_name(enum wgl_verdict v);
 /* "higher", "lower" or NULL. */
 const char *wgl_better_name(enum wgl_better b);
 
-/* Recomputes run->summary and sets run->finished to now. */
+/* Recomputes run->summary, sets run->finished to now and clears run->incomplete. */
 void wgl_result_finish(struct wgl_run *run);
 /* Recomputes run->summary from the cases' verdicts. */
 void wgl_result_count(struct wgl_run *run);

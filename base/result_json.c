@@ -153,6 +153,7 @@ json_t *wgl_result_to_json(const struct wgl_run *run)
 		json_decref(cases);
 		return NULL;
 	}
+	json_object_set_new(o, "complete", json_boolean(!run->incomplete));
 	json_object_foreach(run->extra, key, v)
 		if (!json_object_get(o, key))
 			json_object_set(o, key, v);
@@ -389,6 +390,8 @@ static void load_meta(struct wgl_run *run, const json_t *j)
 	v = json_object_get(j, "mtu");
 	run->mtu = json_is_integer(v) ? (long)json_integer_value(v) : 0;
 	run->emulated = json_is_true(json_object_get(j, "emulated"));
+	/* Absent (files older than the field) means complete: they were written at the end. */
+	run->incomplete = json_is_false(json_object_get(j, "complete"));
 	json_object_clear(run->extra);
 	json_object_foreach((json_t *)j, key, v)
 		if (!wgl_result_typed_key(key))

@@ -43,5 +43,6 @@ int wgl_cmd_report(int argc, char **argv);
 int wgl_cmd_bench(int argc, char **argv);
 int wgl_cmd_vm(int argc, char **argv);
 int wgl_cmd_merge(int argc, char **argv);
+int wgl_cmd_cleanup(int argc, char **argv);
 
 #endif

@@ -62,10 +62,14 @@ int wgl_cmd_report(int argc, char **argv)
 		copy = strdup(argv[1]);
 		a.out = copy ? dirname(copy) : ".";
 	}
-	/* wgl_reports_write() names the file it could not write. */
-	ret = wgl_reports_write(run, a.out) ? WGL_EXIT_FAIL : WGL_EXIT_OK;
+	/* wgl_reports_write() names the file it could not write; --out is the user's choice. */
+	ret = wgl_reports_write(run, a.out);
 	if (!ret)
 		printf("reports written to %s\n", a.out);
+	if (!ret && run->incomplete)
+		printf("this run is INCOMPLETE: it was stopped after %zu cases (marked in "
+		       "summary.md and report.html)\n", run->ncases);
+	ret = !ret ? WGL_EXIT_OK : ret == -ENOSPC || ret == -EIO ? WGL_EXIT_FAIL : WGL_EXIT_USAGE;
 	free(copy);
 	wgl_result_free(run);
 	return ret;

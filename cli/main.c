@@ -26,6 +26,7 @@ static const struct command commands[] = {
 	{ "report", wgl_cmd_report, "render the reports of a result.json again" },
 	{ "merge", wgl_cmd_merge, "several runs (native, kernel lab, shards) into one report" },
 	{ "vm", wgl_cmd_vm, "run wglab inside the kernel lab (qemu, stock kernel)" },
+	{ "cleanup", wgl_cmd_cleanup, "remove namespaces that killed wglab runs left" },
 	{ NULL, NULL, NULL },
 };
 

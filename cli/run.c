@@ -6,6 +6,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <limits.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -264,7 +265,49 @@ struct runner {
 	struct wgl_run *run;
 	char dir[PATH_MAX];
 	int ncases;
+	bool save_failed;       /* result.json could not be written: reported once */
 };
+
+/*
+ * What SIGINT/SIGTERM print (a cleanup hook): kept current after each case in
+ * one of two buffers, so the handler never reads one being rewritten.
+ */
+static char stop_note[2][PATH_MAX + 256];
+static volatile sig_atomic_t stop_note_cur = -1;
+
+static void print_stop_note(void)
+{
+	int cur = stop_note_cur;
+
+	if (cur >= 0)
+		(void)!write(STDERR_FILENO, stop_note[cur], strlen(stop_note[cur]));
+}
+
+static void set_stop_note(const struct runner *r)
+{
+	int next = stop_note_cur == 0 ? 1 : 0;
+
+	if (r->save_failed)
+		snprintf(stop_note[next], sizeof(stop_note[next]), "\nwglab: stopped after %zu "
+			 "cases; their result could not be saved in %s\n", r->run->ncases, r->dir);
+	else
+		snprintf(stop_note[next], sizeof(stop_note[next]), "\nwglab: stopped after %zu "
+			 "finished cases; partial result (marked incomplete): %s/result.json\n",
+			 r->run->ncases, r->dir);
+	stop_note_cur = next;
+}
+
+/*
+ * result.json after each case (written aside, renamed into place): a run
+ * stopped in any way, SIGKILL included, leaves the cases it finished, marked
+ * incomplete. The signal handler then has nothing to write.
+ */
+static void save_partial(struct runner *r)
+{
+	if (!r->save_failed && wgl_reports_write_result(r->run, r->dir) < 0)
+		r->save_failed = true;
+	set_stop_note(r);
+}
 
 static bool family_selected(const struct run_opts *o, const char *fam)
 {
@@ -417,6 +460,7 @@ static void run_one(struct runner *r, const struct scenario *sc,
 	wgl_progress_case_end(wgl_case_get_verdict(c), c->message);
 	print_metrics(c);
 	json_decref(params);
+	save_partial(r);
 }
 
 static bool family_declared(const json_t *meta, size_t f, const char *fam)
@@ -547,13 +591,19 @@ static int list_scenarios(struct run_opts *o)
 	return WGL_EXIT_OK;
 }
 
-static int summarize(const struct wgl_run *run, const char *dir)
+static int summarize(const struct wgl_run *run, const char *dir, bool saved)
 {
 	const struct wgl_run_summary *s = &run->summary;
 
-	printf("results: %s\n", dir);
+	if (saved)
+		printf("results: %s\n", dir);
+	else
+		fprintf(stderr, "wglab run: the results in %s are incomplete: "
+			"they could not all be written (see above)\n", dir);
 	printf("%ld passed, %ld failed, %ld skipped\n", s->passed, s->failed + s->errors,
 	       s->skipped);
+	if (!saved)
+		return WGL_EXIT_FAIL;
 	if (s->failed + s->errors)
 		return WGL_EXIT_FAIL;
 	return s->passed ? WGL_EXIT_OK : WGL_EXIT_SKIP;
@@ -639,30 +689,48 @@ static int list_cases(struct run_opts *o, const struct scenario *v, int n)
 	return WGL_EXIT_OK;
 }
 
+/* Errors of a full or failing disk, not of the path given. */
+static bool out_of_space(int err)
+{
+	return err == -ENOSPC || err == -EDQUOT || err == -EIO || err == -ENOMEM;
+}
+
 static int execute(struct run_opts *o, const struct scenario *v, int n)
 {
 	struct runner r = { .o = o };
 	char cases[PATH_MAX + 8];
+	bool saved;
 	int ret;
 
 	if (validate(o, v, n) < 0)
 		return WGL_EXIT_USAGE;
-	if (wgl_results_dir_new(o->out, r.dir, sizeof(r.dir)) < 0)
-		return WGL_EXIT_FAIL;
+	ret = wgl_results_dir_new(o->out, r.dir, sizeof(r.dir));
+	if (ret < 0)    /* reported with the path; a bad --out is a usage error */
+		return out_of_space(ret) ? WGL_EXIT_FAIL : WGL_EXIT_USAGE;
 	snprintf(cases, sizeof(cases), "%s/cases", r.dir);
 	mkdir(cases, 0755);
 	r.run = wgl_result_new();
+	if (!r.run)
+		return WGL_EXIT_FAIL;
+	r.run->incomplete = true;
 	wgl_result_set_meta(r.run, "command", json_string("run"));
 	if (o->shard_n)
 		wgl_result_set_meta(r.run, "shard", json_pack("{s:I, s:I}", "index",
 				    (json_int_t)o->shard_i, "count", (json_int_t)o->shard_n));
+	save_partial(&r);
+	if (r.save_failed) {
+		wgl_result_free(r.run);
+		return WGL_EXIT_FAIL;
+	}
+	wgl_results_dir_latest(o->out, r.dir);
+	wgl_cleanup_register(print_stop_note);
 	for (int i = 0; i < n; i++)
 		run_scenario(&r, &v[i]);
+	stop_note_cur = -1;
 	wgl_result_finish(r.run);
-	if (wgl_reports_write(r.run, r.dir) < 0)
-		wgl_err("could not write all reports into %s", r.dir);
+	saved = wgl_reports_write(r.run, r.dir) == 0;
 	wgl_headline_print(r.run, stdout);
-	ret = summarize(r.run, r.dir);
+	ret = summarize(r.run, r.dir, saved);
 	wgl_result_free(r.run);
 	return ret;
 }
@@ -697,6 +765,8 @@ int wgl_cmd_run(int argc, char **argv)
 	}
 	if (geteuid() != 0)
 		wgl_warn("not root: every case that needs namespaces will be skipped or fail");
+	else
+		wgl_ns_cleanup_stale(false);    /* what killed runs left under /run/netns */
 	wgl_runner_on_tick(wgl_progress_tick);
 	ret = execute(&o, v, n);
 	wgl_runner_on_tick(NULL);

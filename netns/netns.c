@@ -19,6 +19,7 @@
 #include "base/child.h"
 #include "base/log.h"
 #include "netns/netns.h"
+#include "netns/owner.h"
 
 #define MAX_NS 1024
 
@@ -26,6 +27,7 @@ static int home_fd = -1;        /* the namespace wglab started in */
 static struct wgl_ns *live[MAX_NS];
 /* Paths bind-mounted under /run/netns; fixed storage so the signal handler can use them. */
 static char visible_path[MAX_NS][96];
+static char owner_path[MAX_NS][96];     /* their owner markers (netns/owner.c) */
 static unsigned int ns_counter;
 static bool all_visible;
 
@@ -96,6 +98,8 @@ static void unmount_visible(void)
 		umount2(visible_path[i], MNT_DETACH);
 		unlink(visible_path[i]);
 		visible_path[i][0] = '\0';
+		unlink(owner_path[i]);
+		owner_path[i][0] = '\0';
 	}
 }
 
@@ -110,25 +114,35 @@ static int slot_of(const struct wgl_ns *ns)
 static int make_visible(struct wgl_ns *ns, int slot)
 {
 	char *path = visible_path[slot];
-	int fd;
+	int fd, err;
 
+	/* The marker first: a namespace under /run/netns without one is never a live run's. */
+	err = wgl_ns_owner_mark(ns->name, owner_path[slot], sizeof(owner_path[slot]));
+	if (err < 0) {
+		owner_path[slot][0] = '\0';
+		return err;
+	}
 	mkdir("/run/netns", 0755);
 	snprintf(path, sizeof(visible_path[slot]), "/run/netns/%s", ns->name);
 	fd = open(path, O_RDONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0444);
 	if (fd < 0) {
-		path[0] = '\0';
-		return -errno;
+		err = -errno;
+		goto err_create;
 	}
 	close(fd);
 	if (mount("/proc/thread-self/ns/net", path, "none", MS_BIND, NULL) < 0) {
-		int err = -errno;
-
+		err = -errno;
 		unlink(path);
-		path[0] = '\0';
-		return err;
+		goto err_create;
 	}
 	ns->visible = true;
+	wgl_created("netns-owner-marker", owner_path[slot]);
 	return 0;
+err_create:
+	path[0] = '\0';
+	unlink(owner_path[slot]);
+	owner_path[slot][0] = '\0';
+	return err;
 }
 
 /*
@@ -235,6 +249,9 @@ void wgl_ns_free(struct wgl_ns *ns)
 			umount2(visible_path[slot], MNT_DETACH);
 			unlink(visible_path[slot]);
 			visible_path[slot][0] = '\0';
+			unlink(owner_path[slot]);
+			wgl_destroyed("netns-owner-marker", owner_path[slot]);
+			owner_path[slot][0] = '\0';
 		}
 		live[slot] = NULL;
 	}

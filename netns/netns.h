@@ -5,7 +5,8 @@
  * A namespace is anonymous and held by an fd: when wglab and its children are
  * gone, the kernel frees it with every link inside. With visible=true it is
  * also bind-mounted at /run/netns/<name> for `ip netns exec` debugging; the
- * cleanup path unmounts it.
+ * cleanup path unmounts it, and when wglab is killed before that,
+ * wgl_ns_cleanup_stale() (`wglab cleanup`, the start of every run) does.
  *
  * Safety: addresses and routes are refused unless they lie in the
  * benchmarking ranges 198.18.0.0/15 and 2001:2::/48 (or are IPv6 link-local),
@@ -33,6 +34,14 @@ struct wgl_ns {
 struct wgl_ns *wgl_ns_new(const char *label, bool visible);
 /* Makes every namespace created from now on visible (wglab run --visible). */
 void wgl_ns_set_all_visible(bool visible);
+/*
+ * Removes what killed wglab processes left under /run/netns: each visible
+ * namespace has an owner marker (pid and process start time, so a reused
+ * pid is not mistaken for the owner) and is unmounted only when its owner is
+ * dead; a live run's namespaces and anything not named wglab-* stay. With
+ * verbose, prints each removal. Returns how many were removed, or -errno.
+ */
+int wgl_ns_cleanup_stale(bool verbose);
 /* Closes, unmounts and frees; NULL-safe. Links inside die with the namespace. */
 void wgl_ns_free(struct wgl_ns *ns);
 /*

@@ -52,8 +52,13 @@ static void header(const struct wgl_run *run, FILE *f)
 	esc(f, run->id ? run->id : "?");
 	fprintf(f, "</h1>\n<p><span class=\"pass\">%ld passed</span>, "
 		"<span class=\"fail\">%ld failed</span>, <span class=\"skip\">%ld skipped</span>, "
-		"<span class=\"error\">%ld errors</span> (%ld cases)</p>\n<table>\n",
+		"<span class=\"error\">%ld errors</span> (%ld cases)</p>\n",
 		s->passed, s->failed, s->skipped, s->errors, s->total);
+	if (run->incomplete)
+		fputs("<p class=\"fail\"><strong>Incomplete run</strong>: it was stopped before "
+		      "its end (interrupted, killed or out of disk space); only the cases below "
+		      "finished.</p>\n", f);
+	fputs("<table>\n", f);
 	for (k = 0; k < WGL_ARRAY_SIZE(rows); k++)
 		meta_row(f, rows[k].key, rows[k].value ? rows[k].value : "-");
 	snprintf(buf, sizeof(buf), "%ld", run->cores);

@@ -63,6 +63,9 @@ static void header(const struct wgl_run *run, FILE *f)
 		fprintf(f, " (merged from %zu runs)", run->nsources);
 	fprintf(f, "\n\n**%ld passed, %ld failed, %ld skipped, %ld errors** (%ld cases)\n\n",
 		s->passed, s->failed, s->skipped, s->errors, s->total);
+	if (run->incomplete)
+		fputs("> **Incomplete run**: it was stopped before its end (interrupted, killed "
+		      "or out of disk space); only the cases below finished.\n\n", f);
 	fputs("| run | |\n|---|---|\n", f);
 	meta_row(f, "started", run->started);
 	meta_row(f, "finished", run->finished);

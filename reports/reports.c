@@ -168,8 +168,11 @@ static int write_one(const char *dir, const struct emitter *e, const struct wgl_
 		goto err_open;
 	}
 	ret = e->write(run, p, e->arg, f);
-	if (fflush(f) || ferror(f))
-		ret = ret ? ret : -EIO;
+	/* The flush's errno (ENOSPC, EDQUOT) says more than the emitter's -EIO. */
+	if (fflush(f))
+		ret = -errno;
+	else if (ferror(f) && !ret)
+		ret = -EIO;
 	if (fclose(f) && !ret)
 		ret = -errno;
 	if (!ret && rename(tmp, path) < 0)
@@ -222,7 +225,10 @@ int wgl_reports_write(struct wgl_run *run, const char *dir)
 		wgl_err("report: cannot create %s: %s", dir, strerror(-ret));
 		return ret;
 	}
-	if (!run->finished)
+	/* An incomplete run (stopped early) is rendered as it is, and says so. */
+	if (run->incomplete)
+		wgl_result_count(run);
+	else if (!run->finished)
 		wgl_result_finish(run);
 	wgl_plots_render(run, &plots);
 	ret = write_plot_files(dir, run, &plots);
@@ -230,4 +236,12 @@ int wgl_reports_write(struct wgl_run *run, const char *dir)
 		ret = write_one(dir, &emitters[i], run, &plots);
 	wgl_plots_free(&plots);
 	return ret;
+}
+
+int wgl_reports_write_result(struct wgl_run *run, const char *dir)
+{
+	const struct emitter e = { "result.json", emit_json, NULL };
+
+	wgl_result_count(run);
+	return write_one(dir, &e, run, NULL);
 }

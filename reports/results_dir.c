@@ -70,11 +70,18 @@ int wgl_results_dir_new(const char *base, char *out, size_t len)
 	}
 	if (ret)
 		goto err_mkdir;
-	ret = update_latest(base, name);
-	if (ret)
-		wgl_err("results: cannot point %s/latest at %s: %s", base, name, strerror(-ret));
-	return ret;
+	return 0;
 err_mkdir:
 	wgl_err("results: cannot create %s/%s: %s", base, name, strerror(-ret));
+	return ret;
+}
+
+int wgl_results_dir_latest(const char *base, const char *dir)
+{
+	const char *name = strrchr(dir, '/');
+	int ret = update_latest(base, name ? name + 1 : dir);
+
+	if (ret)
+		wgl_err("results: cannot point %s/latest at %s: %s", base, dir, strerror(-ret));
 	return ret;
 }

@@ -13,5 +13,12 @@
  * benchmark.json into dir (created if needed). 0 or -errno.
  */
 int wgl_reports_write(struct wgl_run *run, const char *dir);
+/*
+ * Writes only dir/result.json (summary recounted), through a temporary name
+ * renamed into place: what a run saves after each case, so that a run
+ * stopped in any way leaves the cases it finished. 0 or -errno (reported
+ * once with the path).
+ */
+int wgl_reports_write_result(struct wgl_run *run, const char *dir);
 
 #endif

@@ -4,6 +4,7 @@
  * tests/reports/junit.xsd, JSON by jansson, SVG by libxml2; plus the
  * results directory layout and the progress line.
  */
+#include <errno.h>
 #include <sys/stat.h>
 #include <libxml/parser.h>
 #include <libxml/xmlschemas.h>
@@ -299,6 +300,10 @@ static void test_results_dir(void)
 	snprintf(sub, sizeof(sub), "%s/logs", a);
 	CU_ASSERT(stat(sub, &st) == 0 && S_ISDIR(st.st_mode));
 	snprintf(link, sizeof(link), "%s/latest", base);
+	/* latest waits for a result: a new folder alone does not move it */
+	CU_ASSERT(readlink(link, target, sizeof(target) - 1) < 0 && errno == ENOENT);
+	CU_ASSERT_EQUAL(wgl_results_dir_latest(base, a), 0);
+	CU_ASSERT_EQUAL(wgl_results_dir_latest(base, b), 0);
 	n = readlink(link, target, sizeof(target) - 1);
 	CU_ASSERT_FATAL(n > 0);
 	target[n] = '\0';

@@ -215,6 +215,36 @@ static struct wgl_run *load_text(const char *content, char *dir, size_t len, cha
 	return wgl_result_load(path, err, errlen);
 }
 
+/* A run saved before its end stays marked incomplete; files without the field are complete. */
+static void test_incomplete(void)
+{
+	char dir[64], err[256];
+	struct wgl_run *run = fixture_run(40), *back;
+	json_t *j;
+
+	run->incomplete = true;
+	j = wgl_result_to_json(run);
+	CU_ASSERT(json_is_false(json_object_get(j, "complete")));
+	json_decref(j);
+	back = save_and_load(run, dir, sizeof(dir));
+	CU_ASSERT_PTR_NOT_NULL_FATAL(back);
+	CU_ASSERT(back->incomplete);
+	wgl_result_finish(back);
+	CU_ASSERT(!back->incomplete);
+	j = wgl_result_to_json(back);
+	CU_ASSERT(json_is_true(json_object_get(j, "complete")));
+	json_decref(j);
+	wgl_result_free(back);
+	wgl_result_free(run);
+	fixture_rmdir(dir);
+	back = load_text("{\"schema\": \"wglab-result/2\", \"cases\": []}", dir, sizeof(dir),
+			 err, sizeof(err));
+	CU_ASSERT_PTR_NOT_NULL_FATAL(back);
+	CU_ASSERT(!back->incomplete);
+	wgl_result_free(back);
+	fixture_rmdir(dir);
+}
+
 /* A schema 1 file: backends and family sat in params, "backend" for single ones. */
 static void test_load_v1(void)
 {
@@ -446,6 +476,7 @@ int main(void)
 	CU_add_test(s, "invalid UTF-8 becomes U+FFFD", test_invalid_utf8_kept);
 	CU_add_test(s, "implementations and metadata", test_impl_and_meta);
 	CU_add_test(s, "JSON round trip", test_json_round_trip);
+	CU_add_test(s, "incomplete runs stay marked", test_incomplete);
 	CU_add_test(s, "schema 1 files load into the typed identity", test_load_v1);
 	CU_add_test(s, "load errors name file and problem", test_load_errors);
 	CU_add_test(s, "docs/result-schema.md names every key written", test_schema_doc);
