@@ -12,6 +12,7 @@
 
 #include "harness/lua/lua.h"
 #include "harness/lua/sock.h"
+#include "harness/flood.h"
 #include "harness/probe.h"
 #include "netns/netns.h"
 
@@ -334,6 +335,63 @@ static int pr_stats(lua_State *L)
 	return 1;
 }
 
+/* The sockets= list of p:flood{} (default: the probe's own socket), into fds[]. */
+static size_t flood_fds(lua_State *L, struct lprobe *lp, int *fds, size_t max)
+{
+	size_t n = 0;
+
+	if (lua_getfield(L, 2, "sockets") == LUA_TNIL) {
+		lua_pop(L, 1);
+		fds[0] = lp->fd;
+		return 1;
+	}
+	luaL_checktype(L, -1, LUA_TTABLE);
+	for (lua_Integer i = 1; lua_geti(L, -1, i) != LUA_TNIL; i++) {
+		if (n == max)
+			luaL_error(L, "flood: at most %d sockets", (int)max);
+		fds[n++] = wgl_lua_checksock(L, -1)->fd;
+		lua_pop(L, 1);
+	}
+	lua_pop(L, 2);
+	if (!n)
+		luaL_error(L, "flood: sockets must list at least one socket");
+	return n;
+}
+
+/* flood{count=, rate=, sockets={...}, kind="copy"|"init"|"mac2"} -> {sent, seconds, rate, errors} */
+static int pr_flood(lua_State *L)
+{
+	struct lprobe *lp = checkprobe(L, 1);
+	struct wgl_flood_opts o = { 0 };
+	struct wgl_flood_result r;
+	int fds[1024], err;
+	lua_Integer count;
+
+	luaL_checktype(L, 2, LUA_TTABLE);
+	if (wgl_flood_kind_parse(wgl_lua_optstring(L, 2, "kind", "copy"), &o.kind) < 0)
+		return luaL_error(L, "flood: kind must be \"copy\", \"init\" or \"mac2\"");
+	count = wgl_lua_optint(L, 2, "count", -1);
+	o.rate = wgl_lua_optnum(L, 2, "rate", 0);
+	if (count < 0 || o.rate < 0)
+		return luaL_error(L, "flood: count (>= 0) is required; rate must be >= 0");
+	o.count = (unsigned long)count;
+	o.fds = fds;
+	o.nfds = flood_fds(L, lp, fds, sizeof(fds) / sizeof(fds[0]));
+	err = wgl_probe_flood(lp->p, &o, &r);
+	if (err < 0)
+		return wgl_lua_errno(L, err, "flood");
+	lua_newtable(L);
+	wgl_lua_field_int(L, "sent", (lua_Integer)r.sent);
+	wgl_lua_field_int(L, "errors", (lua_Integer)r.errors);
+	lua_pushnumber(L, r.seconds);
+	lua_setfield(L, -2, "seconds");
+	lua_pushnumber(L, r.rate);
+	lua_setfield(L, -2, "rate");
+	if (r.first_error)
+		wgl_lua_field_str(L, "error", strerror(-r.first_error));
+	return 1;
+}
+
 static int pr_gc(lua_State *L)
 {
 	struct lprobe *lp = luaL_checkudata(L, 1, PROBE_CLASS);
@@ -348,7 +406,7 @@ static const luaL_Reg probe_methods[] = {
 	{ "send_initiation", pr_send_initiation }, { "send_transport", pr_send_transport },
 	{ "wait_echo", pr_wait_echo }, { "resend_last", pr_resend_last },
 	{ "last_sent", pr_last_sent }, { "recv", pr_recv }, { "keylog", pr_keylog },
-	{ "stats", pr_stats }, { NULL, NULL },
+	{ "stats", pr_stats }, { "flood", pr_flood }, { NULL, NULL },
 };
 
 void wgl_lua_open_probe(lua_State *L)
