@@ -301,10 +301,18 @@ static int l_sleep(lua_State *L)
 {
 	double s = luaL_checknumber(L, 1);
 
+	long long t0 = wgl_now_ns();
+
 	if (s < 0 || s > 3600)
 		return luaL_error(L, "sleep(%f): out of range", s);
 	wgl_sleep_ms((long)(s * 1000));
+	wgl_lua_ctx(L)->sleep_s += (double)(wgl_now_ns() - t0) / 1e9;
 	return 0;
+}
+
+void wgl_lua_waited(lua_State *L, double seconds)
+{
+	wgl_lua_ctx(L)->timeout_s += seconds;
 }
 
 static int l_genkey(lua_State *L)

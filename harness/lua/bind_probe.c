@@ -122,6 +122,13 @@ static int timeout_ms(lua_State *L, int idx, double def)
 	return (int)(t * 1000);
 }
 
+/* A call that waited out its whole timeout (def: its default) books the wait. */
+static void timed_out(lua_State *L, int err, double def)
+{
+	if (err == -ETIMEDOUT)
+		wgl_lua_waited(L, timeout_ms(L, 2, def) / 1000.0);
+}
+
 static int result(lua_State *L, int err, double rtt)
 {
 	lua_pushboolean(L, err == 0);
@@ -151,6 +158,7 @@ static int pr_handshake(lua_State *L)
 
 	int err = wgl_probe_handshake(lp->p, timeout_ms(L, 2, 5), &rtt);
 
+	timed_out(L, err, 5);
 	return result(L, err, rtt);
 }
 
@@ -165,6 +173,7 @@ static int pr_ping(lua_State *L)
 	if (!lp->family)
 		return luaL_error(L, "probe:ping needs inner_src and inner_dst");
 	err = wgl_probe_ping(lp->p, fd_opt(L, lp, 2), lp->family, seq, timeout_ms(L, 2, 2), &rtt);
+	timed_out(L, err, 2);
 	return result(L, err, rtt);
 }
 
@@ -245,6 +254,7 @@ static int pr_wait_echo(lua_State *L)
 	int err = wgl_probe_wait_echo(lp->p, fd_opt(L, lp, 2), lp->family, seq,
 				      timeout_ms(L, 2, 1), &rtt);
 
+	timed_out(L, err, 1);
 	return result(L, err, rtt);
 }
 
@@ -287,6 +297,8 @@ static int pr_recv(lua_State *L)
 
 	if (err < 0)
 		return wgl_lua_errno(L, err, "recv");
+	if (rx.kind == WGL_RX_NOTHING)
+		wgl_lua_waited(L, timeout_ms(L, 2, 1) / 1000.0);
 	lua_pushstring(L, kind_names[rx.kind]);
 	lua_newtable(L);
 	lua_pushboolean(L, rx.err == 0);

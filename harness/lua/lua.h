@@ -32,7 +32,17 @@ struct wgl_lua_case {
 	int negative_failed;    /* failed checks seen at the current negative depth */
 	bool skipped;
 	char skip_reason[256];
+	/* Where the case's wall time went waiting (see wgl_lua_waited()). */
+	double sleep_s;         /* inside wglab.sleep() */
+	double timeout_s;       /* waiting out timeouts that expired: silence expected or not */
 };
+
+/*
+ * Books seconds that a binding spent waiting out a timeout that expired (a
+ * ping nobody answered, a recv that saw nothing): the case reports the sum
+ * as its "time_timeouts" metric next to "time_sleeping" and its wall time.
+ */
+void wgl_lua_waited(lua_State *L, double seconds);
 
 /* The case context of L (set by the runner before the script runs). */
 struct wgl_lua_case *wgl_lua_ctx(lua_State *L);
