@@ -81,9 +81,12 @@ for ((i = 0; i < N; i++)); do
 	shell_t+=($(( (t1 - t0) / 1000 ))) wglab_t+=($(( (t2 - t1) / 1000 )))
 done
 ms=$(printf '%s\n' "${shell_t[@]}" | median) mw=$(printf '%s\n' "${wglab_t[@]}" | median)
-printf '%-44s %10s\n' "connect, $N iterations interleaved" "median"
-printf '%-44s %8.1f ms\n' "shell way (ip, wg, wireguard-go, ping)" "$(echo "$ms / 1000" | bc -l)"
-printf '%-44s %8.1f ms\n' "wglab run connect (userspace, ipv4, reps=1)" "$(echo "$mw / 1000" | bc -l)"
-printf '%-44s %8.2f x\n' "ratio wglab / shell way" "$(echo "$mw / $ms" | bc -l)"
+awk -v n="$N" -v s="$ms" -v w="$mw" 'BEGIN {
+	printf "%-44s %10s\n", "connect, " n " iterations interleaved", "median"
+	printf "%-44s %8.1f ms\n", "shell way (ip, wg, wireguard-go, ping)", s / 1000
+	printf "%-44s %8.1f ms\n", "wglab run connect (userspace, ipv4, reps=1)", w / 1000
+	printf "%-44s %8.2f x\n", "ratio wglab / shell way", w / s
+}'
+
 printf 'shell us: %s\nwglab us: %s\n' "${shell_t[*]}" "${wglab_t[*]}"
 exit $failed
