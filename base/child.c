@@ -5,6 +5,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdio.h>
@@ -14,6 +15,7 @@
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -202,21 +204,37 @@ int wgl_child_wait(pid_t pid, int timeout_ms, int *status)
 			*status = st;
 		return 0;
 	}
+	/* A pidfd turns readable when the child exits: wait on that, not on a clock. */
+	int pidfd = (int)syscall(SYS_pidfd_open, pid, 0), rc;
+
 	for (;;) {
 		pid_t r = waitpid(pid, &st, WNOHANG);
+		long long left = deadline - wgl_now_ns();
 
 		if (r == pid) {
 			reaped(pid);
 			if (status)
 				*status = st;
-			return 0;
+			rc = 0;
+			break;
 		}
-		if (r < 0 && errno != EINTR)
-			return -errno;
-		if (wgl_now_ns() >= deadline)
-			return -ETIMEDOUT;
-		wgl_sleep_ms(5);
+		if (r < 0 && errno != EINTR) {
+			rc = -errno;
+			break;
+		}
+		if (left <= 0) {
+			rc = -ETIMEDOUT;
+			break;
+		}
+		if (pidfd >= 0)
+			poll(&(struct pollfd){ .fd = pidfd, .events = POLLIN }, 1,
+			     (int)((left + 999999) / 1000000));
+		else
+			wgl_sleep_ms(5);
 	}
+	if (pidfd >= 0)
+		close(pidfd);
+	return rc;
 }
 
 int wgl_child_stop(pid_t pid, int grace_ms)

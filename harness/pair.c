@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 #include <errno.h>
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -82,7 +83,8 @@ static int configure(struct wgl_pair *p, int i, const struct wgl_pair_opts *o)
 	return wgl_wg_set(p->wg[i], &dev);
 }
 
-static int build_wireguard(struct wgl_pair *p, const struct wgl_pair_opts *o)
+/* Starts both devices before waiting for either: two daemons come up in parallel. */
+static int start_wireguard(struct wgl_pair *p, const struct wgl_pair_opts *o)
 {
 	int err = 0;
 
@@ -90,9 +92,25 @@ static int build_wireguard(struct wgl_pair *p, const struct wgl_pair_opts *o)
 		wgl_key_generate_private(p->priv[i]);
 		wgl_key_public(p->pub[i], p->priv[i]);
 		p->port[i] = WG_PORT;
-		p->wg[i] = wgl_wg_create(p->backend[i], p->ns[i], "wg0", o->wg);
+		p->wg[i] = wgl_wg_create_start(p->backend[i], p->ns[i], "wg0", o->wg);
 		if (!p->wg[i])
 			return -errno;
+	}
+	for (int i = 0; i < 2 && !err; i++) {
+		err = wgl_wg_ready(p->wg[i]);
+		if (err)
+			p->wg[i] = NULL; /* freed by wgl_wg_ready(); the other one by wgl_pair_down() */
+	}
+	return err;
+}
+
+static int build_wireguard(struct wgl_pair *p, const struct wgl_pair_opts *o)
+{
+	int err = start_wireguard(p, o);
+
+	if (err)
+		return err;
+	for (int i = 0; i < 2; i++) {
 		err = add_addr(p->ns[i], "wg0", tunnel4[i], 24);
 		err = err ?: add_addr(p->ns[i], "wg0", tunnel6[i], 64);
 		err = err ?: wgl_link_set_up(p->ns[i], "wg0", true);
@@ -152,6 +170,13 @@ fail:
 
 void wgl_pair_down(struct wgl_pair *p)
 {
+	/* Both daemons wind down at once; each destroy then only waits for its own. */
+	for (int i = 1; i >= 0; i--) {
+		pid_t pid = wgl_wg_pid(p->wg[i]);
+
+		if (pid > 0)
+			kill(pid, SIGTERM);
+	}
 	for (int i = 1; i >= 0; i--) {
 		wgl_wg_destroy(p->wg[i]);
 		p->wg[i] = NULL;

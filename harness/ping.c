@@ -78,6 +78,14 @@ static int match_reply(const struct target *t, const uint8_t *buf, ssize_t n, ui
 	return ntohs(rid) == id ? ntohs(rseq) : -1;
 }
 
+/* Milliseconds (rounded up) until the earlier of two wgl_now_ns() instants, >= 0. */
+static int poll_ms(long long a, long long b)
+{
+	long long left = (a < b ? a : b) - wgl_now_ns();
+
+	return left <= 0 ? 0 : (int)((left + 999999) / 1000000);
+}
+
 int wgl_ping(struct wgl_ns *ns, const char *dst, int timeout_ms, int interval_ms,
 	     double *elapsed_ms, double *rtt_ms)
 {
@@ -106,7 +114,8 @@ int wgl_ping(struct wgl_ns *ns, const char *dst, int timeout_ms, int interval_ms
 			send_echo(fd, &t, id, seq++); /* unreachable routes just retry */
 			next = now + (long long)interval_ms * 1000000LL;
 		}
-		if (poll(&pfd, 1, 1) <= 0)
+		/* Sleep until a reply, the next echo or the deadline, whichever comes first. */
+		if (poll(&pfd, 1, poll_ms(seq < MAX_SEQ ? next : deadline, deadline)) <= 0)
 			continue;
 		n = recv(fd, buf, sizeof(buf), 0);
 		s = match_reply(&t, buf, n, id);

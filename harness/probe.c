@@ -124,6 +124,15 @@ const struct wgl_probe_stats *wgl_probe_stats(const struct wgl_probe *p)
 	return &p->stats;
 }
 
+int wgl_probe_endpoint(const struct wgl_probe *p, struct sockaddr_storage *ep, socklen_t *len)
+{
+	if (!p->have_peer)
+		return -ENOTCONN;
+	memcpy(ep, &p->ep, sizeof(*ep));
+	*len = p->eplen;
+	return 0;
+}
+
 /* Sends buf to the peer and keeps a copy for wgl_probe_resend_last(). */
 static int probe_send(struct wgl_probe *p, int fd, const void *buf, size_t len)
 {

@@ -93,6 +93,8 @@ int wgl_probe_set_inner(struct wgl_probe *p, int family, const char *src, const 
 /* The engine underneath, for tests that need to look or poke at state. */
 struct wgl_noise *wgl_probe_engine(struct wgl_probe *p);
 const struct wgl_probe_stats *wgl_probe_stats(const struct wgl_probe *p);
+/* The peer's endpoint (for harness/flood.c): 0, or -ENOTCONN before wgl_probe_set_peer(). */
+int wgl_probe_endpoint(const struct wgl_probe *p, struct sockaddr_storage *ep, socklen_t *len);
 
 /*
  * Sends one initiation, broken as flags say. Returns 0 or -errno from

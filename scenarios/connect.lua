@@ -64,12 +64,19 @@ function run(case)
   metric("connect_latency", "ms", latencies, "lower")
   if #rtts > 0 then metric("handshake_rtt", "ms", rtts, "lower") end
 
-  -- Negative control: b does not know a's key, so nothing may pass.
+  -- Negative control: b does not know a's key, so nothing may pass. It waits
+  -- 20x the healthy pairs' median connect latency (at least 0.2 s, at most
+  -- case.timeout): a healthy pair would have connected well within that, so
+  -- it is the wrong key, not a short clock, that fails the checks.
+  local med = wglab.stats.median(latencies)
+  local control_timeout = med and math.min(case.timeout, math.max(0.2, 20 * med / 1000))
+                          or math.min(case.timeout, 2)
+  log(string.format("negative control waits %.3f s", control_timeout))
   expect_fail("peer with the wrong public key", function()
     local net = wglab.pair { backends = { case.backend_a, case.backend_b }, outer = fam, inner = fam }
     local _, stranger = wglab.genkey()
     net.wg[2]:set { replace_peers = true,
                     peers = { { public_key = stranger, allowed_ips = { net.tunnel[1] .. (fam == "ipv6" and "/128" or "/32") } } } }
-    verify(net, { timeout = 2 }, " (wrong key)")
+    verify(net, { timeout = control_timeout }, " (wrong key)")
   end)
 end

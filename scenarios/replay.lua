@@ -16,6 +16,7 @@ scenario {
   families = { "ipv4", "ipv6" },
   params = {
     window_max = { default = 20000, min = 2, max = 1000000 }, -- largest lag searched
+    silence_min = { default = 0.25, min = 0.01, max = 10 },  -- s, floor of "no answer" waits
   },
 }
 
@@ -33,10 +34,23 @@ local function setup(case)
   return net, p, sock
 end
 
+-- How long "no answer" is awaited: 20x the slowest answer b gave so far in
+-- this case (at least case.silence_min), never longer than `cap`, the fixed
+-- window used before. A packet b accepted is answered well within that, so
+-- it is the rejection, not a short clock, that leaves the probe unanswered.
+local slowest_ms, silence_min = 0, 0.25
+local function answered_in(ok, ms)
+  if ok and ms and ms > slowest_ms then slowest_ms = ms end
+  return ok
+end
+local function silence(cap)
+  return math.min(cap, math.max(silence_min, 20 * slowest_ms / 1000))
+end
+
 -- Sends one echo with the given counter; true if b answered it.
 local function accepted(p, counter)
   local seq = p:send_transport { counter = counter }
-  return (p:wait_echo { seq = seq, timeout = 0.5 })
+  return answered_in(p:wait_echo { seq = seq, timeout = silence(0.5) })
 end
 
 -- The delivery checks, shared by the real test and the negative control.
@@ -49,19 +63,21 @@ local function check_delivery(tag, answered_again, inner, echo_requests)
 end
 
 function run(case)
+  silence_min = case.silence_min
   local net, p, sock = setup(case)
   local inner = wglab.capture(net.b, "wg0", { file = "b-wg0.pcap" })
   local outer = wglab.capture(net.b, "veth0", { file = "b-veth0.pcap" })
   local ok, rtt = p:handshake { timeout = 5 }
+  answered_in(ok, rtt)
   check("probe handshake with " .. case.backend, ok, tostring(rtt))
   if not ok then return end
   p:keylog(wglab.artifact("probe.keylog", "keylog"))
 
   -- 1. An exact copy of a delivered transport packet.
-  local ok1 = p:ping { timeout = 2 }
+  local ok1 = answered_in(p:ping { timeout = 2 })
   check("original echo answered", ok1)
   p:resend_last()
-  local again = p:wait_echo { timeout = 1 }
+  local again = p:wait_echo { timeout = silence(1) }
   local wi = inner:stop()
   -- one request + one reply per delivered echo on b's wg0
   check_delivery("", again, wi, 1)
@@ -77,11 +93,11 @@ function run(case)
   check("session works after the fresh handshake", (p:ping { timeout = 2 }))
   wglab.sleep(0.1)
   sock:send(net.underlay[2], 51820, init)
-  local k1 = p:recv { timeout = 1.5 }
+  local k1 = p:recv { timeout = silence(1.5) }
   check_eq("byte-exact replayed initiation gets no response", k1, "none")
   wglab.sleep(0.1)
   p:send_initiation { timestamp = "repeat" }
-  local k2 = p:recv { timeout = 1.5 }
+  local k2 = p:recv { timeout = silence(1.5) }
   check_eq("initiation with a replayed timestamp gets no response", k2, "none")
   check("session still works after the replayed initiations", (p:ping { timeout = 2 }))
 

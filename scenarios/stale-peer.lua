@@ -150,20 +150,24 @@ local function lockout(t, i, remove, tag)
   local c = t.clients[i]
   local ok0, why0 = c.node:ping(c.srv_tun, { timeout = 5 })
   check("client " .. i .. " active before the removal" .. tag, ok0, ok0 and "" or why0)
+  -- "Fails" means no answer within 20x the time the active client took (at
+  -- least 0.3 s, at most the 1.5 s used before): an accepted packet would be
+  -- answered well within that, so it is the removal that leaves it unanswered.
+  local silence = math.min(1.5, math.max(0.3, ok0 and 20 * why0 / 1000 or 1.5))
   if remove then
     c.srv_dev:set { peers = { { public_key = c.pub, remove = true } } }
     c.removed = true
   end
   local cap = wglab.capture(t.srv, c.link, { file = string.format("%s-lockout-%d%s.pcap",
                             t.design, i, remove and "" or "-control") })
-  local ok1 = c.node:ping(c.srv_tun, { timeout = 1.5 })
+  local ok1 = c.node:ping(c.srv_tun, { timeout = silence })
   check("removed peer's traffic fails at once" .. tag, not ok1)
   -- The client starts over with fresh peer state, so it must handshake again.
   -- Not within 20 ms of its last handshake: that one would be dropped as a
   -- flood whether or not the peer is known.
   wglab.sleep(0.1)
   c.dev:set { replace_peers = true, peers = { c.peer } }
-  local ok2 = c.node:ping(c.srv_tun, { timeout = 1.5 })
+  local ok2 = c.node:ping(c.srv_tun, { timeout = silence })
   check("removed peer cannot get back in" .. tag, not ok2)
   local w = cap:stop()
   check_ge("transport messages from the removed peer after removal" .. tag,

@@ -109,6 +109,34 @@ int wgl_backend_available(const struct wgl_backend_config *cfg, const char *name
 struct wgl_wgdev *wgl_wg_create(const char *backend, struct wgl_ns *ns, const char *ifname,
 				const struct wgl_backend_config *cfg)
 {
+	struct wgl_wgdev *dev = wgl_wg_create_start(backend, ns, ifname, cfg);
+	int err;
+
+	if (!dev)
+		return NULL;
+	err = wgl_wg_ready(dev);
+	if (err < 0) {
+		errno = -err;
+		return NULL;
+	}
+	return dev;
+}
+
+int wgl_wg_ready(struct wgl_wgdev *dev)
+{
+	int err = dev->ops->ready ? dev->ops->ready(dev) : 0;
+
+	if (err < 0) {
+		wgl_err("%s backend: %s in %s did not come up: %s", dev->ops->name, dev->ifname,
+			dev->ns->label, strerror(-err));
+		free(dev);
+	}
+	return err;
+}
+
+struct wgl_wgdev *wgl_wg_create_start(const char *backend, struct wgl_ns *ns, const char *ifname,
+				      const struct wgl_backend_config *cfg)
+{
 	const struct wgl_backend_ops *ops = wgl_backend_find(backend);
 	static const struct wgl_backend_config defaults;
 	struct wgl_wgdev *dev;

@@ -44,6 +44,13 @@ struct wgl_backend_ops {
 	void (*destroy)(struct wgl_wgdev *dev);
 	/* The process serving the device, -1 if none; NULL op: never one. */
 	pid_t (*pid)(const struct wgl_wgdev *dev);
+	/*
+	 * Optional. When set, create() only starts the implementation and
+	 * ready() waits (on events, not a clock) until it serves the device, so
+	 * that a caller can start several at once. On failure ready() leaves
+	 * nothing behind, like create(); destroy() must also work in between.
+	 */
+	int (*ready)(struct wgl_wgdev *dev);
 };
 
 struct wgl_wgdev {
@@ -109,6 +116,16 @@ void wgl_backend_matrix_free(struct wgl_backend_matrix *m);
  */
 struct wgl_wgdev *wgl_wg_create(const char *backend, struct wgl_ns *ns, const char *ifname,
 				const struct wgl_backend_config *cfg);
+/*
+ * wgl_wg_create() in two steps, to bring up several devices in parallel:
+ * start() returns once the implementation is on its way (NULL with errno,
+ * logged), ready() waits until it serves the device. ready() frees dev on
+ * failure (logged) and returns -errno; wgl_wg_destroy() also takes a device
+ * that was started but never waited for.
+ */
+struct wgl_wgdev *wgl_wg_create_start(const char *backend, struct wgl_ns *ns, const char *ifname,
+				      const struct wgl_backend_config *cfg);
+int wgl_wg_ready(struct wgl_wgdev *dev);
 int wgl_wg_set(struct wgl_wgdev *dev, const struct wgl_device *cfg);
 /* Reads config + per-peer stats; *out is freed with wgl_device_free(). */
 int wgl_wg_get(struct wgl_wgdev *dev, struct wgl_device **out);

@@ -17,8 +17,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/inotify.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/un.h>
 #include <unistd.h>
 
@@ -30,10 +32,12 @@
 
 #define START_TIMEOUT_MS 5000
 #define MAX_ARGS 32
+#define VERSION_CACHE 8
 
 /* The userspace backend's dev->priv. */
 struct us_dev {
 	pid_t pid;             /* the daemon; -1 once stopped */
+	bool ready;            /* its socket answered: the link was logged as created */
 	char sock_path[108];   /* its UAPI socket, through /proc/<pid>/root */
 };
 
@@ -129,8 +133,64 @@ int wgl_which(const char *cmd, char *out, size_t len)
 	return -ENOENT;
 }
 
-/* First line of `BINARY --version`, for the run metadata. */
+/* A binary's version, asked once per process: one exec per device was a fork and a Go start. */
+struct version_entry {
+	char binary[256];
+	dev_t dev;
+	ino_t ino;
+	struct timespec mtime;
+	char version[128];
+};
+
+static struct version_entry version_cache[VERSION_CACHE];
+
+/* The cached entry for binary (same file, unchanged since), or NULL. */
+static struct version_entry *version_cached(const char *binary, const struct stat *st)
+{
+	for (int i = 0; i < VERSION_CACHE; i++) {
+		struct version_entry *e = &version_cache[i];
+
+		if (!strcmp(e->binary, binary) && e->dev == st->st_dev && e->ino == st->st_ino &&
+		    e->mtime.tv_sec == st->st_mtim.tv_sec && e->mtime.tv_nsec == st->st_mtim.tv_nsec)
+			return e;
+	}
+	return NULL;
+}
+
+static void version_remember(const char *binary, const struct stat *st, const char *version)
+{
+	static int next;
+	struct version_entry *e = &version_cache[next++ % VERSION_CACHE];
+
+	snprintf(e->binary, sizeof(e->binary), "%s", binary);
+	e->dev = st->st_dev;
+	e->ino = st->st_ino;
+	e->mtime = st->st_mtim;
+	snprintf(e->version, sizeof(e->version), "%s", version);
+}
+
+static void probe_version_uncached(const char *binary, char *out, size_t len);
+
 static void probe_version(const char *binary, char *out, size_t len)
+{
+	struct version_entry *e;
+	struct stat st;
+
+	if (stat(binary, &st) < 0) {
+		probe_version_uncached(binary, out, len);
+		return;
+	}
+	e = version_cached(binary, &st);
+	if (e) {
+		snprintf(out, len, "%s", e->version);
+		return;
+	}
+	probe_version_uncached(binary, out, len);
+	version_remember(binary, &st, out);
+}
+
+/* First line of `BINARY --version`, for the run metadata. */
+static void probe_version_uncached(const char *binary, char *out, size_t len)
 {
 	struct wgl_child_opts o = WGL_CHILD_OPTS_INIT;
 	char *argv[] = { (char *)binary, "--version", NULL };
@@ -164,37 +224,99 @@ static void probe_version(const char *binary, char *out, size_t len)
 	close(pfd[0]);
 }
 
+/* True once pid runs a program other than wglab: its private /run is then in place. */
+static bool exec_done(pid_t pid)
+{
+	char path[64], self[PATH_MAX], exe[PATH_MAX];
+	ssize_t n, m;
+
+	snprintf(path, sizeof(path), "/proc/%d/exe", (int)pid);
+	n = readlink(path, exe, sizeof(exe) - 1);
+	m = readlink("/proc/self/exe", self, sizeof(self) - 1);
+	if (n < 0 || m < 0)
+		return n >= 0;
+	return n != m || memcmp(exe, self, (size_t)n);
+}
+
+/*
+ * Watches the daemon's /run/wireguard for its socket. The directory exists
+ * once the child has exec'd (it is made before exec), so until then there is
+ * nothing to watch yet: -EAGAIN, and the caller waits a millisecond.
+ */
+static int watch_run_dir(int ifd, pid_t pid)
+{
+	char dir[64];
+
+	if (!exec_done(pid))
+		return -EAGAIN;
+	snprintf(dir, sizeof(dir), "/proc/%d/root/run/wireguard", (int)pid);
+	return inotify_add_watch(ifd, dir, IN_CREATE | IN_MOVED_TO) < 0 ? -errno : 0;
+}
+
+/* Waits for the inotify fd, the child's exit (pidfd) or timeout_ms; drains events. */
+static void wait_event(int ifd, int pidfd, int timeout_ms)
+{
+	struct pollfd pfd[2] = { { .fd = ifd, .events = POLLIN }, { .fd = pidfd, .events = POLLIN } };
+	char buf[4096] __attribute__((aligned(__alignof__(struct inotify_event))));
+
+	if (poll(pfd, pidfd >= 0 ? 2 : 1, timeout_ms) > 0 && (pfd[0].revents & POLLIN))
+		while (read(ifd, buf, sizeof(buf)) > 0)
+			;
+}
+
+/*
+ * Waits for the UAPI socket to accept a connection: on inotify events in the
+ * daemon's /run/wireguard and on the daemon's exit (pidfd), not on a clock.
+ * Only the first millisecond or two, before the child has exec'd, and a
+ * socket bound but not yet listening are retried after 1 ms.
+ */
 static int wait_for_socket(struct wgl_wgdev *dev)
 {
 	long long deadline = wgl_now_ns() + START_TIMEOUT_MS * 1000000LL;
 	struct us_dev *u = us(dev);
-	int status;
+	int ifd = inotify_init1(IN_CLOEXEC | IN_NONBLOCK);
+	int pidfd = (int)syscall(SYS_pidfd_open, u->pid, 0);
+	int status, err = -ETIMEDOUT, watch = -EAGAIN;
 
 	while (wgl_now_ns() < deadline) {
-		int fd = wgl_uapi_connect(u->sock_path);
+		int fd, left = (int)((deadline - wgl_now_ns()) / 1000000LL);
 
+		if (watch < 0 && ifd >= 0)
+			watch = watch_run_dir(ifd, u->pid);
+		fd = wgl_uapi_connect(u->sock_path);
 		if (fd >= 0) {
 			close(fd);
-			return 0;
+			err = 0;
+			break;
 		}
 		if (!wgl_child_alive(u->pid, &status)) {
 			u->pid = -1;
 			wgl_err("userspace: '%s' exited (status %d) before its UAPI socket appeared",
 				dev->impl, WIFEXITED(status) ? WEXITSTATUS(status) : -1);
-			return -ECHILD;
+			err = -ECHILD;
+			break;
 		}
-		wgl_sleep_ms(10);
+		/* Bound but not yet listening, or not exec'd yet: soon. No watch at all: a tick. */
+		if (watch == -EAGAIN || fd == -ECONNREFUSED)
+			left = 1;
+		else if (watch < 0 && left > 10)
+			left = 10;
+		wait_event(ifd, pidfd, left);
 	}
-	return -ETIMEDOUT;
+	if (ifd >= 0)
+		close(ifd);
+	if (pidfd >= 0)
+		close(pidfd);
+	return err;
 }
 
-/* Starts the daemon in dev's namespace and waits for its socket; u->pid < 0 on failure. */
+/* Starts the daemon in dev's namespace (us_ready() waits for it); u->pid < 0 on failure. */
 static int start_daemon(struct wgl_wgdev *dev, const struct wgl_backend_config *cfg,
 			char *argv[])
 {
 	struct wgl_child_opts o = WGL_CHILD_OPTS_INIT;
 	struct us_dev *u = us(dev);
-	int log_fd = open_log(dev, cfg), err;
+	int log_fd = open_log(dev, cfg);
 
 	o.netns_fd = dev->ns->fd;
 	o.private_run = true;
@@ -207,17 +329,32 @@ static int start_daemon(struct wgl_wgdev *dev, const struct wgl_backend_config *
 		return (int)u->pid;
 	snprintf(u->sock_path, sizeof(u->sock_path), "/proc/%d/root/run/wireguard/%s.sock",
 		 (int)u->pid, dev->ifname);
-	err = wait_for_socket(dev);
-	if (err < 0 && u->pid > 0) {
-		wgl_child_stop(u->pid, 500);
-		u->pid = -1;
+	return 0;
+}
+
+/* The ready op: the daemon serves its socket. On failure nothing is left. */
+static int us_ready(struct wgl_wgdev *dev)
+{
+	struct us_dev *u = us(dev);
+	char label[80];
+	int err = wait_for_socket(dev);
+
+	if (err < 0) {
+		if (u->pid > 0)
+			wgl_child_stop(u->pid, 500);
+		free(u);
+		dev->priv = NULL;
+		return err;
 	}
-	return err;
+	u->ready = true;
+	snprintf(label, sizeof(label), "tun %s/%s", dev->ns->label, dev->ifname);
+	wgl_created("link", label);
+	return 0;
 }
 
 static int us_create(struct wgl_wgdev *dev, const struct wgl_backend_config *cfg)
 {
-	char words[1024], *argv[MAX_ARGS], label[80];
+	char words[1024], *argv[MAX_ARGS];
 	const char *tmpl = wgl_userspace_template(cfg);
 	int err;
 
@@ -235,14 +372,13 @@ static int us_create(struct wgl_wgdev *dev, const struct wgl_backend_config *cfg
 	dev->priv = calloc(1, sizeof(struct us_dev));
 	if (!dev->priv)
 		return -ENOMEM;
+	/* The socket is waited for in us_ready(), so that daemons can start in parallel. */
 	err = start_daemon(dev, cfg, argv);
 	if (err < 0) {
 		free(dev->priv);
 		dev->priv = NULL;
 		return err;
 	}
-	snprintf(label, sizeof(label), "tun %s/%s", dev->ns->label, dev->ifname);
-	wgl_created("link", label);
 	return 0;
 }
 
@@ -269,8 +405,10 @@ static void us_destroy(struct wgl_wgdev *dev)
 	if (u && u->pid > 0) {
 		/* wireguard-go removes its TUN device itself when it exits. */
 		wgl_child_stop(u->pid, 2000);
-		snprintf(label, sizeof(label), "tun %s/%s", dev->ns->label, dev->ifname);
-		wgl_destroyed("link", label);
+		if (u->ready) {
+			snprintf(label, sizeof(label), "tun %s/%s", dev->ns->label, dev->ifname);
+			wgl_destroyed("link", label);
+		}
 	}
 	free(u);
 	dev->priv = NULL;
@@ -305,4 +443,5 @@ const struct wgl_backend_ops wgl_backend_userspace = {
 	.get = us_get,
 	.destroy = us_destroy,
 	.pid = us_pid,
+	.ready = us_ready,
 };

@@ -404,10 +404,18 @@ static int l_sleep(lua_State *L)
 {
 	double s = luaL_checknumber(L, 1);
 
+	long long t0 = wgl_now_ns();
+
 	luaL_argcheck(L, s >= 0 && s <= 3600, 1, "seconds must be 0..3600");
 	wgl_sleep_ms(wgl_lua_deadline_ms(L, s * 1000));
+	wgl_lua_ctx(L)->sleep_s += (double)(wgl_now_ns() - t0) / 1e9;
 	wgl_lua_deadline_check(L);
 	return 0;
+}
+
+void wgl_lua_waited(lua_State *L, double seconds)
+{
+	wgl_lua_ctx(L)->waits_timeout_s += seconds;
 }
 
 static int l_genkey(lua_State *L)

@@ -237,6 +237,8 @@ static int node_ping(lua_State *L)
 		return luaL_error(L, "ping: '%s' is not an IP address", dst);
 	lua_pushboolean(L, err == 0);
 	if (err) {
+		if (err == -ETIMEDOUT)
+			wgl_lua_waited(L, timeout);
 		lua_pushstring(L, strerror(-err));
 		return 2;
 	}

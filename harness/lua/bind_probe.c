@@ -12,6 +12,7 @@
 
 #include "harness/lua/lua.h"
 #include "harness/lua/sock.h"
+#include "harness/flood.h"
 #include "harness/probe.h"
 #include "netns/netns.h"
 
@@ -127,6 +128,13 @@ static int timeout_ms(lua_State *L, int idx, double def)
 	return wgl_lua_deadline_ms(L, t * 1000);
 }
 
+/* A call that waited out its whole timeout (def: its default) books the wait. */
+static void timed_out(lua_State *L, int err, double def)
+{
+	if (err == -ETIMEDOUT)
+		wgl_lua_waited(L, timeout_ms(L, 2, def) / 1000.0);
+}
+
 static int result(lua_State *L, int err, double rtt)
 {
 	lua_pushboolean(L, err == 0);
@@ -155,6 +163,8 @@ static int pr_handshake(lua_State *L)
 	double rtt = 0;
 
 	int err = wgl_probe_handshake(lp->p, timeout_ms(L, 2, 5), &rtt);
+
+	timed_out(L, err, 5);
 	wgl_lua_deadline_check(L);
 	return result(L, err, rtt);
 }
@@ -170,6 +180,7 @@ static int pr_ping(lua_State *L)
 	if (!lp->family)
 		return luaL_error(L, "probe:ping needs inner_src and inner_dst");
 	err = wgl_probe_ping(lp->p, fd_opt(L, lp, 2), lp->family, seq, timeout_ms(L, 2, 2), &rtt);
+	timed_out(L, err, 2);
 	wgl_lua_deadline_check(L);
 	return result(L, err, rtt);
 }
@@ -279,6 +290,8 @@ static int pr_wait_echo(lua_State *L)
 
 	int err = wgl_probe_wait_echo(lp->p, fd_opt(L, lp, 2), lp->family, seq,
 				      timeout_ms(L, 2, 1), &rtt);
+
+	timed_out(L, err, 1);
 	wgl_lua_deadline_check(L);
 	return result(L, err, rtt);
 }
@@ -322,6 +335,8 @@ static int pr_recv(lua_State *L)
 	wgl_lua_deadline_check(L);
 	if (err < 0)
 		return wgl_lua_errno(L, err, "recv");
+	if (rx.kind == WGL_RX_NOTHING)
+		wgl_lua_waited(L, timeout_ms(L, 2, 1) / 1000.0);
 	lua_pushstring(L, kind_names[rx.kind]);
 	lua_newtable(L);
 	lua_pushboolean(L, rx.err == 0);
@@ -370,6 +385,63 @@ static int pr_stats(lua_State *L)
 	return 1;
 }
 
+/* The sockets= list of p:flood{} (default: the probe's own socket), into fds[]. */
+static size_t flood_fds(lua_State *L, struct lprobe *lp, int *fds, size_t max)
+{
+	size_t n = 0;
+
+	if (lua_getfield(L, 2, "sockets") == LUA_TNIL) {
+		lua_pop(L, 1);
+		fds[0] = lp->fd;
+		return 1;
+	}
+	luaL_checktype(L, -1, LUA_TTABLE);
+	for (lua_Integer i = 1; lua_geti(L, -1, i) != LUA_TNIL; i++) {
+		if (n == max)
+			luaL_error(L, "flood: at most %d sockets", (int)max);
+		fds[n++] = wgl_lua_checksock(L, -1)->fd;
+		lua_pop(L, 1);
+	}
+	lua_pop(L, 2);
+	if (!n)
+		luaL_error(L, "flood: sockets must list at least one socket");
+	return n;
+}
+
+/* flood{count=, rate=, sockets={...}, kind="copy"|"init"|"mac2"} -> {sent, seconds, rate, errors} */
+static int pr_flood(lua_State *L)
+{
+	struct lprobe *lp = checkprobe(L, 1);
+	struct wgl_flood_opts o = { 0 };
+	struct wgl_flood_result r;
+	int fds[1024], err;
+	lua_Integer count;
+
+	luaL_checktype(L, 2, LUA_TTABLE);
+	if (wgl_flood_kind_parse(wgl_lua_optstring(L, 2, "kind", "copy"), &o.kind) < 0)
+		return luaL_error(L, "flood: kind must be \"copy\", \"init\" or \"mac2\"");
+	count = wgl_lua_optint(L, 2, "count", -1);
+	o.rate = wgl_lua_optnum(L, 2, "rate", 0);
+	if (count < 0 || o.rate < 0)
+		return luaL_error(L, "flood: count (>= 0) is required; rate must be >= 0");
+	o.count = (unsigned long)count;
+	o.fds = fds;
+	o.nfds = flood_fds(L, lp, fds, sizeof(fds) / sizeof(fds[0]));
+	err = wgl_probe_flood(lp->p, &o, &r);
+	if (err < 0)
+		return wgl_lua_errno(L, err, "flood");
+	lua_newtable(L);
+	wgl_lua_field_int(L, "sent", (lua_Integer)r.sent);
+	wgl_lua_field_int(L, "errors", (lua_Integer)r.errors);
+	lua_pushnumber(L, r.seconds);
+	lua_setfield(L, -2, "seconds");
+	lua_pushnumber(L, r.rate);
+	lua_setfield(L, -2, "rate");
+	if (r.first_error)
+		wgl_lua_field_str(L, "error", strerror(-r.first_error));
+	return 1;
+}
+
 static int pr_gc(lua_State *L)
 {
 	struct lprobe *lp = luaL_checkudata(L, 1, PROBE_CLASS);
@@ -386,6 +458,7 @@ static const luaL_Reg probe_methods[] = {
 	{ "last_sent", pr_last_sent }, { "recv", pr_recv }, { "keylog", pr_keylog },
 	{ "stats", pr_stats },
 	{ "send_echo", pr_send_echo },
+	{ "flood", pr_flood },
 	{ NULL, NULL },
 };
 

@@ -35,7 +35,17 @@ struct wgl_lua_case {
 	long long deadline_ns;  /* wgl_now_ns() time the case must end by; 0: none */
 	double timeout_s;       /* the limit deadline_ns came from, for messages */
 	bool timed_out;         /* the deadline error was raised */
+	/* Where the case's wall time went waiting (see wgl_lua_waited()). */
+	double sleep_s;         /* inside wglab.sleep() */
+	double waits_timeout_s; /* waiting out timeouts that expired: silence expected or not */
 };
+
+/*
+ * Books seconds that a binding spent waiting out a timeout that expired (a
+ * ping nobody answered, a recv that saw nothing): the case reports the sum
+ * as its "time_timeouts" metric next to "time_sleeping" and its wall time.
+ */
+void wgl_lua_waited(lua_State *L, double seconds);
 
 /* The case context of L (set by the runner before the script runs). */
 struct wgl_lua_case *wgl_lua_ctx(lua_State *L);

@@ -199,6 +199,19 @@ static enum wgl_verdict finish(lua_State *L, struct wgl_lua_case *ctx, int statu
 	return WGL_ERROR;
 }
 
+/*
+ * Where the case's wall time went waiting: deliberate sleeps (protocol
+ * timers, settling) and timeouts waited out. Informational metrics, so the
+ * suite's time can be split into waits and work per case.
+ */
+static void record_waits(const struct wgl_lua_case *ctx)
+{
+	if (ctx->skipped)
+		return;
+	wgl_case_metric(ctx->result, "time_sleeping", "s", &ctx->sleep_s, 1, NULL);
+	wgl_case_metric(ctx->result, "time_timeouts", "s", &ctx->waits_timeout_s, 1, NULL);
+}
+
 enum wgl_verdict wgl_scenario_run_case(const char *path, struct wgl_run *run,
 				       struct wgl_case *c, json_t *params, const char *dir,
 				       double timeout_s, const struct wgl_backend_config *wg)
@@ -228,5 +241,6 @@ enum wgl_verdict wgl_scenario_run_case(const char *path, struct wgl_run *run,
 	v = finish(L, &ctx, status);
 	/* Closing the state runs every __gc: captures, devices, namespaces go away. */
 	lua_close(L);
+	record_waits(&ctx);
 	return v;
 }
