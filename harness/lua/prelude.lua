@@ -192,8 +192,36 @@ local function topo_routes(t)
 end
 
 -- wglab.topology{nodes={...}, routers={...}, links={{"a", "r", mtu=}, ...}, visible=}
+-- Argument errors of the topology calls name the call and the field, as the
+-- C bindings' do; level 3 points at the scenario's line.
+local function topo_check(ok, fn, field, what)
+  if not ok then error(string.format("%s: field '%s': %s", fn, field, what), 3) end
+end
+
+local function topo_names(list, fn, field)
+  topo_check(list == nil or type(list) == "table", fn, field, "a list of names expected")
+  for _, n in ipairs(list or {}) do
+    topo_check(type(n) == "string", fn, field, "names must be strings")
+  end
+end
+
+local function topo_check_spec(spec)
+  if type(spec) ~= "table" then
+    error("bad argument #1 to 'topology' (table expected, got " .. type(spec) .. ")", 3)
+  end
+  topo_names(spec.nodes, "topology", "nodes")
+  topo_names(spec.routers, "topology", "routers")
+  topo_check(type(spec.links) == "table", "topology", "links", "a list of {a, b} expected")
+  for _, l in ipairs(spec.links) do
+    topo_check(type(l) == "table" and type(l[1]) == "string" and type(l[2]) == "string",
+               "topology", "links", "each link is {name, name, mtu = n}")
+    topo_check(l.mtu == nil or math.type(l.mtu) == "integer", "topology", "mtu",
+               "an integer expected")
+  end
+end
+
 function wglab.topology(spec)
-  assert(type(spec) == "table" and type(spec.links) == "table", "topology{links = {...}} expected")
+  topo_check_spec(spec)
   local t = { nodes = {}, links = {}, ifname = {}, addr = {}, _router = {} }
   local function add(name, router)
     assert(not TOPO_RESERVED[name] and not t.nodes[name], "topology: bad or duplicate name " .. name)
@@ -236,7 +264,31 @@ end
 -- keepalive=, b_knows_a=, port=}: WireGuard between two nodes of a topology,
 -- shaped like wglab.pair's table. a gets b's endpoint; b learns a's from its
 -- first handshake unless b_knows_a (a behind NAT has no address b could know).
+local function tunnel_check(o)
+  if type(o) ~= "table" then
+    error("bad argument #1 to 'tunnel' (table expected, got " .. type(o) .. ")", 3)
+  end
+  local t = o.topology
+  topo_check(type(t) == "table" and type(t.nodes) == "table" and type(t.addr) == "table",
+             "tunnel", "topology", "a wglab.topology{} expected")
+  for _, k in ipairs({ "a", "b" }) do
+    topo_check(type(o[k]) == "string" and t.nodes[o[k]] ~= nil and t.addr[o[k]] ~= nil,
+               "tunnel", k, "the name of a linked node of the topology expected")
+  end
+  topo_check(type(o.backends) == "table" and type(o.backends[1]) == "string"
+             and type(o.backends[2]) == "string", "tunnel", "backends", "{A, B} expected")
+  for _, k in ipairs({ "outer", "inner" }) do
+    topo_check(o[k] == nil or o[k] == "ipv4" or o[k] == "ipv6", "tunnel", k,
+               "\"ipv4\" or \"ipv6\" expected")
+  end
+  topo_check(o.port == nil or (math.type(o.port) == "integer" and o.port > 0 and o.port < 65536),
+             "tunnel", "port", "an integer in 1..65535 expected")
+  topo_check(o.keepalive == nil or (math.type(o.keepalive) == "integer" and o.keepalive >= 0
+             and o.keepalive < 65536), "tunnel", "keepalive", "an integer in 0..65535 expected")
+end
+
 function wglab.tunnel(o)
+  tunnel_check(o)
   local t, fam, inner = o.topology, o.outer or "ipv4", o.inner or o.outer or "ipv4"
   local port = o.port or 51820
   local na, nb = t.nodes[o.a], t.nodes[o.b]
