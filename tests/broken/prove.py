@@ -17,7 +17,7 @@ import ctypes, json, os, select, shutil, signal, socket, struct, subprocess, sys
 
 PROBES = os.environ.get('WGLAB_PROVE_ONLY', '').split() or [
     'mac1', 'replay-init', 'replay', 'hijack', 'nocookie', 'mac2any', 'chatty', 'allowedsrc',
-    'selfpeer', 'loworder', 'keychange', 'zombie']
+    'lpm', 'selfpeer', 'loworder', 'keychange', 'zombie']
 # Variants whose flaw needs more than the stdlib to show (noratelimit: many peers each
 # holding a cookie, which takes XChaCha20-Poly1305; norotate: a cookie's mac2, the same,
 # and over 2 minutes of waiting): scenarios `dos` and `cookie-lifetime` prove them.
@@ -386,6 +386,19 @@ def probe_allowedsrc(lab, st):
     n = lab.echoed.count('forged-token')
     return n > 0, 'echo server got %d datagram(s) with inner source %s (not in a\'s AllowedIPs)' % (
         n, FORGED)
+
+
+def probe_lpm(lab, st):
+    # A second peer on b (no endpoint) owns the whole tunnel /24, overlapping a's /32:
+    # a's /32 must still win, for a's packets from A_TUN (receive) and b's replies (send).
+    key = lab.sh('wg', 'genkey')
+    wide = lab.sh('wg', 'pubkey', input=key)
+    lab.sh('wg', 'set', lab.wg['b'], 'peer', wide, 'allowed-ips', A_TUN.rsplit('.', 1)[0] + '.0/24',
+           ns='b')
+    ok = lab.ask('lpm-token', timeout=2)
+    lab.sh('wg', 'set', lab.wg['b'], 'peer', wide, 'remove', ns='b')
+    return not ok, 'echo with a wider peer overlapping a\'s /32 on b: %s' % (
+        'works' if ok else 'fails')
 
 
 def probe_selfpeer(lab, st):
