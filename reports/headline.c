@@ -165,7 +165,8 @@ static void collect(struct hl_table *t, const struct wgl_run *run)
 	}
 	for (size_t i = 0; i < t->nrows; i++)
 		wgl_summarize(t->rows[i].v, t->rows[i].n, &t->rows[i].s);
-	qsort(t->rows, t->nrows, sizeof(*t->rows), cmp_row);
+	if (t->nrows)
+		qsort(t->rows, t->nrows, sizeof(*t->rows), cmp_row);
 }
 
 static void table_free(struct hl_table *t)
