@@ -123,18 +123,18 @@ static int nl_ack(int fd)
 }
 
 /*
- * A ctnetlink delete without a tuple is a flush of the whole table
- * (what `conntrack -F` sends); AF_UNSPEC covers both families.
+ * Sends one ctnetlink request for both families (AF_UNSPEC) from inside ns
+ * and lets reply() read the answer on the same socket.
  */
-int wgl_conntrack_flush(struct wgl_ns *ns)
+static int ct_request(struct wgl_ns *ns, int type, int flags,
+		      int (*reply)(int fd, uint16_t *ports, int max), uint16_t *ports, int max)
 {
 	struct {
 		struct nlmsghdr h;
 		struct nfgenmsg g;
 	} req = {
-		.h = { .nlmsg_len = sizeof(req),
-		       .nlmsg_type = (NFNL_SUBSYS_CTNETLINK << 8) | IPCTNL_MSG_CT_DELETE,
-		       .nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK, .nlmsg_seq = 1 },
+		.h = { .nlmsg_len = sizeof(req), .nlmsg_type = (NFNL_SUBSYS_CTNETLINK << 8) | type,
+		       .nlmsg_flags = NLM_F_REQUEST | flags, .nlmsg_seq = 1 },
 		.g = { .nfgen_family = AF_UNSPEC, .version = NFNETLINK_V0 },
 	};
 	struct sockaddr_nl kernel = { .nl_family = AF_NETLINK };
@@ -143,8 +143,24 @@ int wgl_conntrack_flush(struct wgl_ns *ns)
 	if (fd < 0)
 		return fd;
 	err = sendto(fd, &req, sizeof(req), 0, (struct sockaddr *)&kernel, sizeof(kernel)) < 0
-		      ? -errno : nl_ack(fd);
+		      ? -errno : reply(fd, ports, max);
 	close(fd);
+	return err;
+}
+
+static int ack_reply(int fd, uint16_t *ports, int max)
+{
+	return nl_ack(fd);
+}
+
+/*
+ * A ctnetlink delete without a tuple is a flush of the whole table
+ * (what `conntrack -F` sends).
+ */
+int wgl_conntrack_flush(struct wgl_ns *ns)
+{
+	int err = ct_request(ns, IPCTNL_MSG_CT_DELETE, NLM_F_ACK, ack_reply, NULL, 0);
+
 	if (err < 0)
 		wgl_err("%s: conntrack flush failed: %s", ns->label, strerror(-err));
 	return err;
@@ -217,22 +233,5 @@ static int read_dump(int fd, uint16_t *ports, int max)
 
 int wgl_conntrack_udp_ports(struct wgl_ns *ns, uint16_t *ports, int max)
 {
-	struct {
-		struct nlmsghdr h;
-		struct nfgenmsg g;
-	} req = {
-		.h = { .nlmsg_len = sizeof(req),
-		       .nlmsg_type = (NFNL_SUBSYS_CTNETLINK << 8) | IPCTNL_MSG_CT_GET,
-		       .nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP, .nlmsg_seq = 1 },
-		.g = { .nfgen_family = AF_UNSPEC, .version = NFNETLINK_V0 },
-	};
-	struct sockaddr_nl kernel = { .nl_family = AF_NETLINK };
-	int fd = wgl_ns_socket(ns, AF_NETLINK, SOCK_RAW, NETLINK_NETFILTER), err;
-
-	if (fd < 0)
-		return fd;
-	err = sendto(fd, &req, sizeof(req), 0, (struct sockaddr *)&kernel, sizeof(kernel)) < 0
-		      ? -errno : read_dump(fd, ports, max);
-	close(fd);
-	return err;
+	return ct_request(ns, IPCTNL_MSG_CT_GET, NLM_F_DUMP, read_dump, ports, max);
 }
