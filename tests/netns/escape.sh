@@ -6,13 +6,9 @@
 # 3. wglab SIGKILLed while such a child runs: nothing survives either.
 # Processes are found by a marker in their inherited environment.
 set -u
-[ "$(id -u)" = 0 ] || { echo "SKIP: needs root for network namespaces"; exit 77; }
-command -v wireguard-go >/dev/null || { echo "SKIP: wireguard-go not installed"; exit 77; }
-out=$(mktemp -d)
-trap 'rm -rf "$out"' EXIT
-fail=0
-
 . "$(dirname "$0")/lib.sh"
+netns_test_init
+fail=0
 
 # A daemon that forks: a background sleeper next to a normal wireguard-go.
 cat >"$out/wg-forks" <<'SH'

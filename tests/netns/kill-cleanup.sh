@@ -4,13 +4,9 @@
 # socket file. Checked for SIGINT, SIGTERM and SIGKILL (a "crash") while a
 # scenario has namespaces, wireguard-go daemons and captures running.
 set -u
-[ "$(id -u)" = 0 ] || { echo "SKIP: needs root for network namespaces"; exit 77; }
-command -v wireguard-go >/dev/null || { echo "SKIP: wireguard-go not installed"; exit 77; }
-out=$(mktemp -d)
-trap 'rm -rf "$out"' EXIT
-fail=0
-
 . "$(dirname "$0")/lib.sh"
+netns_test_init
+fail=0
 
 for sig in INT TERM KILL; do
 	mark="$sig-$$-$RANDOM"

@@ -25,10 +25,7 @@ root_net=$(readlink /proc/1/ns/net)
 veths0=$(ip -o link show type veth 2>/dev/null | wc -l)
 socks0=$(ls /var/run/wireguard/*.sock 2>/dev/null | wc -l)
 
-# pids of processes carrying the marker
-marked() {
-	grep -lzx "WGLAB_TEST_MARK=$1" /proc/[0-9]*/environ 2>/dev/null | cut -d/ -f3
-}
+. "$(dirname "$0")/lib.sh"
 
 # A result.json that parses and says whether it is complete (jq is quicker to start than python).
 readable() {
@@ -48,8 +45,8 @@ found() {
 check() {
 	local what=$1 mark=$2 visible=$3 left n
 	# the kernel tears the reaper's PID namespace down asynchronously: give it a moment
-	for _ in $(seq 40); do [ -z "$(marked "$mark")" ] && break; sleep 0.05; done
-	left=$(marked "$mark")
+	for _ in $(seq 40); do [ -z "$(marked_pids "$mark")" ] && break; sleep 0.05; done
+	left=$(marked_pids "$mark")
 	for p in $left; do
 		found "$what" "process $p: $(tr '\0' ' ' </proc/$p/cmdline 2>/dev/null)"
 		[ "$(readlink /proc/$p/ns/net 2>/dev/null)" != "$root_net" ] &&
