@@ -129,8 +129,9 @@ static int greet(const struct wgl_agent_req *req, int out_fd)
 		send_reply(out_fd, req->id, -EPROTO, NULL, msg);
 		return -EPROTO;
 	}
-	res = json_pack("{s:i s:s s:I s:b}", "protocol", WGL_AGENT_PROTOCOL, "wglab",
-			WGLAB_VERSION, "pid", (json_int_t)getpid(), "here", wgl_agent.here);
+	res = json_pack("{s:i s:s s:I s:b s:s}", "protocol", WGL_AGENT_PROTOCOL, "wglab",
+			WGLAB_VERSION, "pid", (json_int_t)getpid(), "here", wgl_agent.here,
+			"dir", wgl_agent.dir);
 	return send_reply(out_fd, req->id, 0, res, NULL);
 }
 
