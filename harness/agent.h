@@ -132,6 +132,30 @@ int wgl_agent_clock_offset(struct wgl_agent_client *c, int n, struct wgl_agent_c
 void wgl_agent_clock_sample(long long t0, long long t1, long long t2, long long t3,
 			    long long *offset_ns, long long *rtt_ns);
 
+/* A node URL, ssh://[user@]host[:port] (host may be [IPv6]). */
+struct wgl_agent_ssh {
+	char user[64];
+	char host[256];
+	int port;               /* 0: ssh's default */
+};
+/* 0, or -EINVAL with the reason in why (anything ssh could read as an option is refused). */
+int wgl_agent_ssh_parse(const char *url, struct wgl_agent_ssh *out, char *why, size_t len);
+/*
+ * The argv that starts the agent on s: ssh with host key checking forced on
+ * (StrictHostKeyChecking=yes, first, so nothing overrides it), BatchMode,
+ * each of opts as "-o OPT", then -- dest remote_cmd (NULL: "wglab agent").
+ * NULL-terminated, freed with wgl_agent_argv_free(); NULL on ENOMEM.
+ */
+char **wgl_agent_ssh_argv(const struct wgl_agent_ssh *s, char *const *opts, size_t nopts,
+			  const char *remote_cmd);
+void wgl_agent_argv_free(char **argv);
+/*
+ * What the result records of a remote node: {"agent": hello, "facts": ...,
+ * "clock": {offset_ns, error_ns, min_rtt_ns, samples}} (clock left out when
+ * the exchange failed). NULL on ENOMEM.
+ */
+json_t *wgl_agent_node_meta(struct wgl_agent_client *c, int clock_samples);
+
 /*
  * Says bye, closes the agent's stdin and waits up to timeout_ms for it to
  * clean up and exit (then kills it). Returns the wait status, or -errno.

@@ -154,6 +154,54 @@ static void test_clock(void)
 	CU_ASSERT(off >= 5 * s - rtt / 2 && off <= 5 * s + rtt / 2);
 }
 
+static void test_ssh_url(void)
+{
+	static const struct { const char *url, *user, *host; int port; } ok[] = {
+		{ "ssh://h", "", "h", 0 }, { "ssh://root@b.example:2222", "root", "b.example", 2222 },
+		{ "ssh://[2001:2::2]:22", "", "2001:2::2", 22 }, { "ssh://u_1@198.18.0.2", "u_1",
+		"198.18.0.2", 0 },
+	};
+	static const char *const bad[] = { "h", "ssh://", "ssh://-oProxyCommand=sh", "ssh://u@",
+		"ssh://-u@h", "ssh://h:0", "ssh://h:65536", "ssh://h:22x", "ssh://h/x",
+		"ssh://h;id", "ssh://a b", "ssh://[::1", "ssh://[a;b]", "ssh://u:p@h", "ssh://h:",
+		"ssh://$(id)" };
+	struct wgl_agent_ssh s;
+	char why[256];
+
+	for (size_t i = 0; i < WGL_ARRAY_SIZE(ok); i++) {
+		CU_ASSERT_EQUAL(wgl_agent_ssh_parse(ok[i].url, &s, why, sizeof(why)), 0);
+		CU_ASSERT_STRING_EQUAL(s.user, ok[i].user);
+		CU_ASSERT_STRING_EQUAL(s.host, ok[i].host);
+		CU_ASSERT_EQUAL(s.port, ok[i].port);
+	}
+	for (size_t i = 0; i < WGL_ARRAY_SIZE(bad); i++) {
+		int ret = wgl_agent_ssh_parse(bad[i], &s, why, sizeof(why));
+
+		CU_ASSERT_EQUAL(ret, -EINVAL);
+		if (ret != -EINVAL)
+			printf("\n  accepted '%s'\n", bad[i]);
+	}
+}
+
+/* Host key checking comes first (ssh keeps the first value) and the host after --. */
+static void test_ssh_argv(void)
+{
+	struct wgl_agent_ssh s;
+	char *opts[] = { "StrictHostKeyChecking=no", "IdentityFile=/k" }, why[256], **av;
+	char joined[512] = "";
+
+	CU_ASSERT_EQUAL_FATAL(wgl_agent_ssh_parse("ssh://root@h:2222", &s, why, sizeof(why)), 0);
+	av = wgl_agent_ssh_argv(&s, opts, 2, NULL);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(av);
+	for (size_t i = 0; av[i]; i++)
+		snprintf(joined + strlen(joined), sizeof(joined) - strlen(joined), "%s%s",
+			 i ? "|" : "", av[i]);
+	CU_ASSERT_STRING_EQUAL(joined, "ssh|-o|StrictHostKeyChecking=yes|-o|BatchMode=yes|-o|"
+			       "StrictHostKeyChecking=no|-o|IdentityFile=/k|-p|2222|--|root@h|"
+			       "wglab agent");
+	wgl_agent_argv_free(av);
+}
+
 int main(void)
 {
 	CU_pSuite s;
@@ -166,5 +214,7 @@ int main(void)
 	CU_add_test(s, "reply lines", test_reply);
 	CU_add_test(s, "wg_set config", test_config);
 	CU_add_test(s, "clock offset arithmetic", test_clock);
+	CU_add_test(s, "node URLs", test_ssh_url);
+	CU_add_test(s, "ssh command line", test_ssh_argv);
 	return wgl_test_run();
 }

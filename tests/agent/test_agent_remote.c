@@ -98,6 +98,18 @@ static char *slurp(const char *name)
 	return buf;
 }
 
+static char *slurp_all(const char *path)
+{
+	FILE *f = fopen(path, "re");
+	char *buf = f ? calloc(1, 1 << 16) : NULL;
+
+	if (buf)
+		fread(buf, 1, (1 << 16) - 1, f);
+	if (f)
+		fclose(f);
+	return buf;
+}
+
 static void remove_dir(void)
 {
 	DIR *d = dir[0] ? opendir(dir) : NULL;
@@ -508,6 +520,35 @@ static int sockets_in_r(void)
 	return n;
 }
 
+/* `wglab remote` from L: the ssh command line it builds reaches the agent too. */
+static void check_remote_cmd(void)
+{
+	struct wgl_child_opts co = WGL_CHILD_OPTS_INIT;
+	char idf[300], khf[300], cmd[300], path[300], *out;
+	char *argv[] = { getenv("WGLAB"), "remote", "-o", idf, "-o", khf, "-o",
+			 "GlobalKnownHostsFile=/dev/null", "--remote-command", cmd,
+			 "ssh://root@198.18.0.2:2222", NULL };
+	int fd, st = -1;
+	pid_t pid;
+
+	snprintf(idf, sizeof(idf), "IdentityFile=%s/user_key", dir);
+	snprintf(khf, sizeof(khf), "UserKnownHostsFile=%s/known_hosts", dir);
+	snprintf(cmd, sizeof(cmd), "%s agent", getenv("WGLAB"));
+	snprintf(path, sizeof(path), "%s/remote.json", dir);
+	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	co.stdout_fd = fd;
+	co.stderr_fd = STDERR_FILENO;
+	co.netns_fd = L->fd;
+	pid = wgl_child_exec(&co, "wglab-remote", argv);
+	close(fd);
+	if (pid > 0 && wgl_child_wait(pid, 60000, &st) < 0)
+		st = wgl_child_stop(pid, 1000);
+	out = slurp_all(path);
+	CHECK(st == 0 && out && strstr(out, "\"offset_ns\"") && strstr(out, "\"cpu_model\""),
+	      "wglab remote ssh://root@198.18.0.2:2222 prints facts and the clock offset");
+	free(out);
+}
+
 static void drop_and_check(struct wgl_agent_client *c)
 {
 	const char *d = json_string_value(json_object_get(wgl_agent_hello(c), "dir"));
@@ -578,6 +619,8 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	run_steps(c);
+	if (use_ssh)
+		check_remote_cmd();
 	drop_and_check(c);
 	if (sshd_pid > 0)
 		wgl_child_stop(sshd_pid, 2000);
