@@ -44,5 +44,7 @@ int wgl_cmd_bench(int argc, char **argv);
 int wgl_cmd_vm(int argc, char **argv);
 int wgl_cmd_merge(int argc, char **argv);
 int wgl_cmd_cleanup(int argc, char **argv);
+int wgl_cmd_agent(int argc, char **argv);
+int wgl_cmd_remote(int argc, char **argv);
 
 #endif

@@ -27,6 +27,8 @@ static const struct command commands[] = {
 	{ "merge", wgl_cmd_merge, "several runs (native, kernel lab, shards) into one report" },
 	{ "vm", wgl_cmd_vm, "run wglab inside the kernel lab (qemu, stock kernel)" },
 	{ "cleanup", wgl_cmd_cleanup, "remove namespaces that killed wglab runs left" },
+	{ "agent", wgl_cmd_agent, "the node side of a remote run (ssh HOST wglab agent)" },
+	{ "remote", wgl_cmd_remote, "reach a node's agent over ssh: version, host facts, clock" },
 	{ NULL, NULL, NULL },
 };
 

@@ -237,6 +237,31 @@ err_alloc:
 	return NULL;
 }
 
+struct wgl_ns *wgl_ns_here(const char *label)
+{
+	struct wgl_ns *ns = calloc(1, sizeof(*ns));
+	int err;
+
+	if (!ns)
+		return NULL;
+	snprintf(ns->label, sizeof(ns->label), "%s", label);
+	snprintf(ns->name, sizeof(ns->name), "wglab-%d-here-%s", (int)getpid(), label);
+	ns->fd = open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC);
+	ns->rt = nl_socket_alloc();
+	err = ns->fd < 0 ? -errno : !ns->rt ? -ENOMEM : wgl_nl_errno(nl_connect(ns->rt, NETLINK_ROUTE));
+	if (err < 0) {
+		if (ns->rt)
+			nl_socket_free(ns->rt);
+		if (ns->fd >= 0)
+			close(ns->fd);
+		free(ns);
+		errno = -err;
+		return NULL;
+	}
+	wgl_created("netns", ns->name);
+	return ns;
+}
+
 void wgl_ns_free(struct wgl_ns *ns)
 {
 	int slot;

@@ -42,6 +42,13 @@ void wgl_ns_set_all_visible(bool visible);
  * verbose, prints each removal. Returns how many were removed, or -errno.
  */
 int wgl_ns_cleanup_stale(bool verbose);
+/*
+ * A handle on the namespace the caller runs in, for `wglab agent --here` on
+ * a host whose operator asked for its own NICs. Nothing in it is changed by
+ * this call; the caller must delete the links it makes there before
+ * wgl_ns_free(), since they do not die with the handle. NULL with errno.
+ */
+struct wgl_ns *wgl_ns_here(const char *label);
 /* Closes, unmounts and frees; NULL-safe. Links inside die with the namespace. */
 void wgl_ns_free(struct wgl_ns *ns);
 /*

@@ -206,6 +206,25 @@ int wgl_iperf_client_start(struct wgl_iperf_proc *p, struct wgl_ns *ns,
 	return spawn(p, ns, "iperf-client", opts, false);
 }
 
+int wgl_iperf_server_start(struct wgl_iperf_proc *p, struct wgl_ns *ns,
+			   const struct wgl_iperf_opts *opts)
+{
+	int ret;
+
+	p->pid = 0;
+	p->fd = -1;
+	ret = spawn(p, ns, "iperf-server", opts, true);
+	if (ret < 0)
+		return ret;
+	ret = wgl_wait_listening(p->pid, opts->port ? opts->port : WGL_IPERF_PORT,
+				 READY_TIMEOUT_MS);
+	if (ret == -ECHILD)
+		p->pid = 0; /* already reaped */
+	if (ret < 0)
+		proc_kill(p);
+	return ret;
+}
+
 int wgl_iperf_begin(struct wgl_iperf_run *run, struct wgl_ns *server_ns,
 		    struct wgl_ns *client_ns, const struct wgl_iperf_opts *opts)
 {

@@ -106,6 +106,13 @@ int wgl_iperf_end(struct wgl_iperf_run *run, struct wgl_iperf_result *r, char **
  */
 int wgl_iperf_client_start(struct wgl_iperf_proc *p, struct wgl_ns *ns,
 			   const struct wgl_iperf_opts *opts);
+/*
+ * A lone server for one test (the agent's, whose client runs on another
+ * host), started once it listens. 0 or -errno; collect its JSON afterwards.
+ * opts must stay valid only for the call.
+ */
+int wgl_iperf_server_start(struct wgl_iperf_proc *p, struct wgl_ns *ns,
+			   const struct wgl_iperf_opts *opts);
 int wgl_iperf_collect(struct wgl_iperf_proc *p, long long deadline_ns, char **json);
 
 /* Kills both children of a begun run; for error paths. */
