@@ -30,7 +30,12 @@
 #include "base/log.h"
 #include "netns/netns.h"
 
-#define START_TIMEOUT_MS 5000
+/*
+ * A bound, not a wait: the start is awaited on events (inotify, the child's
+ * exit). It matters only for a daemon that hangs, and must cover wireguard-go
+ * starting under qemu TCG on a busy host, which once took over 5 s.
+ */
+#define START_TIMEOUT_MS 20000
 #define MAX_ARGS 32
 #define VERSION_CACHE 8
 
