@@ -68,6 +68,34 @@ const char *wgl_fmt_num(double d, char *buf, size_t len)
 	return buf;
 }
 
+const char *wgl_reports_jobs_text(const struct wgl_run *run, char *buf, size_t len)
+{
+	const json_t *jobs = json_object_get(run->extra, "jobs"), *v;
+	json_int_t n = json_integer_value(json_object_get(jobs, "count"));
+	const json_t *alone = json_object_get(jobs, "benchmarks_alone");
+	size_t i, o;
+
+	if (!json_is_object(jobs) || n < 1)
+		return NULL;
+	if (n == 1) {
+		snprintf(buf, len, "1 (one case at a time)");
+		return buf;
+	}
+	o = (size_t)snprintf(buf, len, "%lld functional cases at a time; ", (long long)n);
+	if (!json_array_size(alone)) {
+		snprintf(buf + (o < len ? o : len), o < len ? len - o : 0,
+			 "no benchmark case in this run");
+		return buf;
+	}
+	o += (size_t)snprintf(buf + (o < len ? o : len), o < len ? len - o : 0,
+			      "benchmark cases ran alone (");
+	json_array_foreach(alone, i, v)
+		o += (size_t)snprintf(buf + (o < len ? o : len), o < len ? len - o : 0, "%s%s",
+				      i ? ", " : "", json_string_value(v) ?: "?");
+	snprintf(buf + (o < len ? o : len), o < len ? len - o : 0, ")");
+	return buf;
+}
+
 void wgl_fputs_xml(FILE *f, const char *s, bool attr)
 {
 	const unsigned char *p = (const unsigned char *)(s ? s : "");
