@@ -3,7 +3,8 @@
 # order, nothing left running after either run, and a benchmark case
 # (connect declares benchmark = true) never overlapped another case: checked
 # on the cases' recorded start/end times, an ordering fact, not a timing
-# threshold.
+# threshold. Then a daemon that leaves a child behind, in two cases at
+# once: each worker's own sweep catches its case's leftover, none survives.
 set -u
 . "$(dirname "$0")/lib.sh"
 netns_test_init
@@ -55,3 +56,26 @@ overlaps = sum(1 for i, a in enumerate(cases) for b in cases[i + 1:]
 print("%d cases, identical; %d benchmark cases ran alone; %d pairs of cases overlapped"
       % (len(cases), len(bench), overlaps))
 PY
+
+# A userspace daemon that leaves a sleeper behind (as in escape.sh).
+cat >"$out/wg-forks" <<'SH'
+#!/bin/sh
+[ "$1" = --version ] && exec wireguard-go --version
+sleep 600 &
+exec wireguard-go -f "$1"
+SH
+chmod +x "$out/wg-forks"
+WGLAB_TEST_MARK="forks-$$" "$WGLAB" run replay --backend userspace --jobs 2 \
+  --userspace "$out/wg-forks {ifname}" --out "$out/forks" >"$out/forks.log" 2>&1
+python3 - "$out/forks/latest/result.json" <<'PY' || exit 1
+import json, sys
+cases = json.load(open(sys.argv[1]))["cases"]
+caught = [c["name"] for c in cases
+          if any(k["name"] == "no process outlives the case" and not k["ok"] for k in c["checks"])]
+print("escapes caught in", caught)
+if len(cases) != 2 or len(caught) != 2:
+    sys.exit("FAIL: each of the 2 concurrent cases must report its own escaped process")
+PY
+n=$(leftovers "forks-$$")
+[ "$n" = 0 ] || fail "$n escaped processes of concurrent cases survived"
+echo "concurrent escapes: caught per case, nothing left"
