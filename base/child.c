@@ -35,6 +35,10 @@ static pid_t reaper_pid;
 static int reaper_fd = -1;
 /* wglab's own PID namespace, to give new children back to it after the reaper. */
 static int own_pidns_fd = -1;
+/* The reaper's namespace, where new children go (wgl_worker_spawn() leaves it a moment). */
+static int reaper_pidns_fd = -1;
+/* Set while wgl_worker_spawn() forks a child outside the reaper's namespace. */
+static bool outside_reaper;
 
 static void registry_add(pid_t pid)
 {
@@ -110,7 +114,7 @@ static int child_setup(const struct wgl_child_opts *o, pid_t parent)
 	 * PID namespace the parent (outside it) reads as 0; an orphan would
 	 * read as 1, the reaper.
 	 */
-	if (getppid() != (reaper_pid ? 0 : parent))
+	if (getppid() != (reaper_pid && !outside_reaper ? 0 : parent))
 		return -1;
 	if (o->private_run && make_private_run() < 0)
 		return -1;
@@ -351,6 +355,7 @@ int wgl_reaper_start(void)
 	close(sv[1]);
 	reaper_pid = pid;
 	reaper_fd = sv[0];
+	reaper_pidns_fd = open("/proc/self/ns/pid_for_children", O_RDONLY | O_CLOEXEC);
 	return 0;
 }
 
@@ -395,6 +400,9 @@ static void reaper_stop(void)
 	while (r != reaper_pid && (r > 0 || errno == EINTR));
 	reaper_pid = 0;
 	reaper_fd = -1;
+	if (reaper_pidns_fd >= 0)
+		close(reaper_pidns_fd);
+	reaper_pidns_fd = -1;
 	/*
 	 * With the namespace gone, fork() would fail with ENOMEM; whatever still
 	 * forks at exit (LeakSanitizer's checker, say) gets wglab's own back.
@@ -404,6 +412,53 @@ static void reaper_stop(void)
 		close(own_pidns_fd);
 		own_pidns_fd = -1;
 	}
+}
+
+/*
+ * A worker starts in wglab's own PID namespace, not in the reaper's: pids
+ * under /proc (a UAPI daemon's socket is reached as /proc/PID/root/...) are
+ * those of the namespace /proc was mounted for, and a process in the
+ * reaper's namespace would see its children's pids of that namespace.
+ */
+pid_t wgl_worker_spawn(const char *name, int (*fn)(void *arg), void *arg)
+{
+	struct wgl_child_opts o = WGL_CHILD_OPTS_INIT;
+	pid_t pid;
+
+	o.stdout_fd = STDOUT_FILENO;
+	o.stderr_fd = STDERR_FILENO;
+	if (reaper_pid && (own_pidns_fd < 0 || reaper_pidns_fd < 0 ||
+			   setns(own_pidns_fd, CLONE_NEWPID) < 0))
+		return -ENOSYS;
+	outside_reaper = true;
+	pid = wgl_child_run(&o, name, fn, arg);
+	outside_reaper = false;
+	if (reaper_pid && setns(reaper_pidns_fd, CLONE_NEWPID) < 0) {
+		wgl_err("cannot return to the reaper's PID namespace: %s", strerror(errno));
+		if (pid > 0)
+			wgl_child_stop(pid, 0);
+		return -errno;
+	}
+	return pid;
+}
+
+int wgl_worker_init(void)
+{
+	for (int i = 0; i < MAX_CHILDREN; i++)
+		children[i] = 0;
+	nhooks = 0;
+	/* The parent's reaper keeps serving the parent: only our end of its socket goes. */
+	if (reaper_fd >= 0)
+		close(reaper_fd);
+	if (own_pidns_fd >= 0)
+		close(own_pidns_fd);
+	if (reaper_pidns_fd >= 0)
+		close(reaper_pidns_fd);
+	reaper_pid = 0;
+	reaper_fd = own_pidns_fd = reaper_pidns_fd = -1;
+	outside_reaper = false;         /* set in the parent while it forked us */
+	wgl_cleanup_install_signals();
+	return geteuid() == 0 ? wgl_reaper_start() : 0;
 }
 
 void wgl_cleanup_register(void (*fn)(void))

@@ -71,6 +71,24 @@ int wgl_reaper_start(void);
  */
 int wgl_reaper_sweep(void);
 
+/*
+ * Makes a process forked from wglab (a case worker of `wglab run --jobs`) a
+ * wglab of its own: it forgets the children, cleanup hooks and reaper it
+ * inherited (they are its parent's: killing or sweeping them would hit
+ * the other cases), takes the signal handlers over, and starts its own
+ * reaper. Its PID namespace is its own, so a sweep of the worker kills
+ * only what its own case left; the worker dies with wglab (PDEATHSIG) and
+ * its reaper with it, so everything it started still dies with the run. 0 or the reaper's -errno (the worker then
+ * runs without a sweep, as wglab does without root).
+ */
+int wgl_worker_init(void);
+/*
+ * Starts fn(arg) as a worker (a child whose stdout and stderr are wglab's)
+ * in wglab's own PID namespace, beside the reaper's rather than inside it;
+ * the worker calls wgl_worker_init() first. The pid or -errno.
+ */
+pid_t wgl_worker_spawn(const char *name, int (*fn)(void *arg), void *arg);
+
 /* Installs SIGINT/SIGTERM/SIGHUP handlers that clean up and exit (code 130/143). */
 void wgl_cleanup_install_signals(void);
 /* Registers a cleanup hook run (in reverse order) by the handlers and by wgl_cleanup_run(). */

@@ -525,6 +525,12 @@ void wgl_case_duration(struct wgl_case *c, double seconds)
 	c->duration_s = isfinite(seconds) ? seconds : 0;
 }
 
+void wgl_case_times(struct wgl_case *c, double started_at, double ended_at)
+{
+	c->started_at = isfinite(started_at) ? started_at : 0;
+	c->ended_at = isfinite(ended_at) ? ended_at : 0;
+}
+
 enum wgl_verdict wgl_case_get_verdict(const struct wgl_case *c)
 {
 	/* An unreadable verdict must never read as a pass. */

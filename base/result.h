@@ -88,6 +88,11 @@ struct wgl_case {
 	enum wgl_verdict verdict;
 	char *message;          /* why it did not pass, or NULL */
 	double duration_s;
+	/*
+	 * When the case ran, wall clock (Unix epoch seconds); 0 when not
+	 * recorded. Concurrent runs (--jobs) show from these which cases overlapped.
+	 */
+	double started_at, ended_at;
 	struct wgl_check *checks;
 	size_t nchecks;
 	struct wgl_metric *metrics; /* names unique within the case */
@@ -214,6 +219,8 @@ void wgl_case_metric(struct wgl_case *c, const char *name, const char *unit,
 		     const double *values, size_t n, const char *better);
 void wgl_case_artifact(struct wgl_case *c, const char *kind, const char *path);
 void wgl_case_duration(struct wgl_case *c, double seconds);
+/* When the case started and ended (Unix epoch seconds, wall clock). */
+void wgl_case_times(struct wgl_case *c, double started_at, double ended_at);
 enum wgl_verdict wgl_case_get_verdict(const struct wgl_case *c);
 /* "pass", "fail", "skip" or "error". */
 const char *wgl_verdict_name(enum wgl_verdict v);

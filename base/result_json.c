@@ -79,6 +79,11 @@ static json_t *case_json(const struct wgl_case *c, bool merged)
 		      "params", params_json(c), "verdict", wgl_verdict_name(c->verdict),
 		      "message", jtext(c->message), "duration_s", c->duration_s,
 		      "checks", checks, "metrics", metrics, "artifacts", arts);
+	/* Only runs that record them (wglab run) carry the times. */
+	if (o && c->started_at > 0) {
+		json_object_set_new(o, "started_at", json_real(c->started_at));
+		json_object_set_new(o, "ended_at", json_real(c->ended_at));
+	}
 	/* Merged runs only: an unmerged result.json stays as it was. */
 	if (o && merged) {
 		json_t *also = json_array();
@@ -307,6 +312,8 @@ static struct wgl_case *load_one(const json_t *j, bool v1, long nsources)
 	c->verdict = verdict < 0 ? WGL_ERROR : (enum wgl_verdict)verdict;
 	c->message = dup_or_null(jstr(j, "message"));
 	c->duration_s = json_is_number(dur) ? json_number_value(dur) : 0;
+	wgl_case_times(c, json_number_value(json_object_get(j, "started_at")),
+		       json_number_value(json_object_get(j, "ended_at")));
 	if (json_is_integer(src) && json_integer_value(src) >= 0 &&
 	    json_integer_value(src) < nsources)
 		c->source = (long)json_integer_value(src);

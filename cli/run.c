@@ -11,10 +11,12 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "harness/backends/backend.h"
 #include "cli/cli.h"
+#include "cli/jobs.h"
 #include "base/child.h"
 #include "base/util.h"
 #include "base/log.h"
@@ -36,6 +38,7 @@ struct run_opts {
 	bool list, help;
 	bool list_cases;                /* --list-cases: print the case ids, run nothing */
 	long shard_i, shard_n;          /* --shard I/N; 0/0: every case */
+	long jobs;                      /* --jobs N: functional cases at a time (1: serial) */
 	json_t *defines;                /* -D key=value */
 	const char *userspace;          /* --userspace; NULL: the backend's default */
 	char **scenarios;               /* the positionals (argv) */
@@ -74,6 +77,17 @@ static int opt_shard(void *ctx, const char *a)
 		return -EINVAL;
 	o->shard_i = i;
 	o->shard_n = n;
+	return 0;
+}
+
+static int opt_jobs(void *ctx, const char *a)
+{
+	char *end;
+	long n = strtol(a, &end, 10);
+
+	if (end == a || *end || n < 1 || n > 64)
+		return -EINVAL;
+	((struct run_opts *)ctx)->jobs = n;
 	return 0;
 }
 
@@ -150,6 +164,7 @@ static const struct wgl_opt run_table[] = {
 	{ "suite", 's', true, opt_suite, "default|slow|all when no scenario is named" },
 	{ "timeout", 't', true, opt_timeout, "per-case time limit in seconds" },
 	{ "shard", 0, true, opt_shard, "I/N: run only the cases of shard I of N (by case id hash)" },
+	{ "jobs", 'j', true, opt_jobs, "N functional cases at a time (default 1); benchmarks run alone" },
 	{ "list", 'l', false, opt_list, "list the scenarios and exit" },
 	{ "list-cases", 0, false, opt_list_cases, "print the case ids that would run, and exit" },
 	{ "verbose", 'v', false, opt_verbose, "debug logging (object create/destroy, checks)" },
@@ -269,6 +284,8 @@ struct runner {
 	char dir[PATH_MAX];
 	int ncases;
 	bool save_failed;       /* result.json could not be written: reported once */
+	struct wgl_jobs *jobs;  /* --jobs N > 1: the cases are planned here, then run */
+	int live_base;          /* objects alive before a case (a worker's siblings) */
 };
 
 /*
@@ -389,27 +406,34 @@ static json_t *case_params(const struct runner *r, const struct scenario *sc,
 	return params;
 }
 
+/* --timeout, else the scenario's own, else 10 minutes. */
+static double case_timeout(const struct runner *r, const struct scenario *sc)
+{
+	json_t *t = json_object_get(sc->meta, "timeout");
+
+	if (r->o->timeout > 0)
+		return r->o->timeout;
+	return json_is_number(t) && json_number_value(t) > 0 ? json_number_value(t) : 600;
+}
+
+/* Runs the case in cases/NUM-name/. */
 static void run_case(struct runner *r, const struct scenario *sc, struct wgl_case *c,
-		     json_t *params,
-		     const char *name)
+		     json_t *params, const char *name, int num)
 {
 	char cdir[PATH_MAX + 300];
-	double timeout = r->o->timeout;
-	json_t *t = json_object_get(sc->meta, "timeout");
 	struct wgl_backend_config wg = { .userspace = r->o->userspace };
 
-	snprintf(cdir, sizeof(cdir), "%s/cases/%04d-", r->dir, ++r->ncases);
+	snprintf(cdir, sizeof(cdir), "%s/cases/%04d-", r->dir, num);
 	strncat(cdir, name, sizeof(cdir) - strlen(cdir) - 1);
 	sanitize(cdir + strlen(r->dir) + 7);
 	/* Without the directory the daemons' logs are merely lost; the case can still run. */
 	if (mkdir(cdir, 0755) == 0)
 		wg.log_dir = cdir;
-	if (json_is_number(t) && timeout <= 0)
-		timeout = json_number_value(t);
-	wgl_scenario_run_case(sc->path, r->run, c, params, cdir, timeout > 0 ? timeout : 600, &wg);
-	if (wgl_live_objects() != 0)
+	wgl_scenario_run_case(sc->path, r->run, c, params, cdir, case_timeout(r, sc), &wg);
+	if (wgl_live_objects() != r->live_base)
 		wgl_case_check(c, "teardown leaves nothing behind", false,
-			       "%d objects still alive after the case", wgl_live_objects());
+			       "%d objects still alive after the case",
+			       wgl_live_objects() - r->live_base);
 	check_escapes(c);
 }
 
@@ -429,18 +453,72 @@ static long shard_of(const char *scenario, const char *name, long n)
 	return (long)(h % (unsigned long long)n) + 1;
 }
 
+/* --jobs: the case goes into the plan (params handed over), to run later. */
+static void plan_case(struct runner *r, const struct scenario *sc,
+		      const struct wgl_backend_pair *bp, const char *fam, json_t *params,
+		      const char *name)
+{
+	struct wgl_job *j = wgl_jobs_add(r->jobs);
+
+	if (!j) {
+		wgl_err("%s: out of memory", name);
+		json_decref(params);
+		return;
+	}
+	j->scenario = json_string_value(json_object_get(sc->meta, "name"));
+	snprintf(j->name, sizeof(j->name), "%s", name);
+	j->id = (struct wgl_case_ident){ .backend_a = bp->a, .backend_b = bp->b, .family = fam };
+	j->sc = sc;
+	j->params = params;
+	json_object_set_new(params, "name", json_string(name));
+	j->benchmark = json_is_true(json_object_get(sc->meta, "benchmark"));
+	j->timeout_s = case_timeout(r, sc);
+	if (!unavailable(r->o, bp, j->skip, sizeof(j->skip)))
+		j->number = ++r->ncases;
+}
+
+/* In a worker (--jobs): the planned case, in this process. */
+static void job_run(void *ctx, const struct wgl_job *j, struct wgl_run *run, struct wgl_case *c)
+{
+	struct runner *r = ctx;
+
+	r->run = run;
+	r->live_base = wgl_live_objects();
+	run_case(r, j->sc, c, j->params, j->name, j->number);
+}
+
+/* In the parent (--jobs), as each case went into the run. */
+static void job_done(void *ctx, const struct wgl_case *c)
+{
+	print_metrics(c);
+	save_partial(ctx);
+}
+
+static double wall_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
 static void run_one(struct runner *r, const struct scenario *sc,
 		    const struct wgl_backend_pair *bp, const char *fam)
 {
 	const char *sname = json_string_value(json_object_get(sc->meta, "name"));
 	char name[256], why[512];
 	long long t0 = wgl_now_ns();
+	double wall0 = wall_s();
 	json_t *params = case_params(r, sc, bp, fam, name, sizeof(name));
 	struct wgl_case_ident id = { .backend_a = bp->a, .backend_b = bp->b, .family = fam };
 	struct wgl_case *c = NULL;
 
 	if (r->o->shard_n && shard_of(sname, name, r->o->shard_n) != r->o->shard_i) {
 		json_decref(params);
+		return;
+	}
+	if (r->jobs) {
+		plan_case(r, sc, bp, fam, params, name);
 		return;
 	}
 	if (r->o->list_cases)
@@ -458,8 +536,9 @@ static void run_one(struct runner *r, const struct scenario *sc,
 	if (unavailable(r->o, bp, why, sizeof(why)))
 		wgl_case_verdict(c, WGL_SKIP, why);
 	else
-		run_case(r, sc, c, params, name);
+		run_case(r, sc, c, params, name, ++r->ncases);
 	wgl_case_duration(c, (double)(wgl_now_ns() - t0) / 1e9);
+	wgl_case_times(c, wall0, wall_s());
 	wgl_progress_case_end(wgl_case_get_verdict(c), c->message);
 	print_metrics(c);
 	json_decref(params);
@@ -670,6 +749,11 @@ static int validate(const struct run_opts *o, const struct scenario *v, int n)
 			fprintf(stderr, "wglab: %s: %s\n", v[i].path, why);
 			return -EINVAL;
 		}
+		if (json_object_get(v[i].meta, "benchmark") &&
+		    !json_is_boolean(json_object_get(v[i].meta, "benchmark"))) {
+			fprintf(stderr, "wglab: %s: benchmark must be true or false\n", v[i].path);
+			return -EINVAL;
+		}
 		topo = json_string_value(json_object_get(v[i].meta, "topology"));
 		if (topo && strcmp(topo, "pair") && strcmp(topo, "single")) {
 			fprintf(stderr, "wglab: %s: topology must be \"pair\" or \"single\", not '%s'\n",
@@ -698,10 +782,30 @@ static bool out_of_space(int err)
 	return err == -ENOSPC || err == -EDQUOT || err == -EIO || err == -ENOMEM;
 }
 
+/*
+ * --jobs N > 1: every case planned in a serial run's order, then run up to
+ * N at a time (cli/jobs.c). 0 or -ENOMEM (reported).
+ */
+static int run_jobs(struct runner *r, const struct scenario *v, int n)
+{
+	struct wgl_jobs s = { .max = (int)r->o->jobs, .run = r->run, .dir = r->dir,
+			      .run_case = job_run, .done = job_done, .ctx = r };
+	int err;
+
+	r->jobs = &s;
+	for (int i = 0; i < n; i++)
+		run_scenario(r, &v[i]);
+	r->jobs = NULL;
+	wgl_jobs_meta(r->run, (int)r->o->jobs, &s);
+	err = wgl_jobs_run(&s);
+	wgl_jobs_free(&s);
+	return err;
+}
+
 static int execute(struct run_opts *o, const struct scenario *v, int n)
 {
 	struct runner r = { .o = o };
-	char cases[PATH_MAX + 8];
+	char cases[PATH_MAX + 8], jobs[512];
 	bool saved;
 	int ret;
 
@@ -720,6 +824,7 @@ static int execute(struct run_opts *o, const struct scenario *v, int n)
 	if (o->shard_n)
 		wgl_result_set_meta(r.run, "shard", json_pack("{s:I, s:I}", "index",
 				    (json_int_t)o->shard_i, "count", (json_int_t)o->shard_n));
+	wgl_jobs_meta(r.run, (int)o->jobs, NULL);
 	save_partial(&r);
 	if (r.save_failed) {
 		wgl_result_free(r.run);
@@ -727,12 +832,17 @@ static int execute(struct run_opts *o, const struct scenario *v, int n)
 	}
 	wgl_results_dir_latest(o->out, r.dir);
 	wgl_cleanup_register(print_stop_note);
-	for (int i = 0; i < n; i++)
-		run_scenario(&r, &v[i]);
+	if (o->jobs > 1)
+		ret = run_jobs(&r, v, n);
+	else
+		for (int i = 0; i < n; i++)
+			run_scenario(&r, &v[i]);
 	stop_note_cur = -1;
 	wgl_result_finish(r.run);
-	saved = wgl_reports_write(r.run, r.dir) == 0;
+	saved = wgl_reports_write(r.run, r.dir) == 0 && ret == 0;
 	wgl_headline_print(r.run, stdout);
+	if (o->jobs > 1)
+		printf("jobs: %s\n", wgl_reports_jobs_text(r.run, jobs, sizeof(jobs)));
 	ret = summarize(r.run, r.dir, saved);
 	wgl_result_free(r.run);
 	return ret;
@@ -740,7 +850,7 @@ static int execute(struct run_opts *o, const struct scenario *v, int n)
 
 int wgl_cmd_run(int argc, char **argv)
 {
-	struct run_opts o = { .backend_spec = "all", .out = "results" };
+	struct run_opts o = { .backend_spec = "all", .out = "results", .jobs = 1 };
 	struct scenario *v = NULL;
 	int npos, n = 0, ret = WGL_EXIT_USAGE;
 

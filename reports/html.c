@@ -12,6 +12,7 @@
 #include "base/result.h"
 #include "reports/headline.h"
 #include "reports/reports.h"
+#include "reports/write.h"
 
 static const char css[] =
 	"body{font-family:sans-serif;margin:1.5em;color:#222;max-width:1200px}"
@@ -64,6 +65,8 @@ static void header(const struct wgl_run *run, FILE *f)
 	snprintf(buf, sizeof(buf), "%ld", run->cores);
 	meta_row(f, "cores", buf);
 	meta_row(f, "emulated", run->emulated ? "yes (kernel lab VM)" : "no");
+	if (wgl_reports_jobs_text(run, buf, sizeof(buf)))
+		meta_row(f, "jobs", buf);
 	for (k = 0; k < run->nimpls; k++) {
 		const struct wgl_impl *impl = &run->impls[k];
 

@@ -5,6 +5,11 @@
  * with classname = scenario; failed checks become the <failure> body and
  * metrics and artifact paths go to <system-out>, which GitLab, Jenkins and
  * the GitHub JUnit actions all show next to the test.
+ *
+ * A merged run (wglab merge) writes one <testcase> per source's result of
+ * a case, the source's label in the name ("connect[kernel:kernel,ipv4]
+ * (lab)"): a case measured natively and in the kernel lab shows both
+ * results. The skips a real result replaced are left out.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -13,6 +18,9 @@
 #include "base/log.h"
 #include "base/result.h"
 #include "reports/reports.h"
+
+/* More results of one case than sources a merge takes in practice. */
+#define MAX_RESULTS 64
 
 struct counts {
 	int tests, failures, errors, skipped;
@@ -23,17 +31,20 @@ static void count_cases(const struct wgl_run *run, const char *scenario, struct 
 {
 	memset(n, 0, sizeof(*n));
 	for (size_t i = 0; i < run->ncases; i++) {
-		const struct wgl_case *c = run->cases[i];
+		const struct wgl_case *r[MAX_RESULTS];
+		size_t nr = wgl_case_results(run->cases[i], r, MAX_RESULTS);
 
-		if (scenario && strcmp(c->scenario, scenario))
+		if (scenario && strcmp(run->cases[i]->scenario, scenario))
 			continue;
-		n->tests++;
-		n->time += c->duration_s;
-		switch (wgl_case_get_verdict(c)) {
-		case WGL_FAIL: n->failures++; break;
-		case WGL_ERROR: n->errors++; break;
-		case WGL_SKIP: n->skipped++; break;
-		case WGL_PASS: break;
+		for (size_t k = 0; k < nr; k++) {
+			n->tests++;
+			n->time += r[k]->duration_s;
+			switch (wgl_case_get_verdict(r[k])) {
+			case WGL_FAIL: n->failures++; break;
+			case WGL_ERROR: n->errors++; break;
+			case WGL_SKIP: n->skipped++; break;
+			case WGL_PASS: break;
+			}
 		}
 	}
 }
@@ -119,12 +130,31 @@ static void outcome(FILE *f, const struct wgl_case *c)
 	fputs(wgl_case_get_verdict(c) == WGL_ERROR ? "</error>\n" : "</failure>\n", f);
 }
 
-static void system_out(FILE *f, const struct wgl_case *c)
+/* Where a merged run's result was measured. */
+static void source_line(FILE *f, const struct wgl_source *src)
+{
+	fputs("source ", f);
+	wgl_fputs_xml(f, src->label ? src->label : "?", false);
+	fputs(": host ", f);
+	wgl_fputs_xml(f, src->host ? src->host : "?", false);
+	fputs(", kernel ", f);
+	wgl_fputs_xml(f, src->kernel ? src->kernel : "?", false);
+	fputs(src->emulated ? ", emulated (kernel lab)" : "", f);
+	if (src->shard) {
+		fputs(", shard ", f);
+		wgl_fputs_xml(f, src->shard, false);
+	}
+	fputc('\n', f);
+}
+
+static void system_out(FILE *f, const struct wgl_run *run, const struct wgl_case *c)
 {
 	char med[32], lo[32], hi[32], params[2048];
 	size_t i;
 
 	fputs("      <system-out>", f);
+	if (wgl_result_source(run, c))
+		source_line(f, wgl_result_source(run, c));
 	fputs("params ", f);
 	wgl_fputs_xml(f, wgl_fmt_params(c, params, sizeof(params)), false);
 	fputc('\n', f);
@@ -148,16 +178,24 @@ static void system_out(FILE *f, const struct wgl_case *c)
 	fputs("</system-out>\n", f);
 }
 
-static void testcase(FILE *f, const struct wgl_case *c)
+/* One <testcase> per result of the case (one, unless the run is merged). */
+static void testcase(FILE *f, const struct wgl_run *run, const struct wgl_case *c)
 {
-	/* Empty names make JUnit readers drop or merge the case. */
-	fputs("    <testcase", f);
-	attr(f, "classname", *c->scenario ? c->scenario : "unnamed");
-	attr(f, "name", *c->name ? c->name : "unnamed");
-	fprintf(f, " time=\"%.3f\">\n", c->duration_s);
-	outcome(f, c);
-	system_out(f, c);
-	fputs("    </testcase>\n", f);
+	const struct wgl_case *r[MAX_RESULTS];
+	size_t nr = wgl_case_results(c, r, MAX_RESULTS);
+	char name[512];
+
+	for (size_t k = 0; k < nr; k++) {
+		wgl_result_name(run, c, r[k], name, sizeof(name));
+		/* Empty names make JUnit readers drop or merge the case. */
+		fputs("    <testcase", f);
+		attr(f, "classname", *c->scenario ? c->scenario : "unnamed");
+		attr(f, "name", *name ? name : "unnamed");
+		fprintf(f, " time=\"%.3f\">\n", r[k]->duration_s);
+		outcome(f, r[k]);
+		system_out(f, run, r[k]);
+		fputs("    </testcase>\n", f);
+	}
 }
 
 /* True if an earlier case already opened the testsuite of c's scenario. */
@@ -183,7 +221,7 @@ static void testsuite(FILE *f, const struct wgl_run *run, const char *scenario)
 	properties(f, run);
 	for (size_t i = 0; i < run->ncases; i++)
 		if (!strcmp(run->cases[i]->scenario, scenario))
-			testcase(f, run->cases[i]);
+			testcase(f, run, run->cases[i]);
 	fputs("  </testsuite>\n", f);
 }
 

@@ -12,6 +12,7 @@
 #include "base/result.h"
 #include "reports/headline.h"
 #include "reports/reports.h"
+#include "reports/write.h"
 
 void wgl_fputs_md(FILE *f, const char *s)
 {
@@ -56,6 +57,7 @@ static void meta_row(FILE *f, const char *key, const char *value)
 static void header(const struct wgl_run *run, FILE *f)
 {
 	const struct wgl_run_summary *s = &run->summary;
+	char jobs[512];
 
 	fputs("# wglab run ", f);
 	md(f, run->id ? run->id : "?");
@@ -74,6 +76,8 @@ static void header(const struct wgl_run *run, FILE *f)
 	meta_row(f, "cpu_model", run->cpu_model);
 	meta_row(f, "wglab_version", run->wglab_version);
 	fprintf(f, "| emulated | %s |\n", run->emulated ? "yes (kernel lab VM)" : "no");
+	if (wgl_reports_jobs_text(run, jobs, sizeof(jobs)))
+		meta_row(f, "jobs", jobs);
 	for (size_t i = 0; i < run->nimpls; i++) {
 		const struct wgl_impl *impl = &run->impls[i];
 

@@ -80,20 +80,36 @@ void wgl_progress_tick(void)
 	}
 }
 
-void wgl_progress_case_end(enum wgl_verdict v, const char *msg)
+static void print_end(const char *scenario, const char *name, enum wgl_verdict v,
+		      const char *msg, double seconds)
 {
-	const char *name = wgl_verdict_name(v);
+	const char *vname = wgl_verdict_name(v);
 	char upper[8];
 	size_t i;
 
-	for (i = 0; name[i] && i + 1 < sizeof(upper); i++)
-		upper[i] = (char)(name[i] - 'a' + 'A');
+	for (i = 0; vname[i] && i + 1 < sizeof(upper); i++)
+		upper[i] = (char)(vname[i] - 'a' + 'A');
 	upper[i] = '\0';
 	if (out() && pr.live)
 		fputs("\r\033[K", out());
 	fprintf(out(), "%s%-5s%s %s/%s (%.2fs)%s%s\n", pr.colour ? verdict_colour[v] : "", upper,
-		pr.colour ? "\033[0m" : "", pr.scenario, pr.name, pr.active ? elapsed_s() : 0.0,
-		msg && *msg ? ": " : "", msg && *msg ? msg : "");
+		pr.colour ? "\033[0m" : "", scenario, name, seconds, msg && *msg ? ": " : "",
+		msg && *msg ? msg : "");
 	fflush(out());
+}
+
+void wgl_progress_case_end(enum wgl_verdict v, const char *msg)
+{
+	print_end(pr.scenario, pr.name, v, msg, pr.active ? elapsed_s() : 0.0);
 	pr.active = false;
+}
+
+void wgl_progress_case_done(const char *scenario, const char *name, enum wgl_verdict v,
+			    const char *msg, double seconds)
+{
+	print_end(scenario ? scenario : "?", name ? name : "?", v, msg, seconds);
+	if (!strcmp(pr.scenario, scenario ? scenario : "?") && !strcmp(pr.name, name ? name : "?"))
+		pr.active = false;
+	else if (pr.active && pr.live)
+		draw_live();
 }

@@ -22,6 +22,13 @@ void wgl_progress_set_output(FILE *f, bool live);
 void wgl_progress_case_start(const char *scenario, const char *name);
 /* Ends the current case; msg may be NULL. */
 void wgl_progress_case_end(enum wgl_verdict v, const char *msg);
+/*
+ * Ends a case named here, not the current one: with several cases at once
+ * (wglab run --jobs) they finish in any order. On a terminal the live line
+ * is drawn again for the case started last, if it still runs.
+ */
+void wgl_progress_case_done(const char *scenario, const char *name, enum wgl_verdict v,
+			    const char *msg, double seconds);
 /* Call often while a case runs (cheap: redraws at most every 100 ms). */
 void wgl_progress_tick(void);
 

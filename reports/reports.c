@@ -24,6 +24,48 @@ const char *wgl_case_id(const struct wgl_case *c, char *buf, size_t len)
 	return buf;
 }
 
+size_t wgl_case_results(const struct wgl_case *c, const struct wgl_case **out, size_t max)
+{
+	size_t n = 0;
+
+	if (max)
+		out[n++] = c;
+	for (size_t i = 0; i < c->nalso && n < max; i++)
+		if (c->also[i]->verdict != WGL_SKIP || c->verdict == WGL_SKIP)
+			out[n++] = c->also[i];
+	return n;
+}
+
+const struct wgl_source *wgl_result_source(const struct wgl_run *run, const struct wgl_case *r)
+{
+	return r->source >= 0 && (size_t)r->source < run->nsources ? &run->sources[r->source] :
+	       NULL;
+}
+
+const char *wgl_result_name(const struct wgl_run *run, const struct wgl_case *c,
+			    const struct wgl_case *r, char *buf, size_t len)
+{
+	const struct wgl_source *src = wgl_result_source(run, r), *o;
+	bool shared = false;
+
+	if (!src) {
+		snprintf(buf, len, "%s", r->name);
+		return buf;
+	}
+	for (size_t i = 0; i <= c->nalso; i++) {
+		const struct wgl_case *x = i < c->nalso ? c->also[i] : c;
+
+		o = wgl_result_source(run, x);
+		shared |= x != r && o && !strcmp(o->label ? o->label : "", src->label ? src->label : "");
+	}
+	if (shared)
+		snprintf(buf, len, "%s (%s, source %ld)", r->name, src->label ? src->label : "?",
+			 r->source + 1);
+	else
+		snprintf(buf, len, "%s (%s)", r->name, src->label ? src->label : "?");
+	return buf;
+}
+
 const char *wgl_case_backends(const struct wgl_case *c, const char *dflt, char *buf, size_t len)
 {
 	if (!c->backend_a || !*c->backend_a)
@@ -65,6 +107,34 @@ const char *wgl_fmt_num(double d, char *buf, size_t len)
 		snprintf(buf, len, "%.0f", d);
 	else
 		snprintf(buf, len, "%.4g", d);
+	return buf;
+}
+
+const char *wgl_reports_jobs_text(const struct wgl_run *run, char *buf, size_t len)
+{
+	const json_t *jobs = json_object_get(run->extra, "jobs"), *v;
+	json_int_t n = json_integer_value(json_object_get(jobs, "count"));
+	const json_t *alone = json_object_get(jobs, "benchmarks_alone");
+	size_t i, o;
+
+	if (!json_is_object(jobs) || n < 1)
+		return NULL;
+	if (n == 1) {
+		snprintf(buf, len, "1 (one case at a time)");
+		return buf;
+	}
+	o = (size_t)snprintf(buf, len, "%lld functional cases at a time; ", (long long)n);
+	if (!json_array_size(alone)) {
+		snprintf(buf + (o < len ? o : len), o < len ? len - o : 0,
+			 "no benchmark case in this run");
+		return buf;
+	}
+	o += (size_t)snprintf(buf + (o < len ? o : len), o < len ? len - o : 0,
+			      "benchmark cases ran alone (");
+	json_array_foreach(alone, i, v)
+		o += (size_t)snprintf(buf + (o < len ? o : len), o < len ? len - o : 0, "%s%s",
+				      i ? ", " : "", json_string_value(v) ?: "?");
+	snprintf(buf + (o < len ? o : len), o < len ? len - o : 0, ")");
 	return buf;
 }
 

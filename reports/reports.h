@@ -52,6 +52,21 @@ void wgl_fputs_md(FILE *f, const char *s);
 
 /* "scenario/name" of a case into buf. */
 const char *wgl_case_id(const struct wgl_case *c, char *buf, size_t len);
+/*
+ * The results of case c a per-result report (JUnit, the tracker files)
+ * lists: c, and in a merged run every other source's result of it (c->also)
+ * except the skips a real result replaced. Into out (up to max); the count.
+ */
+size_t wgl_case_results(const struct wgl_case *c, const struct wgl_case **out, size_t max);
+/*
+ * The name of result r of case c: r's name, and in a merged run the label
+ * of r's source in parentheses ("connect[kernel:kernel,ipv4] (lab)"), with
+ * the source's number when another result of c has the same label.
+ */
+const char *wgl_result_name(const struct wgl_run *run, const struct wgl_case *c,
+			    const struct wgl_case *r, char *buf, size_t len);
+/* The source of result r in a merged run, or NULL. */
+const struct wgl_source *wgl_result_source(const struct wgl_run *run, const struct wgl_case *r);
 /* The backend pair "a:b" (or the single backend "a") of a case; dflt when it has none. */
 const char *wgl_case_backends(const struct wgl_case *c, const char *dflt, char *buf, size_t len);
 /* "backend_a=kernel backend_b=userspace family=ipv4 streams=4": identity and params. */

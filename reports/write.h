@@ -21,4 +21,11 @@ int wgl_reports_write(struct wgl_run *run, const char *dir);
  */
 int wgl_reports_write_result(struct wgl_run *run, const char *dir);
 
+/*
+ * How the run's cases were scheduled (its "jobs" metadata), for humans:
+ * "2 cases at a time; benchmark cases ran alone (throughput, many-peers)".
+ * NULL when the run does not say (older runs, bench, merged runs).
+ */
+const char *wgl_reports_jobs_text(const struct wgl_run *run, char *buf, size_t len);
+
 #endif

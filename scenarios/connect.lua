@@ -16,6 +16,7 @@ scenario {
     reps = { default = 3, min = 1, max = 1000 },        -- connects measured
     timeout = { default = 10, min = 1, max = 300 },     -- s, per connect
   },
+  benchmark = true,  -- measures performance: runs alone under --jobs
 }
 
 -- The checks of a connected pair; run against a healthy pair and against a

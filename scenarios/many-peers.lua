@@ -14,6 +14,7 @@ scenario {
     sample_pings = { default = 20, min = 0, max = 1020 },
   },
   timeout = 600,
+  benchmark = true,  -- measures performance: runs alone under --jobs
 }
 
 local function inner_addr(i)

@@ -19,6 +19,7 @@ scenario {
     udp_bitrate = { default = 200e6, min = 1e3, max = 100e9 }, -- bit/s
     echo_count = { default = 200, min = 1, max = 100000 },
   },
+  benchmark = true,  -- measures performance: runs alone under --jobs
 }
 
 local function measure(net, case, dst, extra)

@@ -4,7 +4,8 @@
  * kernel-lab run (everything measured, emulated) become one run whose cases
  * appear once, skips replaced by real results, both real results kept; the
  * merged run survives a save/load round trip, compares against itself, and
- * its summary.md leads with the headline and groups the skips. Shards: a
+ * its summary.md leads with the headline and groups the skips; its JUnit
+ * and tracker files carry every source's result of a case. Shards: a
  * missing one is reported, the same run twice is refused.
  */
 #include <math.h>
@@ -103,7 +104,9 @@ static void check_merged(const struct wgl_run *m)
 	CU_ASSERT_PTR_NULL(json_object_get(note, "missing"));
 }
 
-static char *render(const struct wgl_run *m, bool html)
+enum fmt { MD, HTML, JUNIT, TRACKER, BENCHER };
+
+static char *render_as(const struct wgl_run *m, enum fmt fmt)
 {
 	/* static: GCC takes the stream's pointer to a local for a dangling one. */
 	static char *buf;
@@ -112,12 +115,72 @@ static char *render(const struct wgl_run *m, bool html)
 
 	buf = NULL;
 	f = open_memstream(&buf, &len);
-	if (html)
-		wgl_write_html(m, NULL, f);
-	else
-		wgl_write_markdown(m, NULL, f);
+	switch (fmt) {
+	case HTML: wgl_write_html(m, NULL, f); break;
+	case MD: wgl_write_markdown(m, NULL, f); break;
+	case JUNIT: wgl_write_junit(m, f); break;
+	case TRACKER: wgl_write_benchmark(m, "lower", f); break;
+	case BENCHER: wgl_write_bencher(m, f); break;
+	}
 	fclose(f);
 	return buf;
+}
+
+static char *render(const struct wgl_run *m, bool html)
+{
+	return render_as(m, html ? HTML : MD);
+}
+
+static size_t count(const char *hay, const char *needle)
+{
+	size_t n = 0;
+
+	for (const char *p = hay; (p = strstr(p, needle)); p += strlen(needle))
+		n++;
+	return n;
+}
+
+/*
+ * JUnit: one testcase per real result, named after its source; the native
+ * skips the lab replaced are left out, so no skip stands next to a pass.
+ */
+static void check_junit(const struct wgl_run *m)
+{
+	char *x = render_as(m, JUNIT);
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(x);
+	CU_ASSERT_EQUAL(count(x, "<testcase "), 4);
+	CU_ASSERT_PTR_NOT_NULL(strstr(x, "<testsuites name=\"wglab\" tests=\"4\" failures=\"0\" "
+				      "errors=\"0\" skipped=\"0\""));
+	CU_ASSERT_PTR_NOT_NULL(strstr(x, "name=\"connect[userspace:userspace,ipv4] (native)\""));
+	CU_ASSERT_PTR_NOT_NULL(strstr(x, "name=\"connect[userspace:userspace,ipv4] (lab)\""));
+	CU_ASSERT_PTR_NOT_NULL(strstr(x, "name=\"connect[kernel:kernel,ipv4] (lab)\""));
+	CU_ASSERT_PTR_NULL(strstr(x, "connect[kernel:kernel,ipv4] (native)"));
+	CU_ASSERT_PTR_NULL(strstr(x, "<skipped"));
+	CU_ASSERT_EQUAL(count(x, ", emulated (kernel lab)\n"), 3);
+	free(x);
+}
+
+/* Tracker files: one entry per source's figure, the lab's kept apart from the native. */
+static void check_tracker(const struct wgl_run *m)
+{
+	char *t = render_as(m, TRACKER), *b = render_as(m, BENCHER);
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(t);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(b);
+	CU_ASSERT_EQUAL(count(t, "\"name\":"), 4);
+	CU_ASSERT_PTR_NOT_NULL(strstr(t, "\"connect/connect[userspace:userspace,ipv4] (native)/"
+				      "connect_latency\""));
+	CU_ASSERT_PTR_NOT_NULL(strstr(t, "\"connect/connect[userspace:userspace,ipv4] (lab)/"
+				      "connect_latency\""));
+	/* native userspace:userspace: 30 and 31 ms; lab's: 120 and 121. */
+	CU_ASSERT_PTR_NOT_NULL(strstr(t, "\"value\": 30.5"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(t, "\"value\": 120.5"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(b, "\"connect/connect[userspace:userspace,ipv4] (native)\""));
+	CU_ASSERT_PTR_NOT_NULL(strstr(b, "\"connect/connect[userspace:userspace,ipv4] (lab)\""));
+	CU_ASSERT_PTR_NULL(strstr(b, "connect[kernel:kernel,ipv4] (native)"));
+	free(t);
+	free(b);
 }
 
 /* The HTML page leads with the same headline; no case row is a skip. */
@@ -163,6 +226,8 @@ static void test_native_and_lab(void)
 	CU_ASSERT_EQUAL(cmp->nmissing + cmp->nadded, 0);
 	wgl_compare_free(cmp);
 	check_html(back);
+	check_junit(back);
+	check_tracker(back);
 	md = render(back, false);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(md);
 	/* The headline comes before the cases; the lab row is marked emulated. */
@@ -225,7 +290,7 @@ static void test_shards_and_refusal(void)
 	struct wgl_run *same[2];
 	const char *paths[] = { "x", "y" };
 	const json_t *note;
-	char err[256] = "";
+	char err[256] = "", *junit;
 
 	CU_ASSERT_PTR_NOT_NULL_FATAL(m);
 	note = json_object_get(m->extra, "merge");
@@ -234,6 +299,14 @@ static void test_shards_and_refusal(void)
 	CU_ASSERT_STRING_EQUAL(m->sources[1].shard, "3/3");
 	/* Two shards of one run share one environment. */
 	CU_ASSERT_STRING_EQUAL(m->sources[1].label, "native");
+	/* The same case twice in one environment: told apart by the source's number. */
+	junit = render_as(m, JUNIT);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(junit);
+	CU_ASSERT_PTR_NOT_NULL(strstr(junit, "name=\"connect[userspace:userspace,ipv4] "
+				      "(native, source 1)\""));
+	CU_ASSERT_PTR_NOT_NULL(strstr(junit, "name=\"connect[userspace:userspace,ipv4] "
+				      "(native, source 2)\""));
+	free(junit);
 	wgl_result_free(m);
 	same[0] = connect_run(false, 10, "same");
 	same[1] = connect_run(false, 10, "same");

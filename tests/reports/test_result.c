@@ -398,7 +398,8 @@ static void doc_match(const struct doc_keys *d, int sec, const json_t *o)
 
 /*
  * A run with every optional field present: the kernel lab's vm, mtu, a
- * dropped value, a shard, and what a merge adds (sources, source, also).
+ * dropped value, a shard, --jobs, case times, and what a merge adds
+ * (sources, source, also).
  */
 static struct wgl_run *full_run(void)
 {
@@ -417,6 +418,9 @@ static struct wgl_run *full_run(void)
 	wgl_case_metric(run->cases[0], "with_nan", "ms", v, 2, "lower");
 	wgl_result_set_meta(run, "shard", json_pack("{s:i, s:i}", "index", 1, "count", 2));
 	wgl_result_set_meta(run, "merge", json_pack("{s:i}", "replaced_skips", 0));
+	wgl_result_set_meta(run, "jobs", json_pack("{s:i, s:[s]}", "count", 2,
+						   "benchmarks_alone", "throughput"));
+	wgl_case_times(run->cases[0], 1.7e9, 1.7e9 + 2.5);
 	CU_ASSERT_EQUAL(wgl_result_add_source(run, &src), 0);
 	CU_ASSERT_EQUAL(wgl_result_add_source(run, &src), 1);
 	other = wgl_case_alloc(run->cases[0]->scenario, run->cases[0]->name, NULL);
