@@ -16,6 +16,7 @@
 #include <blake2.h>
 #include <sodium.h>
 
+#include "base/child.h"
 #include "base/log.h"
 #include "harness/flood.h"
 #include "harness/probe.h"
@@ -296,7 +297,7 @@ static int flood_valid(struct wgl_probe *p, const struct wgl_flood_opts *o,
 			err = -ENOMEM;
 	}
 	for (; started < sh.nthreads && !err; started++)
-		err = -pthread_create(&th[started].tid, NULL, valid_main, &th[started]);
+		err = wgl_thread_create(&th[started].tid, valid_main, &th[started]);
 	if (err) {
 		/* The started ones wait at the gate for threads that will never come. */
 		pthread_mutex_lock(&sh.mu);
