@@ -274,6 +274,7 @@ static int flood_valid(struct wgl_probe *p, const struct wgl_flood_opts *o,
 	struct valid_shared sh = { .o = o, .ep = ep, .eplen = eplen,
 				   .mu = PTHREAD_MUTEX_INITIALIZER, .cv = PTHREAD_COND_INITIALIZER };
 	struct valid_thread *th;
+	struct timespec now;
 	unsigned int started = 0;
 	size_t per;
 	int err = 0;
@@ -283,7 +284,12 @@ static int flood_valid(struct wgl_probe *p, const struct wgl_flood_opts *o,
 	sh.resp_pub = wgl_probe_engine(p)->remote_pub;
 	sh.nthreads = valid_threads(o);
 	per = (o->nclients + sh.nthreads - 1) / sh.nthreads;
-	wgl_tai64n_now(sh.ts0, NULL);
+	/*
+	 * Not whitened: a flood right after another with the same clients must
+	 * start past the last stamps it sent (one nanosecond per initiation).
+	 */
+	clock_gettime(CLOCK_REALTIME, &now);
+	wgl_tai64n_encode(sh.ts0, now.tv_sec, (uint32_t)now.tv_nsec);
 	th = calloc(sh.nthreads, sizeof(*th));
 	if (!th)
 		return -ENOMEM;
@@ -312,6 +318,7 @@ static int flood_valid(struct wgl_probe *p, const struct wgl_flood_opts *o,
 		free(th[i].pc);
 		free(th[i].ts);
 	}
+	sodium_memzero(th, sh.nthreads * sizeof(*th));
 	free(th);
 	return err;
 }

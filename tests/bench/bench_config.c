@@ -10,6 +10,8 @@
  *   bench-config [BACKENDS (comma list, default kernel,userspace)] [PEERS... (default 1000 10000)]
  *
  * A backend not usable on this host is listed as skipped, with the reason.
+ * WGLAB_BENCH_BARE=1 leaves out the endpoint and keepalive (key and allowed
+ * IP only), to tell the cost of a peer from the cost of its options.
  * Beside wall time, the CPU milliseconds of wglab and of the daemon serving
  * the device (userspace), which a loaded machine inflates far less.
  */
@@ -32,6 +34,8 @@
 static struct wgl_device *make_config(size_t n)
 {
 	struct wgl_device *dev = calloc(1, sizeof(*dev));
+	const char *bare = getenv("WGLAB_BENCH_BARE");
+	bool options = !bare || strcmp(bare, "1");
 
 	if (!dev)
 		return NULL;
@@ -47,8 +51,9 @@ static struct wgl_device *make_config(size_t n)
 			wgl_device_free(dev);
 			return NULL;
 		}
-		p->flags = WGL_PEER_HAS_PUBLIC_KEY | WGL_PEER_HAS_ENDPOINT | WGL_PEER_HAS_KEEPALIVE |
-			   WGL_PEER_REPLACE_ALLOWEDIPS;
+		p->flags = WGL_PEER_HAS_PUBLIC_KEY | WGL_PEER_REPLACE_ALLOWEDIPS;
+		if (options)
+			p->flags |= WGL_PEER_HAS_ENDPOINT | WGL_PEER_HAS_KEEPALIVE;
 		randombytes_buf(p->public_key, sizeof(p->public_key));
 		p->endpoint.addr4 = (struct sockaddr_in){ .sin_family = AF_INET,
 							  .sin_port = htons(51820) };
