@@ -443,7 +443,8 @@ static int pr_flood(lua_State *L)
 
 	luaL_checktype(L, 2, LUA_TTABLE);
 	if (wgl_flood_kind_parse(wgl_lua_optstring(L, 2, "kind", "copy"), &o.kind) < 0)
-		return luaL_error(L, "flood: kind must be \"copy\", \"init\", \"mac2\" or \"valid\"");
+		return luaL_error(L, "flood: kind must be \"copy\", \"init\", \"mac2\" or "
+				  "\"valid\"");
 	count = wgl_lua_optint(L, 2, "count", -1);
 	o.rate = wgl_lua_optnum(L, 2, "rate", 0);
 	if (count < 0 || o.rate < 0)

@@ -78,7 +78,8 @@ static bool same_peers(struct wgl_device *want, struct wgl_device *got)
 		struct wgl_peer *q = wgl_device_find_peer(got, p->public_key);
 
 		nwant++;
-		if (!q || !q->first_allowedip || q->first_allowedip->ip4.s_addr != p->first_allowedip->ip4.s_addr)
+		if (!q || !q->first_allowedip ||
+		    q->first_allowedip->ip4.s_addr != p->first_allowedip->ip4.s_addr)
 			return false;
 	}
 	return nwant == ngot;
@@ -165,7 +166,8 @@ int main(int argc, char **argv)
 	printf("%-10s %7s %10s %14s %10s %14s\n", "backend", "peers", "apply ms", "read-back ms",
 	       "apply cpu", "read-back cpu");
 	snprintf(list, sizeof(list), "%s", backends);
-	for (char *save = NULL, *b = strtok_r(list, ",", &save); b; b = strtok_r(NULL, ",", &save)) {
+	for (char *save = NULL, *b = strtok_r(list, ",", &save); b;
+	     b = strtok_r(NULL, ",", &save)) {
 		if (wgl_backend_available(NULL, b, why, sizeof(why)) < 0) {
 			printf("%-10s %7s   skipped: %s\n", b, "-", why);
 			continue;

@@ -78,12 +78,17 @@ median() { sort -n | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] 
 
 shell_t=() wglab_t=() before_t=() failed=0
 for ((i = 0; i < N; i++)); do
+	# With WGLAB_BEFORE, the two binaries take turns at going first.
+	if [ -n "${WGLAB_BEFORE:-}" ] && ((i % 2)); then
+		t0=$(now); wglab_way "$WGLAB_BEFORE" || { echo "older wglab failed ($i)"; failed=1; }
+		before_t+=($(( ($(now) - t0) / 1000 )))
+	fi
 	t0=$(now); shell_way || { echo "shell way failed (iteration $i)"; failed=1; teardown; }
 	t1=$(now); wglab_way || { echo "wglab run failed (iteration $i)"; failed=1; }
 	t2=$(now)
 	shell_t+=($(( (t1 - t0) / 1000 ))) wglab_t+=($(( (t2 - t1) / 1000 )))
-	if [ -n "${WGLAB_BEFORE:-}" ]; then
-		wglab_way "$WGLAB_BEFORE" || { echo "older wglab run failed (iteration $i)"; failed=1; }
+	if [ -n "${WGLAB_BEFORE:-}" ] && ! ((i % 2)); then
+		wglab_way "$WGLAB_BEFORE" || { echo "older wglab failed ($i)"; failed=1; }
 		before_t+=($(( ($(now) - t2) / 1000 )))
 	fi
 done
