@@ -461,6 +461,30 @@ int wgl_worker_init(void)
 	return geteuid() == 0 ? wgl_reaper_start() : 0;
 }
 
+int wgl_thread_create(pthread_t *t, void *(*fn)(void *), void *arg)
+{
+	int kids, err;
+
+	if (own_pidns_fd < 0)
+		return -pthread_create(t, NULL, fn, arg);
+	kids = open("/proc/self/ns/pid_for_children", O_RDONLY | O_CLOEXEC);
+	if (kids < 0)
+		return -errno;
+	if (setns(own_pidns_fd, CLONE_NEWPID) < 0) {
+		err = -errno;
+		close(kids);
+		return err;
+	}
+	err = -pthread_create(t, NULL, fn, arg);
+	if (setns(kids, CLONE_NEWPID) < 0) {
+		/* Children would now escape the reaper: better no more children. */
+		wgl_err("cannot return to the reaper's PID namespace: %s", strerror(errno));
+		abort();
+	}
+	close(kids);
+	return err;
+}
+
 void wgl_cleanup_register(void (*fn)(void))
 {
 	for (int i = 0; i < nhooks; i++)

@@ -11,6 +11,7 @@
 #define WGL_CHILD_H
 
 #include <stdbool.h>
+#include <pthread.h>
 #include <sys/types.h>
 
 struct wgl_child_opts {
@@ -64,6 +65,13 @@ void wgl_children_kill_all(void);
  * changes and wgl_reaper_sweep() reports -ENOSYS).
  */
 int wgl_reaper_start(void);
+/*
+ * pthread_create() that works after wgl_reaper_start(): clone() refuses a
+ * thread while new children go to another PID namespace, so the thread is
+ * made from wglab's own namespace and the reaper's is restored for children
+ * right after. 0 or -errno. Only from the thread that forks children.
+ */
+int wgl_thread_create(pthread_t *t, void *(*fn)(void *), void *arg);
 /*
  * Kills every process in the namespace that is not a live child of wglab
  * itself (those are stopped by their owners): after a case, anything found

@@ -6,13 +6,17 @@
  * keys, without touching its cookie generator, so its own handshakes go on.
  */
 #include <errno.h>
+#include <pthread.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <blake2.h>
 #include <sodium.h>
 
+#include "base/child.h"
 #include "base/log.h"
 #include "harness/flood.h"
 #include "harness/probe.h"
@@ -37,7 +41,7 @@ struct flood_state {
 
 int wgl_flood_kind_parse(const char *name, enum wgl_flood_kind *kind)
 {
-	static const char *const names[] = { "copy", "init", "mac2" };
+	static const char *const names[] = { "copy", "init", "mac2", "valid" };
 
 	for (size_t i = 0; i < WGL_ARRAY_SIZE(names); i++) {
 		if (!strcmp(name, names[i])) {
@@ -124,12 +128,12 @@ static void pace(long long t0, unsigned long sent, double rate)
 }
 
 /* One batch of n on fd; counts into r. */
-static void send_batch(struct flood_state *s, int fd, unsigned int n, struct wgl_flood_result *r)
+static void send_batch(struct mmsghdr *msgs, int fd, unsigned int n, struct wgl_flood_result *r)
 {
 	unsigned int off = 0;
 
 	while (off < n) {
-		int k = sendmmsg(fd, s->msgs + off, n - off, 0);
+		int k = sendmmsg(fd, msgs + off, n - off, 0);
 
 		if (k < 0) {
 			if (errno == EINTR)
@@ -142,6 +146,181 @@ static void send_batch(struct flood_state *s, int fd, unsigned int n, struct wgl
 		off += (unsigned int)k;
 		r->sent += (unsigned long)k;
 	}
+}
+
+/* ---- fully valid initiations: one thread per core, each its own ephemerals ---- */
+
+struct valid_shared {
+	const struct wgl_flood_opts *o;
+	const uint8_t *resp_pub;
+	const struct sockaddr *ep;
+	socklen_t eplen;
+	unsigned int nthreads;
+	/* A start gate: the clock starts when every thread has precomputed. */
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	unsigned int ready;
+	bool cancel;                  /* a thread could not be started: nobody sends */
+	uint8_t ts0[WGL_TAI64N_SIZE]; /* the flood's start time, every client's first stamp */
+};
+
+struct valid_thread {
+	pthread_t tid;
+	struct valid_shared *sh;
+	unsigned int id;
+	unsigned long count;
+	int err;
+	long long t0, t1;
+	struct wgl_flood_result r;
+	struct wgl_init_precomp *pc;  /* this thread's clients: id, id + nthreads, ... */
+	uint8_t (*ts)[WGL_TAI64N_SIZE];
+	size_t nclients;
+	struct wgl_ephseq eph;
+	struct mmsghdr msgs[BATCH];
+	struct iovec iov[BATCH];
+	struct wgl_msg_initiation bufs[BATCH];
+	uint8_t priv[BATCH][WGL_KEY_SIZE], pub[BATCH][WGL_KEY_SIZE], dh[BATCH][WGL_KEY_SIZE];
+};
+
+/* The per-client parts: static-static DH, hashes of the responder's key, mac1 key. */
+static int valid_precompute(struct valid_thread *t)
+{
+	const struct wgl_flood_opts *o = t->sh->o;
+	int err = wgl_ephseq_init(&t->eph, t->sh->resp_pub);
+
+	for (size_t i = 0; i < t->nclients && !err; i++) {
+		err = wgl_init_precompute(&t->pc[i], o->clients[t->id + i * t->sh->nthreads],
+					  t->sh->resp_pub);
+		memcpy(t->ts[i], t->sh->ts0, WGL_TAI64N_SIZE);
+	}
+	for (size_t i = 0; i < BATCH; i++) {
+		t->iov[i] = (struct iovec){ .iov_base = &t->bufs[i], .iov_len = sizeof(t->bufs[i]) };
+		t->msgs[i].msg_hdr = (struct msghdr){ .msg_name = (void *)t->sh->ep,
+						      .msg_namelen = t->sh->eplen,
+						      .msg_iov = &t->iov[i], .msg_iovlen = 1 };
+	}
+	return err;
+}
+
+static void *valid_main(void *arg)
+{
+	struct valid_thread *t = arg;
+	const struct wgl_flood_opts *o = t->sh->o;
+	double rate = o->rate / t->sh->nthreads;
+	unsigned long todo = t->count;
+	size_t client = 0, next = t->id;
+	uint32_t index = randombytes_random();
+
+	t->err = valid_precompute(t);
+	pthread_mutex_lock(&t->sh->mu);
+	t->sh->ready++;
+	pthread_cond_broadcast(&t->sh->cv);
+	while (t->sh->ready < t->sh->nthreads && !t->sh->cancel)
+		pthread_cond_wait(&t->sh->cv, &t->sh->mu);
+	t->err = t->err ?: t->sh->cancel ? -ECANCELED : 0;
+	pthread_mutex_unlock(&t->sh->mu);
+	t->t0 = wgl_now_ns();
+	while (todo && !t->err) {
+		unsigned int n = todo < BATCH ? (unsigned int)todo : BATCH;
+
+		wgl_ephseq_next(&t->eph, n, t->priv, t->pub, t->dh);
+		for (unsigned int i = 0; i < n; i++, client = (client + 1) % t->nclients) {
+			wgl_tai64n_add(t->ts[client], 1);
+			wgl_init_build(&t->pc[client], t->pub[i], t->dh[i], index++, t->ts[client],
+				       &t->bufs[i]);
+		}
+		if (rate > 0)
+			pace(t->t0, t->r.sent, rate);
+		send_batch(t->msgs, o->fds[next++ % o->nfds], n, &t->r);
+		next += t->sh->nthreads - 1;
+		todo -= n;
+	}
+	t->t1 = wgl_now_ns();
+	return NULL;
+}
+
+static unsigned int valid_threads(const struct wgl_flood_opts *o)
+{
+	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+	unsigned int n = o->threads ? o->threads : cpus > 0 ? (unsigned int)cpus : 1;
+
+	/* Each thread needs a client of its own (timestamps per client are per thread). */
+	return n > o->nclients ? (unsigned int)o->nclients : n;
+}
+
+/* Sums the threads into r: the flood lasts from the first start to the last end. */
+static int valid_collect(struct valid_thread *th, unsigned int n, struct wgl_flood_result *r)
+{
+	long long t0 = th[0].t0, t1 = th[0].t1;
+	int err = 0;
+
+	for (unsigned int i = 0; i < n; i++) {
+		r->sent += th[i].r.sent;
+		r->errors += th[i].r.errors;
+		if (!r->first_error)
+			r->first_error = th[i].r.first_error;
+		err = err ?: th[i].err;
+		t0 = th[i].t0 < t0 ? th[i].t0 : t0;
+		t1 = th[i].t1 > t1 ? th[i].t1 : t1;
+	}
+	r->seconds = (double)(t1 - t0) / 1e9;
+	r->rate = r->seconds > 0 ? (double)r->sent / r->seconds : 0;
+	return err;
+}
+
+static int flood_valid(struct wgl_probe *p, const struct wgl_flood_opts *o,
+		       const struct sockaddr *ep, socklen_t eplen, struct wgl_flood_result *r)
+{
+	struct valid_shared sh = { .o = o, .ep = ep, .eplen = eplen,
+				   .mu = PTHREAD_MUTEX_INITIALIZER, .cv = PTHREAD_COND_INITIALIZER };
+	struct valid_thread *th;
+	struct timespec now;
+	unsigned int started = 0;
+	size_t per;
+	int err = 0;
+
+	if (!o->nclients || !o->clients)
+		return -EINVAL;
+	sh.resp_pub = wgl_probe_engine(p)->remote_pub;
+	sh.nthreads = valid_threads(o);
+	per = (o->nclients + sh.nthreads - 1) / sh.nthreads;
+	/*
+	 * Not whitened: a flood right after another with the same clients must
+	 * start past the last stamps it sent (one nanosecond per initiation).
+	 */
+	clock_gettime(CLOCK_REALTIME, &now);
+	wgl_tai64n_encode(sh.ts0, now.tv_sec, (uint32_t)now.tv_nsec);
+	th = calloc(sh.nthreads, sizeof(*th));
+	if (!th)
+		return -ENOMEM;
+	for (unsigned int i = 0; i < sh.nthreads; i++) {
+		th[i] = (struct valid_thread){ .sh = &sh, .id = i };
+		th[i].count = o->count / sh.nthreads + (i < o->count % sh.nthreads);
+		th[i].nclients = (o->nclients - i + sh.nthreads - 1) / sh.nthreads;
+		th[i].pc = calloc(per, sizeof(*th[i].pc));
+		th[i].ts = calloc(per, sizeof(*th[i].ts));
+		if (!th[i].pc || !th[i].ts)
+			err = -ENOMEM;
+	}
+	for (; started < sh.nthreads && !err; started++)
+		err = wgl_thread_create(&th[started].tid, valid_main, &th[started]);
+	if (err) {
+		/* The started ones wait at the gate for threads that will never come. */
+		pthread_mutex_lock(&sh.mu);
+		sh.cancel = true;
+		pthread_cond_broadcast(&sh.cv);
+		pthread_mutex_unlock(&sh.mu);
+	}
+	for (unsigned int i = 0; i < started; i++)
+		pthread_join(th[i].tid, NULL);
+	err = err ?: valid_collect(th, sh.nthreads, r);
+	for (unsigned int i = 0; i < sh.nthreads; i++) {
+		free(th[i].pc);
+		free(th[i].ts);
+	}
+	sodium_memzero(th, sh.nthreads * sizeof(*th));
+	free(th);
+	return err;
 }
 
 int wgl_probe_flood(struct wgl_probe *p, const struct wgl_flood_opts *o,
@@ -160,6 +339,8 @@ int wgl_probe_flood(struct wgl_probe *p, const struct wgl_flood_opts *o,
 		return -EINVAL;
 	if (wgl_probe_endpoint(p, &ep, &eplen) < 0)
 		return -ENOTCONN;
+	if (o->kind == WGL_FLOOD_VALID)
+		return flood_valid(p, o, (const struct sockaddr *)&ep, eplen, r);
 	s = sodium_malloc(sizeof(*s));
 	if (!s)
 		return -ENOMEM;
@@ -174,7 +355,7 @@ int wgl_probe_flood(struct wgl_probe *p, const struct wgl_flood_opts *o,
 			make_initiations(s, n);
 		if (o->rate > 0)
 			pace(t0, r->sent, o->rate);
-		send_batch(s, o->fds[next++ % o->nfds], n, r);
+		send_batch(s->msgs, o->fds[next++ % o->nfds], n, r);
 		/* A failed batch still counts against the total: the flood must end. */
 		todo -= n;
 	}

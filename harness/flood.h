@@ -21,6 +21,7 @@ enum wgl_flood_kind {
 	WGL_FLOOD_COPY,  /* exact copies of the probe's last datagram */
 	WGL_FLOOD_INIT,  /* fresh initiations: random bodies, valid mac1, no mac2 */
 	WGL_FLOOD_MAC2,  /* the same with a valid mac2 from the cookie the probe holds */
+	WGL_FLOOD_VALID, /* fully valid initiations from the client keys in o->clients */
 };
 
 struct wgl_flood_opts {
@@ -29,6 +30,15 @@ struct wgl_flood_opts {
 	double rate;           /* datagrams/s over all sockets; 0 = as fast as they go */
 	const int *fds;        /* source sockets, one batch each in turn; not owned */
 	size_t nfds;
+	/*
+	 * VALID only: private keys of clients the responder knows, in turn.
+	 * Each client's static-static DH is computed once; each initiation has
+	 * its own ephemeral key (a wgl_ephseq per thread) and a timestamp one
+	 * nanosecond after that client's last, from the flood's start time.
+	 */
+	const uint8_t (*clients)[32];
+	size_t nclients;
+	unsigned int threads;  /* VALID: sending threads; 0 = one per online CPU */
 };
 
 struct wgl_flood_result {
@@ -39,13 +49,14 @@ struct wgl_flood_result {
 	double rate;           /* sent / seconds */
 };
 
-/* Parses "copy", "init", "mac2"; -EINVAL otherwise. */
+/* Parses "copy", "init", "mac2", "valid"; -EINVAL otherwise. */
 int wgl_flood_kind_parse(const char *name, enum wgl_flood_kind *kind);
 /*
  * Sends o->count datagrams of o->kind to p's peer. Returns 0 (per-send
  * failures are counted in r), -ENODATA for COPY with nothing sent yet,
  * -ENOKEY for MAC2 without a cookie less than 120 s old, -ENOTCONN without
- * a peer, -EINVAL for no sockets.
+ * a peer, -EINVAL for no sockets or (VALID) no clients, -EPROTO for a
+ * low-order key.
  */
 int wgl_probe_flood(struct wgl_probe *p, const struct wgl_flood_opts *o,
 		    struct wgl_flood_result *r);

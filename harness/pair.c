@@ -10,6 +10,9 @@
 #include "harness/ping.h"
 #include "netns/netns.h"
 
+/* Pairs that are up, newest first (wgl_pairs_wind_down()). */
+static struct wgl_pair *pairs_up;
+
 #define WG_PORT 51820
 
 static const char *const underlay4[2] = { "198.18.0.1", "198.18.0.2" };
@@ -162,21 +165,46 @@ int wgl_pair_up(struct wgl_pair *p, const struct wgl_pair_opts *o)
 			 !wg ? (p->inner_family == AF_INET6 ? underlay6[i] : underlay4[i])
 			     : (p->inner_family == AF_INET6 ? tunnel6[i] : tunnel4[i]));
 	p->configured_ns = wgl_now_ns();
+	p->next_up = pairs_up;
+	pairs_up = p;
 	return 0;
 fail:
 	wgl_pair_down(p);
 	return err;
 }
 
-void wgl_pair_down(struct wgl_pair *p)
+static void unlist(struct wgl_pair *p)
 {
-	/* Both daemons wind down at once; each destroy then only waits for its own. */
+	for (struct wgl_pair **pp = &pairs_up; *pp; pp = &(*pp)->next_up) {
+		if (*pp == p) {
+			*pp = p->next_up;
+			break;
+		}
+	}
+	p->next_up = NULL;
+}
+
+static void wind_down(struct wgl_pair *p)
+{
 	for (int i = 1; i >= 0; i--) {
 		pid_t pid = wgl_wg_pid(p->wg[i]);
 
 		if (pid > 0)
 			kill(pid, SIGTERM);
 	}
+}
+
+void wgl_pairs_wind_down(void)
+{
+	for (struct wgl_pair *p = pairs_up; p; p = p->next_up)
+		wind_down(p);
+}
+
+void wgl_pair_down(struct wgl_pair *p)
+{
+	/* Both daemons wind down at once; each destroy then only waits for its own. */
+	unlist(p);
+	wind_down(p);
 	for (int i = 1; i >= 0; i--) {
 		wgl_wg_destroy(p->wg[i]);
 		p->wg[i] = NULL;

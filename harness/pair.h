@@ -43,6 +43,7 @@ struct wgl_pair {
 	wgl_key priv[2], pub[2];
 	uint16_t port[2];                 /* WireGuard listen ports */
 	long long configured_ns;          /* wgl_now_ns() when both configs were applied */
+	struct wgl_pair *next_up;         /* the list of pairs that are up (wgl_pairs_wind_down) */
 };
 
 /*
@@ -52,6 +53,13 @@ struct wgl_pair {
 int wgl_pair_up(struct wgl_pair *p, const struct wgl_pair_opts *o);
 /* Removes everything wgl_pair_up() made; safe on a zeroed or half-built pair. */
 void wgl_pair_down(struct wgl_pair *p);
+/*
+ * Sends SIGTERM to the daemons of every pair that is up, so that the
+ * wgl_pair_down() calls that follow (e.g. a case's end) wait for all of them
+ * at once instead of one pair after the other. Not thread-safe: pairs are
+ * made and removed by one thread.
+ */
+void wgl_pairs_wind_down(void);
 /*
  * Sends ICMP echo from node `from` to the other node's tunnel address every
  * interval until the first reply or timeout_ms. On success returns 0 and the

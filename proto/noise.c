@@ -8,6 +8,7 @@
  */
 #include <endian.h>
 #include <errno.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -366,4 +367,42 @@ int wgl_noise_consume_response(struct wgl_noise *n, const void *buf, size_t len,
 	derive_keypair(n, true, t.local_index, t.remote_index);
 	n->reject = WGL_REJECT_NONE;
 	return 0;
+}
+
+int wgl_init_precompute(struct wgl_init_precomp *pc, const wgl_proto_key local_priv,
+			const wgl_proto_key remote_pub)
+{
+	struct wgl_cookie_gen g;
+	int rc;
+
+	wgl_hash(pc->c0, construction, strlen(construction), NULL, 0);
+	wgl_hash(pc->h1, pc->c0, WGL_HASH_SIZE, identifier, strlen(identifier));
+	mix_hash(pc->h1, remote_pub, WGL_KEY_SIZE);
+	crypto_scalarmult_base(pc->local_pub, local_priv);
+	rc = wgl_dh(pc->static_dh, local_priv, remote_pub);
+	wgl_cookie_gen_init(&g, remote_pub);
+	memcpy(pc->mac1_key, g.mac1_key, sizeof(pc->mac1_key));
+	return rc;
+}
+
+/* The steps of wgl_noise_create_initiation() with both DH results given. */
+void wgl_init_build(const struct wgl_init_precomp *pc, const uint8_t eph_pub[WGL_KEY_SIZE],
+		    const uint8_t eph_dh[WGL_KEY_SIZE], uint32_t index,
+		    const uint8_t ts[WGL_TAI64N_SIZE], struct wgl_msg_initiation *msg)
+{
+	uint8_t c[WGL_HASH_SIZE], h[WGL_HASH_SIZE], k[WGL_KEY_SIZE];
+
+	msg->type = htole32(WGL_MSG_INITIATION);
+	msg->sender = htole32(index);
+	memcpy(msg->ephemeral, eph_pub, WGL_KEY_SIZE);
+	wgl_kdf(c, NULL, NULL, pc->c0, eph_pub, WGL_KEY_SIZE);
+	wgl_hash(h, pc->h1, WGL_HASH_SIZE, eph_pub, WGL_KEY_SIZE);
+	wgl_kdf(c, k, NULL, c, eph_dh, WGL_KEY_SIZE);
+	wgl_aead_seal(msg->encrypted_static, k, 0, pc->local_pub, WGL_KEY_SIZE, h, WGL_HASH_SIZE);
+	mix_hash(h, msg->encrypted_static, sizeof(msg->encrypted_static));
+	wgl_kdf(c, k, NULL, c, pc->static_dh, WGL_KEY_SIZE);
+	wgl_aead_seal(msg->encrypted_timestamp, k, 0, ts, WGL_TAI64N_SIZE, h, WGL_HASH_SIZE);
+	wgl_mac(msg->macs.mac1, pc->mac1_key, sizeof(pc->mac1_key), msg,
+		offsetof(struct wgl_msg_initiation, macs));
+	memset(msg->macs.mac2, 0, sizeof(msg->macs.mac2));
 }

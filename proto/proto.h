@@ -300,6 +300,53 @@ int wgl_noise_create_response(struct wgl_noise *n, struct wgl_msg_response *msg,
 int wgl_noise_consume_response(struct wgl_noise *n, const void *buf, size_t len,
 			       const uint8_t *src, size_t srclen);
 
+/* ---- floods: ephemeral sequences (ephseq.c), precomputed initiations (noise.c) ---- */
+
+/*
+ * A sequence of ephemeral keys e, e+8, e+16, ... with their public keys and
+ * their DH with one fixed peer public key, at a few dozen field
+ * multiplications each instead of two X25519s. The keys are related to
+ * each other, so they are for floods only: the peer's work is unchanged.
+ */
+#define WGL_EPHSEQ_BATCH 64
+struct wgl_ephseq_track {
+	uint64_t prev_x[5], prev_z[5], cur_x[5], cur_z[5], step[5];
+};
+struct wgl_ephseq {
+	uint8_t priv[WGL_KEY_SIZE];   /* the next private key */
+	struct wgl_ephseq_track pub, dh;
+	size_t pending;
+};
+
+/* Starts a sequence at a random key; -EPROTO for a low-order peer_pub. */
+int wgl_ephseq_init(struct wgl_ephseq *s, const uint8_t peer_pub[WGL_KEY_SIZE]);
+/*
+ * The next n (at most WGL_EPHSEQ_BATCH) keys: priv[i], pub[i] (= X25519
+ * base point) and dh[i] (= X25519 with peer_pub). Returns the number made.
+ */
+size_t wgl_ephseq_next(struct wgl_ephseq *s, size_t n, uint8_t (*priv)[WGL_KEY_SIZE],
+		       uint8_t (*pub)[WGL_KEY_SIZE], uint8_t (*dh)[WGL_KEY_SIZE]);
+
+/* What every initiation from one initiator key to one responder shares. */
+struct wgl_init_precomp {
+	uint8_t c0[WGL_HASH_SIZE], h1[WGL_HASH_SIZE];
+	wgl_proto_key local_pub;
+	uint8_t static_dh[WGL_KEY_SIZE];  /* DH(initiator static, responder static) */
+	uint8_t mac1_key[WGL_HASH_SIZE];
+};
+
+/* Fills pc for local_priv -> remote_pub; -EPROTO for a low-order remote_pub. */
+int wgl_init_precompute(struct wgl_init_precomp *pc, const wgl_proto_key local_priv,
+			const wgl_proto_key remote_pub);
+/*
+ * A complete initiation (mac1, no mac2) from an ephemeral public key and its
+ * DH with the responder's static (wgl_ephseq_next()), byte for byte what
+ * wgl_noise_create_initiation() makes from the same inputs.
+ */
+void wgl_init_build(const struct wgl_init_precomp *pc, const uint8_t eph_pub[WGL_KEY_SIZE],
+		    const uint8_t eph_dh[WGL_KEY_SIZE], uint32_t index,
+		    const uint8_t ts[WGL_TAI64N_SIZE], struct wgl_msg_initiation *msg);
+
 /* ---- cookies and macs (cookie.c) ---- */
 
 /* Derives the mac1 and cookie keys of whoever owns public key pub. */

@@ -408,7 +408,31 @@ static size_t flood_fds(lua_State *L, struct lprobe *lp, int *fds, size_t max)
 	return n;
 }
 
-/* flood{count=, rate=, sockets={...}, kind="copy"|"init"|"mac2"} -> {sent, seconds, rate, errors} */
+/* The clients= list of p:flood{kind="valid"}: base64 private keys, into a new array. */
+static uint8_t (*flood_clients(lua_State *L, size_t *n))[32]
+{
+	uint8_t (*keys)[32];
+
+	if (lua_getfield(L, 2, "clients") != LUA_TTABLE)
+		luaL_error(L, "flood: kind \"valid\" needs clients={private keys...}");
+	*n = (size_t)luaL_len(L, -1);
+	if (!*n)
+		luaL_error(L, "flood: clients must list at least one private key");
+	keys = lua_newuserdatauv(L, *n * sizeof(*keys), 0); /* freed by the GC */
+	for (size_t i = 0; i < *n; i++) {
+		lua_geti(L, -2, (lua_Integer)i + 1);
+		if (!lua_isstring(L, -1) || wgl_key_from_base64(keys[i], lua_tostring(L, -1)) < 0)
+			luaL_error(L, "flood: clients[%d] is not a base64 key", (int)i + 1);
+		lua_pop(L, 1);
+	}
+	lua_remove(L, -2);
+	return keys;
+}
+
+/*
+ * flood{count=, rate=, sockets={...}, kind="copy"|"init"|"mac2"|"valid",
+ *       clients={...}, threads=} -> {sent, seconds, rate, errors}
+ */
 static int pr_flood(lua_State *L)
 {
 	struct lprobe *lp = checkprobe(L, 1);
@@ -419,7 +443,8 @@ static int pr_flood(lua_State *L)
 
 	luaL_checktype(L, 2, LUA_TTABLE);
 	if (wgl_flood_kind_parse(wgl_lua_optstring(L, 2, "kind", "copy"), &o.kind) < 0)
-		return luaL_error(L, "flood: kind must be \"copy\", \"init\" or \"mac2\"");
+		return luaL_error(L, "flood: kind must be \"copy\", \"init\", \"mac2\" or "
+				  "\"valid\"");
 	count = wgl_lua_optint(L, 2, "count", -1);
 	o.rate = wgl_lua_optnum(L, 2, "rate", 0);
 	if (count < 0 || o.rate < 0)
@@ -427,6 +452,14 @@ static int pr_flood(lua_State *L)
 	o.count = (unsigned long)count;
 	o.fds = fds;
 	o.nfds = flood_fds(L, lp, fds, sizeof(fds) / sizeof(fds[0]));
+	if (o.kind == WGL_FLOOD_VALID) {
+		o.clients = (const uint8_t (*)[32])flood_clients(L, &o.nclients);
+		lua_Integer threads = wgl_lua_optint(L, 2, "threads", 0);
+
+		if (threads < 0 || threads > 1024)
+			return luaL_error(L, "flood: threads must be 0..1024 (0 = one per CPU)");
+		o.threads = (unsigned int)threads;
+	}
 	err = wgl_probe_flood(lp->p, &o, &r);
 	if (err < 0)
 		return wgl_lua_errno(L, err, "flood");

@@ -8,6 +8,7 @@
 #include "harness/lua/lua.h"
 #include "harness/lua/prelude.h"
 #include "harness/lua/runner.h"
+#include "harness/pair.h"
 #include "harness/lua/sock.h"
 
 void wgl_lua_set_ctx(lua_State *L, struct wgl_lua_case *c);
@@ -239,7 +240,8 @@ enum wgl_verdict wgl_scenario_run_case(const char *path, struct wgl_run *run,
 		status = lua_pcall(L, 1, 0, base);
 	}
 	v = finish(L, &ctx, status);
-	/* Closing the state runs every __gc: captures, devices, namespaces go away. */
+	/* All pairs' daemons stop at once; then closing the state runs every __gc. */
+	wgl_pairs_wind_down();
 	lua_close(L);
 	record_waits(&ctx);
 	return v;

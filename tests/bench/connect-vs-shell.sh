@@ -13,6 +13,9 @@
 # negative control (a second pair that must not connect) and the results.
 #
 #   connect-vs-shell.sh [ITERATIONS]     (WGLAB: the wglab binary)
+#
+# WGLAB_BEFORE=/path/to/an/older/wglab adds that binary to the same
+# interleaved run, so a change's before and after see the same machine.
 set -u
 N=${1:-${WGLAB_BENCH_ITERATIONS:-7}}
 WGLAB=${WGLAB:-wglab}
@@ -65,7 +68,7 @@ shell_way() {
 }
 
 wglab_way() {
-	"$WGLAB" run connect --backend userspace --family ipv4 -D reps=1 --out "$out" \
+	"${1:-$WGLAB}" run connect --backend userspace --family ipv4 -D reps=1 --out "$out" \
 		>/dev/null 2>&1
 }
 
@@ -73,20 +76,35 @@ now() { date +%s%N; }
 
 median() { sort -n | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 
-shell_t=() wglab_t=() failed=0
+shell_t=() wglab_t=() before_t=() failed=0
 for ((i = 0; i < N; i++)); do
+	# With WGLAB_BEFORE, the two binaries take turns at going first.
+	if [ -n "${WGLAB_BEFORE:-}" ] && ((i % 2)); then
+		t0=$(now); wglab_way "$WGLAB_BEFORE" || { echo "older wglab failed ($i)"; failed=1; }
+		before_t+=($(( ($(now) - t0) / 1000 )))
+	fi
 	t0=$(now); shell_way || { echo "shell way failed (iteration $i)"; failed=1; teardown; }
 	t1=$(now); wglab_way || { echo "wglab run failed (iteration $i)"; failed=1; }
 	t2=$(now)
 	shell_t+=($(( (t1 - t0) / 1000 ))) wglab_t+=($(( (t2 - t1) / 1000 )))
+	if [ -n "${WGLAB_BEFORE:-}" ] && ! ((i % 2)); then
+		wglab_way "$WGLAB_BEFORE" || { echo "older wglab failed ($i)"; failed=1; }
+		before_t+=($(( ($(now) - t2) / 1000 )))
+	fi
 done
 ms=$(printf '%s\n' "${shell_t[@]}" | median) mw=$(printf '%s\n' "${wglab_t[@]}" | median)
-awk -v n="$N" -v s="$ms" -v w="$mw" 'BEGIN {
+mb=$([ ${#before_t[@]} -gt 0 ] && printf '%s\n' "${before_t[@]}" | median || echo 0)
+awk -v n="$N" -v s="$ms" -v w="$mw" -v b="$mb" 'BEGIN {
 	printf "%-44s %10s\n", "connect, " n " iterations interleaved", "median"
 	printf "%-44s %8.1f ms\n", "shell way (ip, wg, wireguard-go, ping)", s / 1000
 	printf "%-44s %8.1f ms\n", "wglab run connect (userspace, ipv4, reps=1)", w / 1000
+	if (b > 0)
+		printf "%-44s %8.1f ms\n", "the same, WGLAB_BEFORE", b / 1000
 	printf "%-44s %8.2f x\n", "ratio wglab / shell way", w / s
+	if (b > 0)
+		printf "%-44s %8.2f x\n", "ratio WGLAB_BEFORE / shell way", b / s
 }'
 
 printf 'shell us: %s\nwglab us: %s\n' "${shell_t[*]}" "${wglab_t[*]}"
+[ ${#before_t[@]} -gt 0 ] && printf 'before us: %s\n' "${before_t[*]}"
 exit $failed

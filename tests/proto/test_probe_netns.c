@@ -11,16 +11,20 @@
  * with a replayed or stale timestamp or replayed byte for byte. Every
  * negative check is followed by a positive control showing the peer was
  * alive and listening. Then a second source address (198.18.0.3) and an
- * IPv6 underlay (2001:2:0:1::1 -> ::2), and the Wireshark key log.
+ * IPv6 underlay (2001:2:0:1::1 -> ::2), the Wireshark key log, and a
+ * flood of fully valid initiations from client keys the peer knows.
  * The tests run in order and share one wireguard-go.
  */
 #include <arpa/inet.h>
+#include <endian.h>
 #include <errno.h>
+#include <poll.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "harness/backends/backend.h"
 #include "base/log.h"
+#include "harness/flood.h"
 #include "harness/probe.h"
 #include "netns/netns.h"
 #include "tests/wgl_test.h"
@@ -313,6 +317,101 @@ static void test_keylog(void)
 	free(text);
 }
 
+#define CLIENTS 16
+
+/* Adds the public keys of privs as peers of the real wireguard-go (no allowed IPs). */
+static int add_clients(const uint8_t (*privs)[32], size_t n)
+{
+	struct wgl_device dev = { 0 };
+	struct wgl_peer peers[CLIENTS] = { 0 };
+
+	for (size_t i = 0; i < n; i++) {
+		peers[i].flags = WGL_PEER_HAS_PUBLIC_KEY;
+		wgl_key_public(peers[i].public_key, privs[i]);
+		peers[i].next = i + 1 < n ? &peers[i + 1] : NULL;
+	}
+	dev.first_peer = &peers[0];
+	dev.last_peer = &peers[n - 1];
+	return wgl_wg_set(wg, &dev);
+}
+
+/*
+ * Reads the probe socket until want responses came or wait_ms passed; the
+ * receiver index of each lands in recv_idx. Returns how many came.
+ */
+static int flood_responses(int want, int wait_ms, uint32_t *recv_idx)
+{
+	long long end = wgl_now_ns() + wait_ms * 1000000LL;
+	struct wgl_msg_response m;
+	int n = 0;
+
+	while (n < want && wgl_now_ns() < end) {
+		struct pollfd pfd = { .fd = sock, .events = POLLIN };
+		ssize_t len;
+
+		if (poll(&pfd, 1, (int)((end - wgl_now_ns()) / 1000000) + 1) <= 0)
+			continue;
+		len = recv(sock, &m, sizeof(m), MSG_DONTWAIT);
+		if (len == (ssize_t)sizeof(m) && le32toh(m.type) == WGL_MSG_RESPONSE)
+			recv_idx[n++] = le32toh(m.receiver);
+	}
+	return n;
+}
+
+static struct wgl_flood_opts valid_opts(const uint8_t (*clients)[32])
+{
+	return (struct wgl_flood_opts){ .kind = WGL_FLOOD_VALID, .count = CLIENTS, .fds = &sock,
+					.nfds = 1, .clients = clients, .nclients = CLIENTS,
+					.threads = 2 };
+}
+
+/*
+ * kind "valid": initiations from client keys the real peer knows are
+ * answered, one response each (distinct sender indices), and the peer
+ * learned each client's endpoint; the same flood from keys it does not
+ * know is answered by nothing.
+ */
+static void test_valid_flood(void)
+{
+	uint8_t known[CLIENTS][32], unknown[CLIENTS][32];
+	uint32_t idx[CLIENTS + 1];
+	struct wgl_flood_opts o;
+	struct wgl_flood_result r;
+	struct wgl_device *dev = NULL;
+	int eps = 0;
+	struct sockaddr_in ep = { .sin_family = AF_INET, .sin_port = htons(PEER_PORT) };
+	wgl_key peer_pub;
+
+	/* Back to the IPv4 underlay of the probe's socket (the test before moved it). */
+	inet_pton(AF_INET, "198.18.0.2", &ep.sin_addr);
+	memcpy(peer_pub, wgl_probe_engine(probe)->remote_pub, WGL_KEY_LEN);
+	CU_ASSERT_EQUAL_FATAL(wgl_probe_set_peer(probe, peer_pub, NULL, (struct sockaddr *)&ep,
+						 sizeof(ep)), 0);
+	for (int i = 0; i < CLIENTS; i++) {
+		wgl_key_generate_private(known[i]);
+		wgl_key_generate_private(unknown[i]);
+	}
+	CU_ASSERT_EQUAL_FATAL(add_clients((const uint8_t (*)[32])known, CLIENTS), 0);
+	o = valid_opts((const uint8_t (*)[32])unknown);
+	CU_ASSERT_EQUAL_FATAL(wgl_probe_flood(probe, &o, &r), 0);
+	CU_ASSERT_EQUAL(r.sent, CLIENTS);
+	CU_ASSERT_EQUAL(flood_responses(1, SILENCE_MS, idx), 0);
+
+	o = valid_opts((const uint8_t (*)[32])known);
+	CU_ASSERT_EQUAL_FATAL(wgl_probe_flood(probe, &o, &r), 0);
+	CU_ASSERT_EQUAL(r.sent, CLIENTS);
+	CU_ASSERT_EQUAL_FATAL(flood_responses(CLIENTS, ANSWER_MS, idx), CLIENTS);
+	for (int i = 0; i < CLIENTS; i++)
+		for (int j = 0; j < i; j++)
+			CU_ASSERT_NOT_EQUAL(idx[i], idx[j]);
+	CU_ASSERT_EQUAL_FATAL(wgl_wg_get(wg, &dev), 0);
+	for (struct wgl_peer *pe = dev->first_peer; pe; pe = pe->next)
+		eps += pe->endpoint.addr.sa_family != AF_UNSPEC;
+	/* The probe's own peer has one too (earlier tests), the unknown keys none. */
+	CU_ASSERT_EQUAL(eps, CLIENTS + 1);
+	wgl_device_free(dev);
+}
+
 int main(void)
 {
 	char why[256];
@@ -334,6 +433,7 @@ int main(void)
 	CU_add_test(s, "echo from a chosen source", test_echo_from);
 	CU_add_test(s, "ipv6 underlay", test_ipv6_underlay);
 	CU_add_test(s, "key log", test_keylog);
+	CU_add_test(s, "valid initiation flood", test_valid_flood);
 	rc = wgl_test_run();
 	if (wgl_live_objects() != live_at_start) {
 		printf("unbalanced objects: %d live\n", wgl_live_objects() - live_at_start);

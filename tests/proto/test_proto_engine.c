@@ -372,6 +372,72 @@ static void test_state_machine(void)
 	CU_ASSERT_EQUAL(wgl_transport_seal(&d.ini.kp, 0, NULL, 0, buf, 31), -ENOBUFS);
 }
 
+/*
+ * Ephemeral sequences: every key's public key and DH equal libsodium's
+ * X25519 of it, across batch boundaries and odd batch sizes (the first
+ * calls hand out the starting pair without stepping).
+ */
+static void test_ephseq(void)
+{
+	static const size_t sizes[] = { 1, 1, 3, 64, 7, 64, 2 };
+	uint8_t priv[WGL_EPHSEQ_BATCH][32], pub[WGL_EPHSEQ_BATCH][32], dh[WGL_EPHSEQ_BATCH][32];
+	uint8_t rpriv[32], rpub[32], want[32], last[32] = { 0 };
+	struct wgl_ephseq s;
+
+	randombytes_buf(rpriv, sizeof(rpriv));
+	crypto_scalarmult_base(rpub, rpriv);
+	CU_ASSERT_EQUAL_FATAL(wgl_ephseq_init(&s, rpub), 0);
+	for (size_t b = 0; b < WGL_ARRAY_SIZE(sizes); b++) {
+		CU_ASSERT_EQUAL_FATAL(wgl_ephseq_next(&s, sizes[b], priv, pub, dh), sizes[b]);
+		for (size_t i = 0; i < sizes[b]; i++) {
+			crypto_scalarmult_base(want, priv[i]);
+			CU_ASSERT(!memcmp(want, pub[i], 32));
+			CU_ASSERT_EQUAL_FATAL(crypto_scalarmult(want, priv[i], rpub), 0);
+			CU_ASSERT(!memcmp(want, dh[i], 32));
+			/* And the responder's side of the same DH. */
+			CU_ASSERT_EQUAL_FATAL(crypto_scalarmult(want, rpriv, pub[i]), 0);
+			CU_ASSERT(!memcmp(want, dh[i], 32));
+			CU_ASSERT(memcmp(last, priv[i], 32) != 0);
+			memcpy(last, priv[i], 32);
+		}
+	}
+	CU_ASSERT_EQUAL(wgl_ephseq_next(&s, 0, priv, pub, dh), 0);
+}
+
+/* A precomputed initiation is byte for byte the engine's, and the responder takes it. */
+static void test_init_build(void)
+{
+	uint8_t priv[1][32], pub[1][32], dh[1][32], ts[WGL_TAI64N_SIZE];
+	struct wgl_msg_initiation fast, ref;
+	struct wgl_init_precomp pc;
+	struct wgl_ephseq s;
+	struct duo d;
+
+	duo_init(&d, false);
+	CU_ASSERT_EQUAL_FATAL(wgl_init_precompute(&pc, d.ipriv, d.ini.remote_pub), 0);
+	CU_ASSERT_EQUAL_FATAL(wgl_ephseq_init(&s, d.ini.remote_pub), 0);
+	for (int i = 0; i < 3; i++) {
+		struct wgl_hs_fixed fx = { .ephemeral_priv = priv[0], .timestamp = ts,
+					   .has_index = true, .index = 1000u + (uint32_t)i };
+
+		wgl_tai64n_now(ts, NULL);
+		wgl_tai64n_add(ts, i);
+		CU_ASSERT_EQUAL_FATAL(wgl_ephseq_next(&s, 1, priv, pub, dh), 1);
+		wgl_init_build(&pc, pub[0], dh[0], fx.index, ts, &fast);
+		CU_ASSERT_EQUAL_FATAL(wgl_noise_create_initiation(&d.ini, &ref, &fx), 0);
+		CU_ASSERT(!memcmp(&fast, &ref, sizeof(ref)));
+		CU_ASSERT_EQUAL(wgl_noise_consume_initiation(&d.resp, &fast, sizeof(fast), NULL, 0),
+				0);
+	}
+	/* Changing any input changes the bytes: a wrong DH fails at the static. */
+	dh[0][5] ^= 1;
+	wgl_tai64n_add(ts, 1);
+	wgl_init_build(&pc, pub[0], dh[0], 7, ts, &fast);
+	CU_ASSERT_EQUAL(wgl_noise_consume_initiation(&d.resp, &fast, sizeof(fast), NULL, 0),
+			-EKEYREJECTED);
+	CU_ASSERT_EQUAL(d.resp.reject, WGL_REJECT_STATIC);
+}
+
 int main(void)
 {
 	CU_pSuite s;
@@ -389,5 +455,7 @@ int main(void)
 	CU_add_test(s, "cookie round trip", test_cookie_round_trip);
 	CU_add_test(s, "low-order public keys", test_low_order);
 	CU_add_test(s, "state machine", test_state_machine);
+	CU_add_test(s, "ephemeral sequences", test_ephseq);
+	CU_add_test(s, "precomputed initiations", test_init_build);
 	return wgl_test_run();
 }
