@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "harness/backends/backend.h"
+#include "cli/ab.h"
 #include "cli/cli.h"
 #include "base/child.h"
 #include "base/util.h"
@@ -21,6 +22,7 @@
 #include "harness/lua/params.h"
 #include "harness/lua/runner.h"
 #include "base/result.h"
+#include "reports/ab_report.h"
 #include "reports/headline.h"
 #include "reports/write.h"
 #include "netns/netns.h"
@@ -41,6 +43,7 @@ struct run_opts {
 	char **scenarios;               /* the positionals (argv) */
 	int nscenarios;
 	struct wgl_backend_matrix matrix;  /* expanded --backend */
+	struct wgl_ab_opts ab;          /* --impl, --gate (cli/ab.h) */
 };
 
 /* A scenario to run: its script and its declaration, loaded once. */
@@ -119,6 +122,16 @@ static int opt_userspace(void *ctx, const char *a)
 	return 0;
 }
 
+static int opt_impl(void *ctx, const char *a)
+{
+	return wgl_ab_opt_impl(&((struct run_opts *)ctx)->ab, a);
+}
+
+static int opt_gate(void *ctx, const char *a)
+{
+	return wgl_ab_opt_gate(&((struct run_opts *)ctx)->ab, a);
+}
+
 /* -D key=value: numbers and booleans keep their type. */
 static int opt_define(void *ctx, const char *a)
 {
@@ -147,6 +160,10 @@ static const struct wgl_opt run_table[] = {
 	{ "define", 'D', true, opt_define, "KEY=VALUE scenario parameter (repeatable)" },
 	{ "out", 'o', true, opt_out, "results base directory (default ./results)" },
 	{ "userspace", 0, true, opt_userspace, "userspace command template with {ifname}" },
+	{ "impl", 0, true, opt_impl, "NAME=TEMPLATE|kernel[:VERSION] named implementation "
+	  "(repeatable; A/B: two)" },
+	{ "gate", 0, true, opt_gate, "METRIC<PCT% fail when B is worse than A beyond PCT "
+	  "(repeatable)" },
 	{ "suite", 's', true, opt_suite, "default|slow|all when no scenario is named" },
 	{ "timeout", 't', true, opt_timeout, "per-case time limit in seconds" },
 	{ "shard", 0, true, opt_shard, "I/N: run only the cases of shard I of N (by case id hash)" },
@@ -163,7 +180,8 @@ static int expand_backends(struct run_opts *o)
 {
 	char why[512];
 
-	if (wgl_backend_matrix(&o->matrix, o->backend_spec, 0, why, sizeof(why)) < 0) {
+	if (wgl_backend_matrix_impls(&o->matrix, o->backend_spec, 0, o->ab.impls, o->ab.nimpls,
+				     why, sizeof(why)) < 0) {
 		fprintf(stderr, "wglab run: invalid value for --backend: '%s': %s\n",
 			o->backend_spec, why);
 		return -EINVAL;
@@ -343,7 +361,8 @@ static void print_metrics(const struct wgl_case *c)
 static const char *unavailable(const struct run_opts *o, const struct wgl_backend_pair *bp,
 			       char *why, size_t len)
 {
-	const struct wgl_backend_config wg = { .userspace = o->userspace };
+	const struct wgl_backend_config wg = { .userspace = o->userspace, .impls = o->ab.impls,
+					       .nimpls = o->ab.nimpls };
 	const char *names[2] = { bp->a, bp->b };
 
 	for (int i = 0; i < 2; i++) {
@@ -396,7 +415,8 @@ static void run_case(struct runner *r, const struct scenario *sc, struct wgl_cas
 	char cdir[PATH_MAX + 300];
 	double timeout = r->o->timeout;
 	json_t *t = json_object_get(sc->meta, "timeout");
-	struct wgl_backend_config wg = { .userspace = r->o->userspace };
+	struct wgl_backend_config wg = { .userspace = r->o->userspace, .impls = r->o->ab.impls,
+					 .nimpls = r->o->ab.nimpls };
 
 	snprintf(cdir, sizeof(cdir), "%s/cases/%04d-", r->dir, ++r->ncases);
 	strncat(cdir, name, sizeof(cdir) - strlen(cdir) - 1);
@@ -466,6 +486,115 @@ static void run_one(struct runner *r, const struct scenario *sc,
 	save_partial(r);
 }
 
+/* An A/B run's own pairs: the first two --impl names, each with itself. */
+static int ab_side_of(const struct run_opts *o, const struct wgl_backend_pair *bp)
+{
+	for (int i = 0; o->ab.nimpls >= 2 && i < 2; i++)
+		if (bp->b && !strcmp(bp->a, o->ab.impls[i].name) &&
+		    !strcmp(bp->b, o->ab.impls[i].name))
+			return i;
+	return -1;
+}
+
+/*
+ * Whether the A:A and B:B cases of sc run interleaved: two --impl names
+ * whose pairs are both in the matrix, and a scenario with repetitions
+ * (a `reps` parameter). A sharded run or --list-cases keeps the plain order.
+ */
+static bool interleaves(const struct run_opts *o, const struct scenario *sc)
+{
+	bool seen[2] = { false, false };
+
+	if (o->ab.nimpls < 2 || o->list_cases || o->shard_n ||
+	    !json_object_get(json_object_get(sc->meta, "params"), "reps"))
+		return false;
+	for (size_t p = 0; p < o->matrix.npairs; p++) {
+		int side = ab_side_of(o, &o->matrix.pairs[p]);
+
+		if (side >= 0)
+			seen[side] = true;
+	}
+	return seen[0] && seen[1];
+}
+
+/* One round of one side: the case run once with reps = 1, merged into dst (cli/ab.c). */
+static void run_round(struct runner *r, const struct scenario *sc, struct wgl_case *dst,
+		      const json_t *params, struct wgl_ab_rounds *st, size_t k, int side)
+{
+	const struct wgl_backend_pair bp = { dst->backend_a, dst->backend_b };
+	const struct wgl_case_ident id = { dst->backend_a, dst->backend_b, dst->family };
+	struct wgl_case *rep = wgl_case_alloc(dst->scenario, dst->name, &id);
+	json_t *p = json_deep_copy(params);
+	long long t0 = wgl_now_ns();
+	char label[300], why[512];
+
+	if (!rep || !p) {
+		wgl_err("%s: out of memory", dst->name);
+		goto out;
+	}
+	json_object_set_new(p, "reps", json_integer(1));
+	json_object_set_new(p, "name", json_string(dst->name));
+	snprintf(label, sizeof(label), "%s round %zu", dst->name, k + 1);
+	wgl_progress_case_start(dst->scenario, label);
+	if (unavailable(r->o, &bp, why, sizeof(why)))
+		wgl_case_verdict(rep, WGL_SKIP, why);
+	else
+		run_case(r, sc, rep, p, label);
+	wgl_case_duration(rep, (double)(wgl_now_ns() - t0) / 1e9);
+	wgl_progress_case_end(wgl_case_get_verdict(rep), rep->message);
+	wgl_ab_merge(st, dst, rep, side, k);
+	save_partial(r);
+out:
+	wgl_case_free(rep);
+	json_decref(p);
+}
+
+/*
+ * The A:A and B:B cases of an A/B run, interleaved: round k runs one
+ * repetition of each, A first in even rounds and B first in odd ones (ABBA),
+ * each in a pair set up afresh, so drift of the machine hits both alike.
+ */
+static void run_interleaved(struct runner *r, const struct scenario *sc, const char *fam)
+{
+	const char *sname = json_string_value(json_object_get(sc->meta, "name"));
+	const char *impl[2] = { r->o->ab.impls[0].name, r->o->ab.impls[1].name };
+	struct wgl_case *c[2] = { NULL, NULL };
+	json_t *params[2] = { NULL, NULL };
+	struct wgl_ab_rounds *st = NULL;
+	char name[2][256];
+	size_t reps = 0;
+
+	for (int i = 0; i < 2; i++) {
+		const struct wgl_backend_pair bp = { impl[i], impl[i] };
+		const struct wgl_case_ident id = { impl[i], impl[i], fam };
+
+		params[i] = case_params(r, sc, &bp, fam, name[i], sizeof(name[i]));
+		c[i] = wgl_case_new(r->run, sname, name[i], &id);
+		if (c[i])
+			wgl_case_params_json(c[i], params[i]);
+	}
+	reps = (size_t)json_integer_value(json_object_get(params[0], "reps"));
+	st = c[0] && c[1] ? wgl_ab_rounds_new(reps) : NULL;
+	if (!st) {
+		wgl_err("%s: out of memory", sname);
+		goto out;
+	}
+	for (size_t k = 0; k < reps; k++)
+		for (int j = 0; j < 2; j++)
+			run_round(r, sc, c[wgl_ab_side(k, j)], params[wgl_ab_side(k, j)], st, k,
+				  wgl_ab_side(k, j));
+	wgl_ab_rounds_finish(st, r->run, c, impl[0], impl[1]);
+	for (int i = 0; i < 2; i++) {
+		printf("DONE  %s/%s: %s (%zu rounds, interleaved)\n", sname, name[i],
+		       wgl_verdict_name(wgl_case_get_verdict(c[i])), reps);
+		print_metrics(c[i]);
+	}
+	save_partial(r);
+out:
+	json_decref(params[0]);
+	json_decref(params[1]);
+}
+
 static bool family_declared(const json_t *meta, size_t f, const char *fam)
 {
 	const json_t *decl = json_object_get(meta, "families");
@@ -492,8 +621,15 @@ static void run_scenario(struct runner *r, const struct scenario *sc)
 				run_one(r, sc, &(struct wgl_backend_pair){ m->singles[s], NULL },
 					fams[f]);
 		} else {
-			for (size_t p = 0; p < m->npairs; p++)
-				run_one(r, sc, &m->pairs[p], fams[f]);
+			bool il = interleaves(r->o, sc), done = false;
+
+			for (size_t p = 0; p < m->npairs; p++) {
+				if (!il || ab_side_of(r->o, &m->pairs[p]) < 0)
+					run_one(r, sc, &m->pairs[p], fams[f]);
+				else if (!done)
+					run_interleaved(r, sc, fams[f]);
+				done |= il && ab_side_of(r->o, &m->pairs[p]) >= 0;
+			}
 		}
 	}
 }
@@ -702,7 +838,7 @@ static int execute(struct run_opts *o, const struct scenario *v, int n)
 {
 	struct runner r = { .o = o };
 	char cases[PATH_MAX + 8];
-	bool saved;
+	bool saved, tripped;
 	int ret;
 
 	if (validate(o, v, n) < 0)
@@ -730,10 +866,14 @@ static int execute(struct run_opts *o, const struct scenario *v, int n)
 	for (int i = 0; i < n; i++)
 		run_scenario(&r, &v[i]);
 	stop_note_cur = -1;
+	tripped = wgl_ab_gates(&o->ab, r.run);
 	wgl_result_finish(r.run);
 	saved = wgl_reports_write(r.run, r.dir) == 0;
 	wgl_headline_print(r.run, stdout);
+	wgl_ab_report_print(r.run, stdout);
 	ret = summarize(r.run, r.dir, saved);
+	if (tripped && ret != WGL_EXIT_USAGE)
+		ret = WGL_EXIT_FAIL;
 	wgl_result_free(r.run);
 	return ret;
 }
@@ -758,7 +898,7 @@ int wgl_cmd_run(int argc, char **argv)
 		ret = list_scenarios(&o);
 		goto out;
 	}
-	if (expand_backends(&o) < 0)
+	if (wgl_ab_check(&o.ab) < 0 || expand_backends(&o) < 0)
 		goto out;
 	if (collect(&o, &v, &n) < 0)
 		goto out;

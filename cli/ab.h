@@ -1,0 +1,64 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * A/B comparison in one run (`wglab run --impl A=... --impl B=... --gate ...`):
+ * the named implementations, the interleaved (ABBA) repetitions of the A:A
+ * and B:B cases, their paired comparison and the gates on it.
+ */
+#ifndef WGL_CLI_AB_H
+#define WGL_CLI_AB_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "harness/backends/backend.h"
+
+struct wgl_case;
+struct wgl_run;
+
+#define WGL_AB_MAX_IMPLS 8
+#define WGL_AB_MAX_GATES 16
+
+struct wgl_ab_gate {
+	char spec[96];          /* as given */
+	char metric[64];
+	char op;                /* '<': trips when the interval lies below pct; '>': above */
+	double pct;
+};
+
+struct wgl_ab_opts {
+	struct wgl_impl_def impls[WGL_AB_MAX_IMPLS];
+	size_t nimpls;
+	struct wgl_ab_gate gates[WGL_AB_MAX_GATES];
+	size_t ngates;
+};
+
+/* --impl NAME=TEMPLATE; -EINVAL after printing why (duplicate names included). */
+int wgl_ab_opt_impl(struct wgl_ab_opts *ab, const char *arg);
+/* --gate METRIC<PCT% or METRIC>PCT%; -EINVAL after printing why. */
+int wgl_ab_opt_gate(struct wgl_ab_opts *ab, const char *arg);
+/* 0 when the options fit together (a gate needs two implementations); else -EINVAL, printed. */
+int wgl_ab_check(const struct wgl_ab_opts *ab);
+
+/* The round's order: ABBA ABBA ..., so round k runs side (k + j) % 2 ... see ab.c. */
+int wgl_ab_side(size_t round, int j);
+
+/* The values of the rounds of one A:A / B:B interleaving; opaque. */
+struct wgl_ab_rounds;
+
+struct wgl_ab_rounds *wgl_ab_rounds_new(size_t nrounds);
+/*
+ * Merges rep (one round's case run of side 0 = A or 1 = B) into its case
+ * dst: checks and messages prefixed "round K: ", metric values appended,
+ * artifacts and nodes kept; each metric's median of the round is kept as
+ * that round's figure for the comparison.
+ */
+void wgl_ab_merge(struct wgl_ab_rounds *st, struct wgl_case *dst, const struct wgl_case *rep,
+		  int side, size_t round);
+/* Adds the comparison of every metric with a direction to run, and frees st. */
+void wgl_ab_rounds_finish(struct wgl_ab_rounds *st, struct wgl_run *run,
+			  struct wgl_case *const c[2], const char *impl_a, const char *impl_b);
+
+/* Judges every gate on run's comparisons into run->gates; true when one tripped. */
+bool wgl_ab_gates(const struct wgl_ab_opts *ab, struct wgl_run *run);
+
+#endif
