@@ -90,13 +90,21 @@ double wgl_signrank_cdf(size_t n, long t);
 enum wgl_paired_verdict { WGL_PAIRED_SAME, WGL_PAIRED_B_BETTER, WGL_PAIRED_B_WORSE };
 
 /*
+ * The least confidence an interval needs before it may say "better" or
+ * "worse": 4 pairs reach 87.5%, 3 only 75%.
+ */
+#define WGL_PAIRED_MIN_LEVEL 0.85
+
+/*
  * What the interval says: B better or worse when the interval excludes 0 on
- * one side; higher_better tells which side is better for the metric.
+ * one side and its level is at least WGL_PAIRED_MIN_LEVEL; higher_better
+ * tells which side is better for the metric.
  */
 enum wgl_paired_verdict wgl_paired_verdict(const struct wgl_paired *p, int higher_better);
 /*
  * The verdict as a sentence: "B is worse by 12.3% (CI -15.1..-9.8%)", "B is
- * better by ...", or "no difference detectable at this noise (CI -3.2..4.1%)".
+ * better by ...", "no difference detectable at this noise (CI -3.2..4.1%)",
+ * or "too few pairs (2) for a verdict (...)".
  */
 void wgl_paired_text(const struct wgl_paired *p, int higher_better, char *buf, size_t len);
 

@@ -114,7 +114,8 @@ int wgl_paired_compare(const double *a, const double *b, size_t n, double level,
 
 enum wgl_paired_verdict wgl_paired_verdict(const struct wgl_paired *p, int higher_better)
 {
-	if (!p->n || isnan(p->lo) || (p->lo <= 0 && p->hi >= 0))
+	if (!p->n || isnan(p->lo) || (p->lo <= 0 && p->hi >= 0) ||
+	    p->level < WGL_PAIRED_MIN_LEVEL)
 		return WGL_PAIRED_SAME;
 	if ((p->lo > 0) == (higher_better != 0))
 		return WGL_PAIRED_B_BETTER;
@@ -129,7 +130,10 @@ void wgl_paired_text(const struct wgl_paired *p, int higher_better, char *buf, s
 		snprintf(buf, len, "no pairs to compare");
 		return;
 	}
-	if (v == WGL_PAIRED_SAME)
+	if (p->level < WGL_PAIRED_MIN_LEVEL)
+		snprintf(buf, len, "too few pairs (%zu) for a verdict (%+.1f%%, %.0f%% CI "
+			 "%+.1f..%+.1f%%)", p->n, p->estimate, p->level * 100, p->lo, p->hi);
+	else if (v == WGL_PAIRED_SAME)
 		snprintf(buf, len, "no difference detectable at this noise (%+.1f%%, %.0f%% CI "
 			 "%+.1f..%+.1f%%)", p->estimate, p->level * 100, p->lo, p->hi);
 	else

@@ -216,7 +216,8 @@ static int judge(const struct wgl_ab_gate *g, const struct wgl_comparison *c, ch
 		return 0;
 	}
 	wgl_paired_text(&p, c->better != WGL_BETTER_LOWER, text, sizeof(text));
-	tripped = g->op == '<' ? p.hi < g->pct : p.lo > g->pct;
+	tripped = p.level >= WGL_PAIRED_MIN_LEVEL &&
+		  (g->op == '<' ? p.hi < g->pct : p.lo > g->pct);
 	snprintf(buf, len, "%s %s, %s vs %s: %s: %s", c->scenario, c->family ?: "", c->impl_b,
 		 c->impl_a, text, tripped ? "beyond the threshold, the gate trips" :
 		 "within the threshold");

@@ -872,8 +872,10 @@ static int execute(struct run_opts *o, const struct scenario *v, int n)
 	wgl_headline_print(r.run, stdout);
 	wgl_ab_report_print(r.run, stdout);
 	ret = summarize(r.run, r.dir, saved);
-	if (tripped && ret != WGL_EXIT_USAGE)
+	if (tripped) {
+		printf("a gate tripped: exit 1 (see GATE above)\n");
 		ret = WGL_EXIT_FAIL;
+	}
 	wgl_result_free(r.run);
 	return ret;
 }

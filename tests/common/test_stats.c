@@ -269,6 +269,13 @@ static void test_paired_worse_text(void)
 	CU_ASSERT_DOUBLE_EQUAL(p.level, 0.875, 1e-12);
 	wgl_paired_text(&p, 1, text, sizeof(text));
 	CU_ASSERT_STRING_EQUAL(text, "B is worse by 20.0% (88% CI -20.0..-20.0%)");
+	/* Three pairs reach only 75%: no verdict, however clear the figures. */
+	CU_ASSERT_EQUAL(wgl_paired_compare(a, b, 3, 0.95, &p, NULL), 0);
+	CU_ASSERT_DOUBLE_EQUAL(p.level, 0.75, 1e-12);
+	CU_ASSERT_EQUAL(wgl_paired_verdict(&p, 1), WGL_PAIRED_SAME);
+	wgl_paired_text(&p, 1, text, sizeof(text));
+	CU_ASSERT_STRING_EQUAL(text, "too few pairs (3) for a verdict (-20.0%, 75% CI "
+			       "-20.0..-20.0%)");
 	CU_ASSERT_EQUAL(wgl_paired_compare(a, b, 0, 0.95, &p, NULL), -EINVAL);
 	CU_ASSERT_EQUAL(wgl_paired_compare(a, b, 4, 1.5, &p, NULL), -EINVAL);
 }
