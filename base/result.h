@@ -143,6 +143,7 @@ struct wgl_comparison {
 	char *impl_a, *impl_b;
 	char *case_a, *case_b;
 	enum wgl_better better;
+	double confidence;      /* the interval's level asked for; 0: 0.95 */
 	double *a, *b;
 	size_t n;
 };

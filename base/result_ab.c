@@ -71,6 +71,7 @@ int wgl_result_add_comparison(struct wgl_run *run, const struct wgl_comparison *
 	v->case_a = wgl_result_text_dup(cmp->case_a);
 	v->case_b = wgl_result_text_dup(cmp->case_b);
 	v->better = cmp->better;
+	v->confidence = cmp->confidence > 0 && cmp->confidence < 1 ? cmp->confidence : 0.95;
 	v->a = dup_values(cmp->a, cmp->n);
 	v->b = dup_values(cmp->b, cmp->n);
 	v->n = v->a && v->b ? cmp->n : 0;
@@ -146,11 +147,12 @@ static void stats_json(const struct wgl_comparison *c, json_t *o)
 	struct wgl_paired p;
 	char text[200];
 
-	if (!d || wgl_paired_compare(c->a, c->b, c->n, 0.95, &p, d) < 0)
+	if (!d || wgl_paired_compare(c->a, c->b, c->n, c->confidence, &p, d) < 0)
 		p = (struct wgl_paired){ .estimate = NAN, .lo = NAN, .hi = NAN, .level = NAN };
 	wgl_paired_text(&p, c->better != WGL_BETTER_LOWER, text, sizeof(text));
 	json_object_set_new(o, "diffs_pct", values_json(d, d && p.n ? c->n : 0));
 	json_object_set_new(o, "pairs", json_integer((json_int_t)p.n));
+	json_object_set_new(o, "confidence", json_real(c->confidence));
 	json_object_set_new(o, "estimate_pct", jnum(p.estimate));
 	json_object_set_new(o, "ci_low_pct", jnum(p.lo));
 	json_object_set_new(o, "ci_high_pct", jnum(p.hi));
@@ -239,6 +241,7 @@ static void load_comparison(struct wgl_run *run, const json_t *j)
 		.better = better && !strcmp(better, "higher") ? WGL_BETTER_HIGHER :
 			  better && !strcmp(better, "lower") ? WGL_BETTER_LOWER : WGL_BETTER_NONE,
 		.n = json_array_size(json_object_get(j, "a")),
+		.confidence = json_number_value(json_object_get(j, "confidence")),
 	};
 
 	if (json_array_size(json_object_get(j, "b")) < c.n)

@@ -66,6 +66,20 @@ int wgl_ab_opt_gate(struct wgl_ab_opts *ab, const char *arg)
 	return 0;
 }
 
+int wgl_ab_opt_confidence(struct wgl_ab_opts *ab, const char *arg)
+{
+	char *end;
+	double v = strtod(arg, &end);
+
+	if (end == arg || *end || !(v >= 0.5 && v <= 0.999)) {
+		fprintf(stderr, "wglab run: --confidence '%s': a level from 0.5 to 0.999 "
+			"(default 0.95)\n", arg);
+		return -EINVAL;
+	}
+	ab->confidence = v;
+	return 0;
+}
+
 int wgl_ab_check(const struct wgl_ab_opts *ab)
 {
 	if (ab->ngates && ab->nimpls < 2) {
@@ -183,7 +197,8 @@ void wgl_ab_merge(struct wgl_ab_rounds *st, struct wgl_case *dst, const struct w
 }
 
 void wgl_ab_rounds_finish(struct wgl_ab_rounds *st, struct wgl_run *run,
-			  struct wgl_case *const c[2], const char *impl_a, const char *impl_b)
+			  struct wgl_case *const c[2], const char *impl_a, const char *impl_b,
+			  double confidence)
 {
 	for (size_t i = 0; st && i < st->ns; i++) {
 		struct ab_series *s = &st->s[i];
@@ -191,6 +206,7 @@ void wgl_ab_rounds_finish(struct wgl_ab_rounds *st, struct wgl_run *run,
 			.scenario = c[0]->scenario, .family = c[0]->family, .metric = s->name,
 			.unit = s->unit, .impl_a = (char *)impl_a, .impl_b = (char *)impl_b,
 			.case_a = c[0]->name, .case_b = c[1]->name, .better = s->better,
+			.confidence = confidence,
 			.a = s->v[0], .b = s->v[1], .n = st->nrounds,
 		};
 
@@ -211,7 +227,7 @@ static int judge(const struct wgl_ab_gate *g, const struct wgl_comparison *c, ch
 	char text[200];
 	int tripped;
 
-	if (wgl_paired_compare(c->a, c->b, c->n, 0.95, &p, NULL) < 0) {
+	if (wgl_paired_compare(c->a, c->b, c->n, c->confidence, &p, NULL) < 0) {
 		snprintf(buf, len, "%s %s: no pairs to compare", c->scenario, c->family ?: "");
 		return 0;
 	}

@@ -30,12 +30,15 @@ struct wgl_ab_opts {
 	size_t nimpls;
 	struct wgl_ab_gate gates[WGL_AB_MAX_GATES];
 	size_t ngates;
+	double confidence;      /* --confidence; 0: 0.95 */
 };
 
 /* --impl NAME=TEMPLATE; -EINVAL after printing why (duplicate names included). */
 int wgl_ab_opt_impl(struct wgl_ab_opts *ab, const char *arg);
 /* --gate METRIC<PCT% or METRIC>PCT%; -EINVAL after printing why. */
 int wgl_ab_opt_gate(struct wgl_ab_opts *ab, const char *arg);
+/* --confidence LEVEL of the intervals (0.5 to 0.999); -EINVAL after printing why. */
+int wgl_ab_opt_confidence(struct wgl_ab_opts *ab, const char *arg);
 /* 0 when the options fit together (a gate needs two implementations); else -EINVAL, printed. */
 int wgl_ab_check(const struct wgl_ab_opts *ab);
 
@@ -54,9 +57,10 @@ struct wgl_ab_rounds *wgl_ab_rounds_new(size_t nrounds);
  */
 void wgl_ab_merge(struct wgl_ab_rounds *st, struct wgl_case *dst, const struct wgl_case *rep,
 		  int side, size_t round);
-/* Adds the comparison of every metric with a direction to run, and frees st. */
+/* Adds the comparison of every metric with a direction to run (at confidence), frees st. */
 void wgl_ab_rounds_finish(struct wgl_ab_rounds *st, struct wgl_run *run,
-			  struct wgl_case *const c[2], const char *impl_a, const char *impl_b);
+			  struct wgl_case *const c[2], const char *impl_a, const char *impl_b,
+			  double confidence);
 
 /* Judges every gate on run's comparisons into run->gates; true when one tripped. */
 bool wgl_ab_gates(const struct wgl_ab_opts *ab, struct wgl_run *run);

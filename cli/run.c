@@ -132,6 +132,11 @@ static int opt_gate(void *ctx, const char *a)
 	return wgl_ab_opt_gate(&((struct run_opts *)ctx)->ab, a);
 }
 
+static int opt_confidence(void *ctx, const char *a)
+{
+	return wgl_ab_opt_confidence(&((struct run_opts *)ctx)->ab, a);
+}
+
 /* -D key=value: numbers and booleans keep their type. */
 static int opt_define(void *ctx, const char *a)
 {
@@ -164,6 +169,7 @@ static const struct wgl_opt run_table[] = {
 	  "(repeatable; A/B: two)" },
 	{ "gate", 0, true, opt_gate, "METRIC<PCT% fail when B is worse than A beyond PCT "
 	  "(repeatable)" },
+	{ "confidence", 0, true, opt_confidence, "LEVEL of the A/B intervals (default 0.95)" },
 	{ "suite", 's', true, opt_suite, "default|slow|all when no scenario is named" },
 	{ "timeout", 't', true, opt_timeout, "per-case time limit in seconds" },
 	{ "shard", 0, true, opt_shard, "I/N: run only the cases of shard I of N (by case id hash)" },
@@ -583,7 +589,7 @@ static void run_interleaved(struct runner *r, const struct scenario *sc, const c
 		for (int j = 0; j < 2; j++)
 			run_round(r, sc, c[wgl_ab_side(k, j)], params[wgl_ab_side(k, j)], st, k,
 				  wgl_ab_side(k, j));
-	wgl_ab_rounds_finish(st, r->run, c, impl[0], impl[1]);
+	wgl_ab_rounds_finish(st, r->run, c, impl[0], impl[1], r->o->ab.confidence);
 	for (int i = 0; i < 2; i++) {
 		printf("DONE  %s/%s: %s (%zu rounds, interleaved)\n", sname, name[i],
 		       wgl_verdict_name(wgl_case_get_verdict(c[i])), reps);

@@ -22,7 +22,7 @@ static void row_fill(const struct wgl_comparison *c, struct row *r)
 	size_t k = 0;
 
 	r->d = malloc((c->n ? c->n : 1) * sizeof(*r->d));
-	if (!r->d || wgl_paired_compare(c->a, c->b, c->n, 0.95, &r->p, r->d) < 0)
+	if (!r->d || wgl_paired_compare(c->a, c->b, c->n, c->confidence, &r->p, r->d) < 0)
 		r->p = (struct wgl_paired){ .estimate = NAN, .lo = NAN, .hi = NAN };
 	wgl_paired_text(&r->p, c->better != WGL_BETTER_LOWER, r->verdict, sizeof(r->verdict));
 	for (size_t i = 0; v && i < c->n; i++)
