@@ -9,9 +9,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/log.h"
 #include "base/result.h"
 #include "base/stats.h"
 #include "cli/ab.h"
+#include "reports/progress.h"
 
 int wgl_ab_opt_impl(struct wgl_ab_opts *ab, const char *arg)
 {
@@ -97,6 +99,30 @@ int wgl_ab_check(const struct wgl_ab_opts *ab)
 int wgl_ab_side(size_t round, int j)
 {
 	return (int)((round + (size_t)j) % 2);
+}
+
+int wgl_ab_pair_side(const struct wgl_ab_opts *ab, const struct wgl_backend_pair *bp)
+{
+	for (int i = 0; ab->nimpls >= 2 && i < 2; i++)
+		if (bp->b && !strcmp(bp->a, ab->impls[i].name) && !strcmp(bp->b, ab->impls[i].name))
+			return i;
+	return -1;
+}
+
+bool wgl_ab_interleaves(const struct wgl_ab_opts *ab, const struct wgl_backend_matrix *m,
+			const json_t *meta)
+{
+	bool seen[2] = { false, false };
+
+	if (ab->nimpls < 2 || !json_object_get(json_object_get(meta, "params"), "reps"))
+		return false;
+	for (size_t p = 0; p < m->npairs; p++) {
+		int side = wgl_ab_pair_side(ab, &m->pairs[p]);
+
+		if (side >= 0)
+			seen[side] = true;
+	}
+	return seen[0] && seen[1];
 }
 
 struct ab_series {
@@ -217,6 +243,53 @@ void wgl_ab_rounds_finish(struct wgl_ab_rounds *st, struct wgl_run *run,
 	if (st)
 		free(st->s);
 	free(st);
+}
+
+/* One round of one side: dst's case run once with reps = 1, merged into dst. */
+static void run_round(const struct wgl_ab_rep_ops *ops, struct wgl_case *dst,
+		      const json_t *params, struct wgl_ab_rounds *st, size_t k, int side)
+{
+	const struct wgl_case_ident id = { dst->backend_a, dst->backend_b, dst->family };
+	struct wgl_case *rep = wgl_case_alloc(dst->scenario, dst->name, &id);
+	json_t *p = json_deep_copy(params);
+	long long t0 = wgl_now_ns();
+	char label[300];
+
+	if (!rep || !p) {
+		wgl_err("%s: out of memory", dst->name);
+		goto out;
+	}
+	json_object_set_new(p, "reps", json_integer(1));
+	json_object_set_new(p, "name", json_string(dst->name));
+	snprintf(label, sizeof(label), "%s round %zu", dst->name, k + 1);
+	wgl_progress_case_start(dst->scenario, label);
+	ops->run(ops->ctx, rep, p, label);
+	wgl_case_duration(rep, (double)(wgl_now_ns() - t0) / 1e9);
+	wgl_progress_case_end(wgl_case_get_verdict(rep), rep->message);
+	wgl_ab_merge(st, dst, rep, side, k);
+	ops->saved(ops->ctx);
+out:
+	wgl_case_free(rep);
+	json_decref(p);
+}
+
+void wgl_ab_interleave(const struct wgl_ab_rep_ops *ops, struct wgl_run *run,
+		       struct wgl_case *const c[2], json_t *const params[2], double confidence)
+{
+	json_int_t reps = json_integer_value(json_object_get(params[0], "reps"));
+	struct wgl_ab_rounds *st = wgl_ab_rounds_new(reps > 0 ? (size_t)reps : 0);
+
+	if (!st) {
+		wgl_err("%s: out of memory", c[0]->scenario);
+		return;
+	}
+	for (size_t k = 0; k < st->nrounds; k++)
+		for (int j = 0; j < 2; j++)
+			run_round(ops, c[wgl_ab_side(k, j)], params[wgl_ab_side(k, j)], st, k,
+				  wgl_ab_side(k, j));
+	printf("A/B   %s: %s and %s ran %zu rounds each, interleaved\n", c[0]->scenario,
+	       c[0]->name, c[1]->name, st->nrounds);
+	wgl_ab_rounds_finish(st, run, c, c[0]->backend_a, c[1]->backend_a, confidence);
 }
 
 /* One comparison against one gate: 1 tripped, 0 not, and the figures in buf. */

@@ -10,6 +10,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include <jansson.h>
+
 #include "harness/backends/backend.h"
 
 struct wgl_case;
@@ -42,8 +44,35 @@ int wgl_ab_opt_confidence(struct wgl_ab_opts *ab, const char *arg);
 /* 0 when the options fit together (a gate needs two implementations); else -EINVAL, printed. */
 int wgl_ab_check(const struct wgl_ab_opts *ab);
 
-/* The round's order: ABBA ABBA ..., so round k runs side (k + j) % 2 ... see ab.c. */
+/* The side (0 = A, 1 = B) that runs j-th (0 or 1) in round k: A B, B A, A B, ... */
 int wgl_ab_side(size_t round, int j);
+/* 0 for A:A, 1 for B:B (the first two --impl names), -1 for any other pair. */
+int wgl_ab_pair_side(const struct wgl_ab_opts *ab, const struct wgl_backend_pair *bp);
+/*
+ * Whether a scenario's A:A and B:B cases run interleaved: two --impl names
+ * whose pairs are both in m, and a scenario that repeats its measurements
+ * (meta declares a `reps` parameter).
+ */
+bool wgl_ab_interleaves(const struct wgl_ab_opts *ab, const struct wgl_backend_matrix *m,
+			const json_t *meta);
+
+/* What the interleaving needs of the runner. */
+struct wgl_ab_rep_ops {
+	void *ctx;
+	/* Runs rep's case once with params (reps = 1) into rep; label names that run. */
+	void (*run)(void *ctx, struct wgl_case *rep, json_t *params, const char *label);
+	/* Called after each round is merged (to save the partial result). */
+	void (*saved)(void *ctx);
+};
+
+/*
+ * Runs the cases c[0] (A:A) and c[1] (B:B), whose parameters are params[],
+ * interleaved: `reps` rounds of one repetition each, ABBA, each a fresh
+ * case run merged into its case (wgl_ab_merge); then the comparisons go
+ * into run at the given confidence (0: 0.95).
+ */
+void wgl_ab_interleave(const struct wgl_ab_rep_ops *ops, struct wgl_run *run,
+		       struct wgl_case *const c[2], json_t *const params[2], double confidence);
 
 /* The values of the rounds of one A:A / B:B interleaving; opaque. */
 struct wgl_ab_rounds;

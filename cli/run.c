@@ -492,111 +492,61 @@ static void run_one(struct runner *r, const struct scenario *sc,
 	save_partial(r);
 }
 
-/* An A/B run's own pairs: the first two --impl names, each with itself. */
-static int ab_side_of(const struct run_opts *o, const struct wgl_backend_pair *bp)
+/* One repetition of an A/B interleaving (cli/ab.c): rep runs like a case of sc. */
+struct ab_ctx {
+	struct runner *r;
+	const struct scenario *sc;
+};
+
+static void ab_run_rep(void *ctx, struct wgl_case *rep, json_t *params, const char *label)
 {
-	for (int i = 0; o->ab.nimpls >= 2 && i < 2; i++)
-		if (bp->b && !strcmp(bp->a, o->ab.impls[i].name) &&
-		    !strcmp(bp->b, o->ab.impls[i].name))
-			return i;
-	return -1;
-}
+	struct ab_ctx *x = ctx;
+	const struct wgl_backend_pair bp = { rep->backend_a, rep->backend_b };
+	char why[512];
 
-/*
- * Whether the A:A and B:B cases of sc run interleaved: two --impl names
- * whose pairs are both in the matrix, and a scenario with repetitions
- * (a `reps` parameter). A sharded run or --list-cases keeps the plain order.
- */
-static bool interleaves(const struct run_opts *o, const struct scenario *sc)
-{
-	bool seen[2] = { false, false };
-
-	if (o->ab.nimpls < 2 || o->list_cases || o->shard_n ||
-	    !json_object_get(json_object_get(sc->meta, "params"), "reps"))
-		return false;
-	for (size_t p = 0; p < o->matrix.npairs; p++) {
-		int side = ab_side_of(o, &o->matrix.pairs[p]);
-
-		if (side >= 0)
-			seen[side] = true;
-	}
-	return seen[0] && seen[1];
-}
-
-/* One round of one side: the case run once with reps = 1, merged into dst (cli/ab.c). */
-static void run_round(struct runner *r, const struct scenario *sc, struct wgl_case *dst,
-		      const json_t *params, struct wgl_ab_rounds *st, size_t k, int side)
-{
-	const struct wgl_backend_pair bp = { dst->backend_a, dst->backend_b };
-	const struct wgl_case_ident id = { dst->backend_a, dst->backend_b, dst->family };
-	struct wgl_case *rep = wgl_case_alloc(dst->scenario, dst->name, &id);
-	json_t *p = json_deep_copy(params);
-	long long t0 = wgl_now_ns();
-	char label[300], why[512];
-
-	if (!rep || !p) {
-		wgl_err("%s: out of memory", dst->name);
-		goto out;
-	}
-	json_object_set_new(p, "reps", json_integer(1));
-	json_object_set_new(p, "name", json_string(dst->name));
-	snprintf(label, sizeof(label), "%s round %zu", dst->name, k + 1);
-	wgl_progress_case_start(dst->scenario, label);
-	if (unavailable(r->o, &bp, why, sizeof(why)))
+	if (unavailable(x->r->o, &bp, why, sizeof(why)))
 		wgl_case_verdict(rep, WGL_SKIP, why);
 	else
-		run_case(r, sc, rep, p, label);
-	wgl_case_duration(rep, (double)(wgl_now_ns() - t0) / 1e9);
-	wgl_progress_case_end(wgl_case_get_verdict(rep), rep->message);
-	wgl_ab_merge(st, dst, rep, side, k);
-	save_partial(r);
-out:
-	wgl_case_free(rep);
-	json_decref(p);
+		run_case(x->r, x->sc, rep, params, label);
 }
 
-/*
- * The A:A and B:B cases of an A/B run, interleaved: round k runs one
- * repetition of each, A first in even rounds and B first in odd ones (ABBA),
- * each in a pair set up afresh, so drift of the machine hits both alike.
- */
+static void ab_saved(void *ctx)
+{
+	save_partial(((struct ab_ctx *)ctx)->r);
+}
+
+/* The A:A and B:B cases of an A/B run, interleaved ABBA by wgl_ab_interleave(). */
 static void run_interleaved(struct runner *r, const struct scenario *sc, const char *fam)
 {
 	const char *sname = json_string_value(json_object_get(sc->meta, "name"));
-	const char *impl[2] = { r->o->ab.impls[0].name, r->o->ab.impls[1].name };
+	struct ab_ctx x = { r, sc };
+	const struct wgl_ab_rep_ops ops = { &x, ab_run_rep, ab_saved };
 	struct wgl_case *c[2] = { NULL, NULL };
 	json_t *params[2] = { NULL, NULL };
-	struct wgl_ab_rounds *st = NULL;
-	char name[2][256];
-	size_t reps = 0;
+	char name[256];
 
 	for (int i = 0; i < 2; i++) {
-		const struct wgl_backend_pair bp = { impl[i], impl[i] };
-		const struct wgl_case_ident id = { impl[i], impl[i], fam };
+		const char *impl = r->o->ab.impls[i].name;
+		const struct wgl_backend_pair bp = { impl, impl };
+		const struct wgl_case_ident id = { impl, impl, fam };
 
-		params[i] = case_params(r, sc, &bp, fam, name[i], sizeof(name[i]));
-		c[i] = wgl_case_new(r->run, sname, name[i], &id);
+		params[i] = case_params(r, sc, &bp, fam, name, sizeof(name));
+		c[i] = wgl_case_new(r->run, sname, name, &id);
 		if (c[i])
 			wgl_case_params_json(c[i], params[i]);
 	}
-	reps = (size_t)json_integer_value(json_object_get(params[0], "reps"));
-	st = c[0] && c[1] ? wgl_ab_rounds_new(reps) : NULL;
-	if (!st) {
+	if (c[0] && c[1])
+		wgl_ab_interleave(&ops, r->run, c, params, r->o->ab.confidence);
+	else
 		wgl_err("%s: out of memory", sname);
-		goto out;
-	}
-	for (size_t k = 0; k < reps; k++)
-		for (int j = 0; j < 2; j++)
-			run_round(r, sc, c[wgl_ab_side(k, j)], params[wgl_ab_side(k, j)], st, k,
-				  wgl_ab_side(k, j));
-	wgl_ab_rounds_finish(st, r->run, c, impl[0], impl[1], r->o->ab.confidence);
 	for (int i = 0; i < 2; i++) {
-		printf("DONE  %s/%s: %s (%zu rounds, interleaved)\n", sname, name[i],
-		       wgl_verdict_name(wgl_case_get_verdict(c[i])), reps);
+		if (!c[i])
+			continue;
+		printf("%-5s %s/%s (all rounds)\n", wgl_verdict_name(wgl_case_get_verdict(c[i])),
+		       sname, c[i]->name);
 		print_metrics(c[i]);
 	}
 	save_partial(r);
-out:
 	json_decref(params[0]);
 	json_decref(params[1]);
 }
@@ -627,14 +577,18 @@ static void run_scenario(struct runner *r, const struct scenario *sc)
 				run_one(r, sc, &(struct wgl_backend_pair){ m->singles[s], NULL },
 					fams[f]);
 		} else {
-			bool il = interleaves(r->o, sc), done = false;
+			/* A sharded run or --list-cases keeps the plain order. */
+			bool il = !r->o->list_cases && !r->o->shard_n &&
+				  wgl_ab_interleaves(&r->o->ab, m, sc->meta), done = false;
 
 			for (size_t p = 0; p < m->npairs; p++) {
-				if (!il || ab_side_of(r->o, &m->pairs[p]) < 0)
+				bool ab = il && wgl_ab_pair_side(&r->o->ab, &m->pairs[p]) >= 0;
+
+				if (!ab)
 					run_one(r, sc, &m->pairs[p], fams[f]);
 				else if (!done)
 					run_interleaved(r, sc, fams[f]);
-				done |= il && ab_side_of(r->o, &m->pairs[p]) >= 0;
+				done |= ab;
 			}
 		}
 	}
