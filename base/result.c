@@ -187,6 +187,7 @@ void wgl_case_free(struct wgl_case *c)
 	for (i = 0; i < c->nparams; i++)
 		free(c->params[i].key), free(c->params[i].value);
 	free(c->params);
+	wgl_result_nodes_free(c);
 	free(c->message);
 	for (i = 0; i < c->nchecks; i++)
 		free(c->checks[i].name), free(c->checks[i].detail);
@@ -252,6 +253,7 @@ void wgl_result_free(struct wgl_run *run)
 	for (i = 0; i < run->nsources; i++)
 		free_source(&run->sources[i]);
 	free(run->sources);
+	wgl_result_ab_free(run);
 	json_decref(run->extra);
 	free(run);
 }
@@ -260,7 +262,7 @@ void wgl_result_free(struct wgl_run *run)
 static const char *const typed_keys[] = {
 	"schema", "id", "started", "finished", "host", "kernel", "arch", "cpu_model", "cores",
 	"wglab_version", "command", "seed", "mtu", "emulated", "complete", "implementations",
-	"cases", "summary", "sources",
+	"cases", "summary", "sources", "comparisons", "gates",
 };
 
 bool wgl_result_typed_key(const char *key)

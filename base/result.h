@@ -77,6 +77,13 @@ struct wgl_case_ident {
 	const char *family;     /* "ipv4", "ipv6" */
 };
 
+/* Which implementation served a node of a case (one entry per node and implementation). */
+struct wgl_case_node {
+	char *node;             /* the node's label: "a", "b", "client", ... */
+	char *impl;             /* the implementation's name: a backend or an --impl name */
+	char *binary, *version; /* may be NULL */
+};
+
 struct wgl_case {
 	/* identity: (scenario, name) is unique within a run */
 	char *scenario;
@@ -99,6 +106,8 @@ struct wgl_case {
 	size_t nmetrics;
 	struct wgl_artifact *artifacts;
 	size_t nartifacts;
+	struct wgl_case_node *nodes;
+	size_t nnodes;
 	/*
 	 * Merged runs only (wglab merge): the index into run->sources of the
 	 * source this result came from (-1 otherwise), and the same case's
@@ -128,6 +137,29 @@ struct wgl_impl {
 	char *command, *binary, *version; /* each may be NULL */
 };
 
+/*
+ * An A/B comparison of one metric (wglab run --impl A=... --impl B=...): the
+ * A:A and B:B cases of a scenario and family ran interleaved, and round i
+ * measured a[i] on A and b[i] on B (NaN: not measured in that round). The
+ * statistics (base/stats.h wgl_paired_compare) are derived from the pairs.
+ */
+struct wgl_comparison {
+	char *scenario, *family, *metric, *unit;
+	char *impl_a, *impl_b;
+	char *case_a, *case_b;
+	enum wgl_better better;
+	double confidence;      /* the interval's level asked for; 0: 0.95 */
+	double *a, *b;
+	size_t n;
+};
+
+/* A --gate and its outcome. */
+struct wgl_gate {
+	char *gate;             /* as given: "tcp_throughput<-5%" */
+	enum wgl_verdict verdict; /* fail: tripped; skip: nothing to compare */
+	char *detail;
+};
+
 struct wgl_run_summary {
 	long total, passed, failed, skipped, errors;
 };
@@ -155,6 +187,10 @@ struct wgl_run {
 	size_t nimpls;
 	struct wgl_case **cases; /* in the order they ran */
 	size_t ncases;
+	struct wgl_comparison *comparisons; /* A/B runs only */
+	size_t ncomparisons;
+	struct wgl_gate *gates; /* runs with --gate only */
+	size_t ngates;
 	struct wgl_source *sources; /* merged runs only: what was merged, in order */
 	size_t nsources;
 	struct wgl_run_summary summary; /* kept current by wgl_result_finish() and the loader */
@@ -179,6 +215,15 @@ bool wgl_result_has_meta(const struct wgl_run *run, const char *key);
  */
 void wgl_result_add_impl(struct wgl_run *run, const char *backend, const char *command,
 			 const char *binary, const char *version);
+
+/* Records that impl (binary, version) served node in c; repeating an entry is a no-op. */
+void wgl_case_node(struct wgl_case *c, const char *node, const char *impl, const char *binary,
+		   const char *version);
+/* Appends a copy of cmp (strings and pairs copied). 0 or -ENOMEM. */
+int wgl_result_add_comparison(struct wgl_run *run, const struct wgl_comparison *cmp);
+/* Appends a gate's outcome. 0 or -ENOMEM. */
+int wgl_result_add_gate(struct wgl_run *run, const char *gate, enum wgl_verdict v,
+			const char *detail);
 
 /* Appends a case; id may be NULL. Verdict starts as pass. NULL + errno. */
 struct wgl_case *wgl_case_new(struct wgl_run *run, const char *scenario, const char *name,

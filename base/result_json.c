@@ -84,6 +84,8 @@ static json_t *case_json(const struct wgl_case *c, bool merged)
 		json_object_set_new(o, "started_at", json_real(c->started_at));
 		json_object_set_new(o, "ended_at", json_real(c->ended_at));
 	}
+	if (o)
+		json_object_set_new(o, "nodes", wgl_result_nodes_json(c));
 	/* Merged runs only: an unmerged result.json stays as it was. */
 	if (o && merged) {
 		json_t *also = json_array();
@@ -166,6 +168,7 @@ json_t *wgl_result_to_json(const struct wgl_run *run)
 	if (run->nsources)
 		json_object_set_new(o, "sources", sources_json(run));
 	json_object_set_new(o, "cases", cases);
+	wgl_result_ab_json(run, o);
 	json_object_set_new(o, "summary", summary_json(&run->summary));
 	return o;
 }
@@ -318,6 +321,7 @@ static struct wgl_case *load_one(const json_t *j, bool v1, long nsources)
 	    json_integer_value(src) < nsources)
 		c->source = (long)json_integer_value(src);
 	load_outcome(c, j);
+	wgl_result_nodes_load(c, json_object_get(j, "nodes"));
 	json_array_foreach(json_object_get(j, "also"), i, x) {
 		struct wgl_case *o = json_is_object(x) ? load_one(x, v1, nsources) : NULL;
 
@@ -405,6 +409,7 @@ static void load_meta(struct wgl_run *run, const json_t *j)
 			json_object_set(run->extra, key, (json_t *)v);
 	load_impls(run, json_object_get(j, "implementations"));
 	load_sources(run, json_object_get(j, "sources"));
+	wgl_result_ab_load(run, j);
 }
 
 /* Checks one case of a loaded result; the problem goes into err. */

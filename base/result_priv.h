@@ -18,4 +18,13 @@ bool wgl_result_typed_key(const char *key);
 /* Verdict of a name, or -1. */
 int wgl_result_verdict_parse(const char *s);
 
+/* base/result_ab.c: the per-case nodes, comparisons and gates, freed and in JSON. */
+void wgl_result_nodes_free(struct wgl_case *c);
+void wgl_result_ab_free(struct wgl_run *run);
+json_t *wgl_result_nodes_json(const struct wgl_case *c);
+/* Adds "comparisons" and "gates" to the run object o when the run has any. */
+void wgl_result_ab_json(const struct wgl_run *run, json_t *o);
+void wgl_result_nodes_load(struct wgl_case *c, const json_t *a);
+void wgl_result_ab_load(struct wgl_run *run, const json_t *j);
+
 #endif

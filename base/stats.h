@@ -50,4 +50,62 @@ struct wgl_summary {
 /* Fills s from n values; with none, n = 0 and every other field is NaN. */
 void wgl_summarize(const double *v, size_t n, struct wgl_summary *s);
 
+/*
+ * Paired comparison of two implementations A and B measured in the same
+ * rounds (a[i] and b[i] from round i). The differences are relative, per
+ * pair: d[i] = (b[i] - a[i]) / |a[i]| * 100 (in %); pairs with a non-finite
+ * value or a[i] == 0 are left out. The estimate is the Hodges-Lehmann
+ * median of the Walsh averages (d[i] + d[j]) / 2, i <= j, and the interval
+ * is the distribution-free one that inverts the Wilcoxon signed-rank test:
+ * [W(k), W(M + 1 - k)] of the M = n(n+1)/2 sorted Walsh averages, with k
+ * the largest rank such that P(T+ <= k - 1) <= (1 - level) / 2. P comes
+ * from the exact null distribution of T+ for n <= WGL_PAIRED_EXACT_MAX and
+ * from the normal approximation (with continuity correction) above. Few
+ * pairs cannot reach the level asked for (n < 6 at 95%): k is then 1, the
+ * interval is the full range of Walsh averages, and level holds the
+ * confidence actually reached, 1 - 2 P(T+ <= k - 1).
+ */
+#define WGL_PAIRED_EXACT_MAX 60
+
+struct wgl_paired {
+	size_t n;           /* pairs used */
+	double median_diff; /* median of d[] (plain, not Hodges-Lehmann), % */
+	double estimate;    /* Hodges-Lehmann estimate, % */
+	double lo, hi;      /* the interval, % */
+	double level;       /* its confidence, 0..1 */
+	int exact;          /* 1: exact signed-rank bounds, 0: normal approximation */
+};
+
+/*
+ * Fills p from n pairs at confidence level (e.g. 0.95). 0, -EINVAL when no
+ * pair is usable or level is not in (0, 1), -ENOMEM. The per-pair relative
+ * differences go to diffs[] when it is not NULL (n entries, NaN where left out).
+ */
+int wgl_paired_compare(const double *a, const double *b, size_t n, double level,
+		       struct wgl_paired *p, double *diffs);
+
+/* The lower tail P(T+ <= t) of the signed-rank statistic of n pairs, exact. NaN past the limit. */
+double wgl_signrank_cdf(size_t n, long t);
+
+enum wgl_paired_verdict { WGL_PAIRED_SAME, WGL_PAIRED_B_BETTER, WGL_PAIRED_B_WORSE };
+
+/*
+ * The least confidence an interval needs before it may say "better" or
+ * "worse": 4 pairs reach 87.5%, 3 only 75%.
+ */
+#define WGL_PAIRED_MIN_LEVEL 0.85
+
+/*
+ * What the interval says: B better or worse when the interval excludes 0 on
+ * one side and its level is at least WGL_PAIRED_MIN_LEVEL; higher_better
+ * tells which side is better for the metric.
+ */
+enum wgl_paired_verdict wgl_paired_verdict(const struct wgl_paired *p, int higher_better);
+/*
+ * The verdict as a sentence: "B is worse by 12.3% (CI -15.1..-9.8%)", "B is
+ * better by ...", "no difference detectable at this noise (CI -3.2..4.1%)",
+ * or "too few pairs (2) for a verdict (...)".
+ */
+void wgl_paired_text(const struct wgl_paired *p, int higher_better, char *buf, size_t len);
+
 #endif

@@ -13,6 +13,7 @@
 
 #include "base/result.h"
 #include "cli/cli.h"
+#include "reports/ab_report.h"
 #include "reports/headline.h"
 #include "reports/merge.h"
 #include "reports/write.h"
@@ -99,8 +100,13 @@ static int summarize(const struct wgl_run *run, const char *dir)
 
 	print_notes(run, stdout);
 	wgl_headline_print(run, stdout);
+	wgl_ab_report_print(run, stdout);
 	printf("merged %zu runs into %s: %ld cases, %ld passed, %ld failed, %ld skipped\n",
 	       run->nsources, dir, s->total, s->passed, s->failed + s->errors, s->skipped);
+	/* A gate a source run tripped still fails the merged one. */
+	for (size_t i = 0; i < run->ngates; i++)
+		if (run->gates[i].verdict == WGL_FAIL)
+			return WGL_EXIT_FAIL;
 	return s->failed + s->errors ? WGL_EXIT_FAIL : WGL_EXIT_OK;
 }
 

@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "harness/backends/backend.h"
+#include "cli/ab.h"
 #include "cli/cli.h"
 #include "cli/jobs.h"
 #include "base/child.h"
@@ -23,6 +24,7 @@
 #include "harness/lua/params.h"
 #include "harness/lua/runner.h"
 #include "base/result.h"
+#include "reports/ab_report.h"
 #include "reports/headline.h"
 #include "reports/write.h"
 #include "netns/netns.h"
@@ -44,6 +46,7 @@ struct run_opts {
 	char **scenarios;               /* the positionals (argv) */
 	int nscenarios;
 	struct wgl_backend_matrix matrix;  /* expanded --backend */
+	struct wgl_ab_opts ab;          /* --impl, --gate (cli/ab.h) */
 };
 
 /* A scenario to run: its script and its declaration, loaded once. */
@@ -133,6 +136,21 @@ static int opt_userspace(void *ctx, const char *a)
 	return 0;
 }
 
+static int opt_impl(void *ctx, const char *a)
+{
+	return wgl_ab_opt_impl(&((struct run_opts *)ctx)->ab, a);
+}
+
+static int opt_gate(void *ctx, const char *a)
+{
+	return wgl_ab_opt_gate(&((struct run_opts *)ctx)->ab, a);
+}
+
+static int opt_confidence(void *ctx, const char *a)
+{
+	return wgl_ab_opt_confidence(&((struct run_opts *)ctx)->ab, a);
+}
+
 /* -D key=value: numbers and booleans keep their type. */
 static int opt_define(void *ctx, const char *a)
 {
@@ -161,6 +179,11 @@ static const struct wgl_opt run_table[] = {
 	{ "define", 'D', true, opt_define, "KEY=VALUE scenario parameter (repeatable)" },
 	{ "out", 'o', true, opt_out, "results base directory (default ./results)" },
 	{ "userspace", 0, true, opt_userspace, "userspace command template with {ifname}" },
+	{ "impl", 0, true, opt_impl, "NAME=TEMPLATE|kernel[:VERSION] named implementation "
+	  "(repeatable; A/B: two)" },
+	{ "gate", 0, true, opt_gate, "METRIC<PCT% fail when B is worse than A beyond PCT "
+	  "(repeatable)" },
+	{ "confidence", 0, true, opt_confidence, "LEVEL of the A/B intervals (default 0.95)" },
 	{ "suite", 's', true, opt_suite, "default|slow|all when no scenario is named" },
 	{ "timeout", 't', true, opt_timeout, "per-case time limit in seconds" },
 	{ "shard", 0, true, opt_shard, "I/N: run only the cases of shard I of N (by case id hash)" },
@@ -178,7 +201,8 @@ static int expand_backends(struct run_opts *o)
 {
 	char why[512];
 
-	if (wgl_backend_matrix(&o->matrix, o->backend_spec, 0, why, sizeof(why)) < 0) {
+	if (wgl_backend_matrix_impls(&o->matrix, o->backend_spec, 0, o->ab.impls, o->ab.nimpls,
+				     why, sizeof(why)) < 0) {
 		fprintf(stderr, "wglab run: invalid value for --backend: '%s': %s\n",
 			o->backend_spec, why);
 		return -EINVAL;
@@ -360,7 +384,8 @@ static void print_metrics(const struct wgl_case *c)
 static const char *unavailable(const struct run_opts *o, const struct wgl_backend_pair *bp,
 			       char *why, size_t len)
 {
-	const struct wgl_backend_config wg = { .userspace = o->userspace };
+	const struct wgl_backend_config wg = { .userspace = o->userspace, .impls = o->ab.impls,
+					       .nimpls = o->ab.nimpls };
 	const char *names[2] = { bp->a, bp->b };
 
 	for (int i = 0; i < 2; i++) {
@@ -421,7 +446,8 @@ static void run_case(struct runner *r, const struct scenario *sc, struct wgl_cas
 		     json_t *params, const char *name, int num)
 {
 	char cdir[PATH_MAX + 300];
-	struct wgl_backend_config wg = { .userspace = r->o->userspace };
+	struct wgl_backend_config wg = { .userspace = r->o->userspace, .impls = r->o->ab.impls,
+					 .nimpls = r->o->ab.nimpls };
 
 	snprintf(cdir, sizeof(cdir), "%s/cases/%04d-", r->dir, num);
 	strncat(cdir, name, sizeof(cdir) - strlen(cdir) - 1);
@@ -545,6 +571,76 @@ static void run_one(struct runner *r, const struct scenario *sc,
 	save_partial(r);
 }
 
+/* One repetition of an A/B interleaving (cli/ab.c): rep runs like a case of sc. */
+struct ab_ctx {
+	struct runner *r;
+	const struct scenario *sc;
+};
+
+static void ab_run_rep(void *ctx, struct wgl_case *rep, json_t *params, const char *label)
+{
+	struct ab_ctx *x = ctx;
+	const struct wgl_backend_pair bp = { rep->backend_a, rep->backend_b };
+	char why[512];
+
+	if (unavailable(x->r->o, &bp, why, sizeof(why)))
+		wgl_case_verdict(rep, WGL_SKIP, why);
+	else
+		run_case(x->r, x->sc, rep, params, label, ++x->r->ncases);
+}
+
+static void ab_saved(void *ctx)
+{
+	save_partial(((struct ab_ctx *)ctx)->r);
+}
+
+/* The A:A and B:B cases of an A/B run, interleaved ABBA by wgl_ab_interleave(). */
+static void run_interleaved(struct runner *r, const struct scenario *sc, const char *fam)
+{
+	const char *sname = json_string_value(json_object_get(sc->meta, "name"));
+	struct ab_ctx x = { r, sc };
+	const struct wgl_ab_rep_ops ops = { &x, ab_run_rep, ab_saved };
+	struct wgl_case *c[2] = { NULL, NULL };
+	json_t *params[2] = { NULL, NULL };
+	char name[256], why[512];
+
+	/* Nothing to interleave when a side cannot run here: each runs (or skips) once. */
+	for (int i = 0; i < 2; i++) {
+		const char *impl = r->o->ab.impls[i].name;
+
+		if (unavailable(r->o, &(struct wgl_backend_pair){ impl, impl }, why, sizeof(why))) {
+			for (int j = 0; j < 2; j++)
+				run_one(r, sc, &(struct wgl_backend_pair){ r->o->ab.impls[j].name,
+					r->o->ab.impls[j].name }, fam);
+			return;
+		}
+	}
+	for (int i = 0; i < 2; i++) {
+		const char *impl = r->o->ab.impls[i].name;
+		const struct wgl_backend_pair bp = { impl, impl };
+		const struct wgl_case_ident id = { impl, impl, fam };
+
+		params[i] = case_params(r, sc, &bp, fam, name, sizeof(name));
+		c[i] = wgl_case_new(r->run, sname, name, &id);
+		if (c[i])
+			wgl_case_params_json(c[i], params[i]);
+	}
+	if (c[0] && c[1])
+		wgl_ab_interleave(&ops, r->run, c, params, r->o->ab.confidence);
+	else
+		wgl_err("%s: out of memory", sname);
+	for (int i = 0; i < 2; i++) {
+		if (!c[i])
+			continue;
+		printf("%-5s %s/%s (all rounds)\n", wgl_verdict_name(wgl_case_get_verdict(c[i])),
+		       sname, c[i]->name);
+		print_metrics(c[i]);
+	}
+	save_partial(r);
+	json_decref(params[0]);
+	json_decref(params[1]);
+}
+
 static bool family_declared(const json_t *meta, size_t f, const char *fam)
 {
 	const json_t *decl = json_object_get(meta, "families");
@@ -571,8 +667,19 @@ static void run_scenario(struct runner *r, const struct scenario *sc)
 				run_one(r, sc, &(struct wgl_backend_pair){ m->singles[s], NULL },
 					fams[f]);
 		} else {
-			for (size_t p = 0; p < m->npairs; p++)
-				run_one(r, sc, &m->pairs[p], fams[f]);
+			/* A sharded run or --list-cases keeps the plain order. */
+			bool il = !r->o->list_cases && !r->o->shard_n &&
+				  wgl_ab_interleaves(&r->o->ab, m, sc->meta), done = false;
+
+			for (size_t p = 0; p < m->npairs; p++) {
+				bool ab = il && wgl_ab_pair_side(&r->o->ab, &m->pairs[p]) >= 0;
+
+				if (!ab)
+					run_one(r, sc, &m->pairs[p], fams[f]);
+				else if (!done)
+					run_interleaved(r, sc, fams[f]);
+				done |= ab;
+			}
 		}
 	}
 }
@@ -806,7 +913,7 @@ static int execute(struct run_opts *o, const struct scenario *v, int n)
 {
 	struct runner r = { .o = o };
 	char cases[PATH_MAX + 8], jobs[512];
-	bool saved;
+	bool saved, tripped;
 	int ret;
 
 	if (validate(o, v, n) < 0)
@@ -838,12 +945,18 @@ static int execute(struct run_opts *o, const struct scenario *v, int n)
 		for (int i = 0; i < n; i++)
 			run_scenario(&r, &v[i]);
 	stop_note_cur = -1;
+	tripped = wgl_ab_gates(&o->ab, r.run);
 	wgl_result_finish(r.run);
 	saved = wgl_reports_write(r.run, r.dir) == 0 && ret == 0;
 	wgl_headline_print(r.run, stdout);
 	if (o->jobs > 1)
 		printf("jobs: %s\n", wgl_reports_jobs_text(r.run, jobs, sizeof(jobs)));
+	wgl_ab_report_print(r.run, stdout);
 	ret = summarize(r.run, r.dir, saved);
+	if (tripped) {
+		printf("a gate tripped: exit 1 (see GATE above)\n");
+		ret = WGL_EXIT_FAIL;
+	}
 	wgl_result_free(r.run);
 	return ret;
 }
@@ -868,7 +981,7 @@ int wgl_cmd_run(int argc, char **argv)
 		ret = list_scenarios(&o);
 		goto out;
 	}
-	if (expand_backends(&o) < 0)
+	if (wgl_ab_check(&o.ab) < 0 || expand_backends(&o) < 0)
 		goto out;
 	if (collect(&o, &v, &n) < 0)
 		goto out;

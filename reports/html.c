@@ -11,6 +11,7 @@
 #include "base/log.h"
 #include "base/result.h"
 #include "reports/headline.h"
+#include "reports/ab_report.h"
 #include "reports/reports.h"
 #include "reports/write.h"
 
@@ -170,6 +171,7 @@ int wgl_write_html(const struct wgl_run *run, const struct wgl_plots *p, FILE *f
 	fprintf(f, "</title>\n<style>%s</style></head><body>\n", css);
 	header(run, f);
 	wgl_headline_html(run, f);
+	wgl_ab_report_html(run, f);
 	plots(p, f);
 	fputs("<h2>Cases</h2>\n<table><tr><th>verdict</th><th>scenario</th><th>case</th>"
 	      "<th>time (s)</th><th>message</th></tr>\n", f);

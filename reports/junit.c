@@ -17,6 +17,7 @@
 
 #include "base/log.h"
 #include "base/result.h"
+#include "reports/ab_report.h"
 #include "reports/reports.h"
 
 /* More results of one case than sources a merge takes in practice. */
@@ -230,6 +231,7 @@ int wgl_write_junit(const struct wgl_run *run, FILE *f)
 	struct counts n;
 
 	count_cases(run, NULL, &n);
+	wgl_ab_report_junit_counts(run, &n.tests, &n.failures, &n.skipped);
 	fputs("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites name=\"wglab\"", f);
 	counts_attrs(f, &n);
 	attr(f, "timestamp", run->started ? run->started : "");
@@ -237,6 +239,7 @@ int wgl_write_junit(const struct wgl_run *run, FILE *f)
 	for (size_t i = 0; i < run->ncases; i++)
 		if (!seen_before(run, i, run->cases[i]->scenario))
 			testsuite(f, run, run->cases[i]->scenario);
+	wgl_ab_report_junit(run, f);
 	fputs("</testsuites>\n", f);
 	return ferror(f) ? -EIO : 0;
 }

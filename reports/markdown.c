@@ -11,6 +11,7 @@
 #include "base/log.h"
 #include "base/result.h"
 #include "reports/headline.h"
+#include "reports/ab_report.h"
 #include "reports/reports.h"
 #include "reports/write.h"
 
@@ -231,6 +232,7 @@ int wgl_write_markdown(const struct wgl_run *run, const struct wgl_plots *p, FIL
 	header(run, f);
 	sources(run, f);
 	wgl_headline_markdown(run, f);
+	wgl_ab_report_markdown(run, f);
 	cases(run, f);
 	failed_checks(run, f);
 	metrics(run, f);

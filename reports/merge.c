@@ -262,6 +262,16 @@ static char *earliest(char *a, const char *b, bool latest)
 }
 
 /* The merged run's own metadata: the first source's machine, the span of all. */
+/* A/B comparisons and gates are per source run: each is kept as it was judged there. */
+static void take_ab(struct wgl_run *out, const struct wgl_run *run)
+{
+	for (size_t k = 0; k < run->ncomparisons; k++)
+		wgl_result_add_comparison(out, &run->comparisons[k]);
+	for (size_t k = 0; k < run->ngates; k++)
+		wgl_result_add_gate(out, run->gates[k].gate, run->gates[k].verdict,
+				    run->gates[k].detail);
+}
+
 static void merged_meta(struct wgl_run *out, struct wgl_run **runs, size_t n)
 {
 	char **fields[] = { &out->host, &out->kernel, &out->arch, &out->cpu_model };
@@ -280,6 +290,7 @@ static void merged_meta(struct wgl_run *out, struct wgl_run **runs, size_t n)
 		out->started = earliest(out->started, runs[i]->started, false);
 		out->finished = earliest(out->finished, runs[i]->finished, true);
 		out->emulated &= runs[i]->emulated;
+		take_ab(out, runs[i]);
 		for (size_t k = 0; k < runs[i]->nimpls; k++) {
 			const struct wgl_impl *im = &runs[i]->impls[k];
 			bool have = false;

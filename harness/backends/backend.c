@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "harness/backends/backend.h"
+#include "harness/backends/impl.h"
 #include "base/log.h"
 #include "netns/netns.h"
 
@@ -80,20 +81,38 @@ static struct avail_entry *cache_slot(const struct wgl_backend_ops *ops, const c
 	return NULL;
 }
 
-int wgl_backend_available(const struct wgl_backend_config *cfg, const char *name, char *why,
-			  size_t len)
+/*
+ * The backend behind name, and in *sub the settings to call it with: a named
+ * implementation is its backend with its own template. *def is the named
+ * implementation, NULL for a plain backend name.
+ */
+static const struct wgl_backend_ops *resolve(const struct wgl_backend_config *cfg,
+					     const char *name, struct wgl_backend_config *sub,
+					     const struct wgl_impl_def **def)
 {
-	const struct wgl_backend_ops *ops = wgl_backend_find(name);
+	static const struct wgl_backend_config defaults;
+
+	*sub = cfg ? *cfg : defaults;
+	*def = NULL;
+	for (size_t i = 0; cfg && name && i < cfg->nimpls; i++) {
+		if (strcmp(cfg->impls[i].name, name))
+			continue;
+		*def = &cfg->impls[i];
+		if (cfg->impls[i].tmpl[0])
+			sub->userspace = cfg->impls[i].tmpl;
+		return wgl_backend_find(cfg->impls[i].backend);
+	}
+	return wgl_backend_find(name);
+}
+
+/* The cached answer of ops->available() for the template of cfg. */
+static int available_cached(const struct wgl_backend_ops *ops,
+			    const struct wgl_backend_config *cfg, char *why, size_t len)
+{
 	const char *tmpl = wgl_userspace_template(cfg);
 	struct avail_entry *e;
-	char names[128];
 	bool hit;
 
-	if (!ops) {
-		list_names(names, sizeof(names));
-		snprintf(why, len, "unknown backend '%s' (%s)", name ? name : "", names);
-		return -EINVAL;
-	}
 	e = strlen(tmpl) < sizeof(e->tmpl) ? cache_slot(ops, tmpl, &hit) : NULL;
 	if (!e)
 		return ops->available(cfg, why, len);
@@ -104,6 +123,26 @@ int wgl_backend_available(const struct wgl_backend_config *cfg, const char *name
 	}
 	snprintf(why, len, "%s", e->why);
 	return e->err;
+}
+
+int wgl_backend_available(const struct wgl_backend_config *cfg, const char *name, char *why,
+			  size_t len)
+{
+	const struct wgl_impl_def *def;
+	struct wgl_backend_config sub;
+	const struct wgl_backend_ops *ops = resolve(cfg, name, &sub, &def);
+	char names[128];
+	int err;
+
+	if (!ops) {
+		list_names(names, sizeof(names));
+		snprintf(why, len, "unknown backend '%s' (%s)", name ? name : "", names);
+		return -EINVAL;
+	}
+	err = available_cached(ops, &sub, why, len);
+	if (!err && def)
+		err = wgl_impl_kernel_matches(def, why, len);
+	return err;
 }
 
 struct wgl_wgdev *wgl_wg_create(const char *backend, struct wgl_ns *ns, const char *ifname,
@@ -137,8 +176,9 @@ int wgl_wg_ready(struct wgl_wgdev *dev)
 struct wgl_wgdev *wgl_wg_create_start(const char *backend, struct wgl_ns *ns, const char *ifname,
 				      const struct wgl_backend_config *cfg)
 {
-	const struct wgl_backend_ops *ops = wgl_backend_find(backend);
-	static const struct wgl_backend_config defaults;
+	const struct wgl_impl_def *def;
+	struct wgl_backend_config sub;
+	const struct wgl_backend_ops *ops = resolve(cfg, backend, &sub, &def);
 	struct wgl_wgdev *dev;
 	int err;
 
@@ -153,7 +193,8 @@ struct wgl_wgdev *wgl_wg_create_start(const char *backend, struct wgl_ns *ns, co
 	dev->ops = ops;
 	dev->ns = ns;
 	snprintf(dev->ifname, sizeof(dev->ifname), "%s", ifname);
-	err = ops->create(dev, cfg ? cfg : &defaults);
+	snprintf(dev->name, sizeof(dev->name), "%s", backend);
+	err = ops->create(dev, &sub);
 	if (err < 0) {
 		wgl_err("%s backend: cannot create %s in %s: %s", backend, ifname, ns->label,
 			strerror(-err));

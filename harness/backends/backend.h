@@ -17,6 +17,31 @@
 struct wgl_ns;
 struct wgl_wgdev;
 
+#define WGL_IMPL_NAME_MAX 16
+
+/*
+ * A named implementation (`wglab run --impl NAME=TEMPLATE`): a userspace
+ * command template, or the kernel module ("kernel", or "kernel:VERSION",
+ * usable only when the running kernel's release is VERSION or VERSION.x /
+ * VERSION-x). Once a run names implementations, these names are what the
+ * matrix pairs and what scenarios pass as backend names; the facade maps
+ * each back to its backend and template.
+ */
+struct wgl_impl_def {
+	char name[WGL_IMPL_NAME_MAX + 1];
+	const char *backend;     /* "kernel" or "userspace" (static storage) */
+	char tmpl[512];          /* the userspace command template; "" for the kernel */
+	char kernel_version[32]; /* kernel:VERSION; "" = the kernel that runs */
+};
+
+/*
+ * Parses "NAME=TEMPLATE" into d. NAME is [a-z0-9_-], 1 to 16 characters, and
+ * none of the reserved backend words (kernel, userspace, none, all); TEMPLATE
+ * is "kernel", "kernel:VERSION" or a command with {ifname}. -EINVAL with the
+ * reason in why.
+ */
+int wgl_impl_parse(struct wgl_impl_def *d, const char *arg, char *why, size_t len);
+
 /*
  * Per-run settings of the backends, passed to every call that needs them
  * (never global). The caller owns the strings; they must outlive the devices
@@ -30,6 +55,9 @@ struct wgl_backend_config {
 	const char *userspace;
 	/* Userspace daemons' stdout+stderr go to <log_dir>/<ns label>-<ifname>.log; NULL: discarded. */
 	const char *log_dir;
+	/* The run's named implementations (--impl); none: the backends go by their own names. */
+	const struct wgl_impl_def *impls;
+	size_t nimpls;
 };
 
 struct wgl_backend_ops {
@@ -57,6 +85,8 @@ struct wgl_wgdev {
 	const struct wgl_backend_ops *ops;
 	struct wgl_ns *ns;
 	char ifname[IFNAMSIZ];
+	/* The name it was asked for: the backend's, or a named implementation's. */
+	char name[WGL_IMPL_NAME_MAX + 1];
 	/* What actually ran: "linux <release>" or the resolved userspace binary path. */
 	char impl[256];
 	char impl_version[128];
@@ -107,6 +137,14 @@ struct wgl_backend_matrix {
  */
 int wgl_backend_matrix(struct wgl_backend_matrix *m, const char *spec, unsigned int flags,
 		       char *why, size_t len);
+/*
+ * The same over a run's named implementations instead of the backends
+ * ("all" = every name with itself, then the mixed pairs); names in m point
+ * into impls, which must outlive m. nimpls == 0: wgl_backend_matrix().
+ */
+int wgl_backend_matrix_impls(struct wgl_backend_matrix *m, const char *spec, unsigned int flags,
+			     const struct wgl_impl_def *impls, size_t nimpls, char *why,
+			     size_t len);
 void wgl_backend_matrix_free(struct wgl_backend_matrix *m);
 
 /*

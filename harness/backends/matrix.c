@@ -48,76 +48,97 @@ static int add_pair(struct wgl_backend_matrix *m, const char *a, const char *b)
 	return add_single(m, a) ?: add_single(m, b);
 }
 
-static int add_all(struct wgl_backend_matrix *m, unsigned int flags)
+/* The names a spec may use: the backends', or the run's named implementations. */
+struct names {
+	const struct wgl_impl_def *impls;
+	size_t nimpls;
+};
+
+/* The i-th name; NULL past the end. */
+static const char *name_at(const struct names *nl, size_t i)
 {
-	const struct wgl_backend_ops *x, *y;
+	const struct wgl_backend_ops *o;
+
+	if (nl->nimpls)
+		return i < nl->nimpls ? nl->impls[i].name : NULL;
+	o = wgl_backend_at(i);
+	return o ? o->name : NULL;
+}
+
+static int add_all(struct wgl_backend_matrix *m, const struct names *nl, unsigned int flags)
+{
+	const char *x, *y;
 	int err = 0;
 
 	if (flags & WGL_MATRIX_UNDERLAY)
 		err = add_pair(m, underlay, underlay);
-	for (size_t i = 0; !err && (x = wgl_backend_at(i)); i++)
-		err = add_pair(m, x->name, x->name);
-	for (size_t i = 0; !err && (x = wgl_backend_at(i)); i++)
-		for (size_t j = i + 1; !err && (y = wgl_backend_at(j)); j++)
-			err = add_pair(m, x->name, y->name);
-	for (size_t i = 0; !err && (x = wgl_backend_at(i)); i++)
-		for (size_t j = i + 1; !err && (y = wgl_backend_at(j)); j++)
-			err = add_pair(m, y->name, x->name);
+	for (size_t i = 0; !err && (x = name_at(nl, i)); i++)
+		err = add_pair(m, x, x);
+	for (size_t i = 0; !err && (x = name_at(nl, i)); i++)
+		for (size_t j = i + 1; !err && (y = name_at(nl, j)); j++)
+			err = add_pair(m, x, y);
+	for (size_t i = 0; !err && (x = name_at(nl, i)); i++)
+		for (size_t j = i + 1; !err && (y = name_at(nl, j)); j++)
+			err = add_pair(m, y, x);
 	return err;
 }
 
-/* The facade's own copy of a name (static storage), NULL if unknown. */
-static const char *known(const char *name, size_t n, unsigned int flags)
+/* The facade's (or the impl table's) own copy of a name, NULL if unknown. */
+static const char *known(const struct names *nl, const char *name, size_t n, unsigned int flags)
 {
-	const struct wgl_backend_ops *o;
+	const char *o;
 
 	if ((flags & WGL_MATRIX_UNDERLAY) && strlen(underlay) == n && !strncmp(name, underlay, n))
 		return underlay;
-	for (size_t i = 0; (o = wgl_backend_at(i)); i++)
-		if (strlen(o->name) == n && !strncmp(name, o->name, n))
-			return o->name;
+	for (size_t i = 0; (o = name_at(nl, i)); i++)
+		if (strlen(o) == n && !strncmp(name, o, n))
+			return o;
 	return NULL;
 }
 
-static void unknown(const char *tok, size_t n, unsigned int flags, char *why, size_t len)
+static void unknown(const struct names *nl, const char *tok, size_t n, unsigned int flags,
+		    char *why, size_t len)
 {
-	const struct wgl_backend_ops *o;
+	const char *o;
 	size_t used;
 
-	used = (size_t)snprintf(why, len, "unknown backend '%.*s' (known: ", (int)n, tok);
+	used = (size_t)snprintf(why, len, "unknown %s '%.*s' (known: ",
+				nl->nimpls ? "implementation" : "backend", (int)n, tok);
 	if (flags & WGL_MATRIX_UNDERLAY)
 		used += (size_t)snprintf(why + used, used < len ? len - used : 0, "%s, ", underlay);
-	for (size_t i = 0; (o = wgl_backend_at(i)); i++)
-		used += (size_t)snprintf(why + used, used < len ? len - used : 0, "%s, ", o->name);
+	for (size_t i = 0; (o = name_at(nl, i)); i++)
+		used += (size_t)snprintf(why + used, used < len ? len - used : 0, "%s, ", o);
 	if (used < len)
 		snprintf(why + used, len - used, "all, A:B)");
 }
 
 /* One comma-separated token: "all", "NAME" or "A:B". */
-static int add_token(struct wgl_backend_matrix *m, const char *tok, size_t n, unsigned int flags,
-		     char *why, size_t len)
+static int add_token(struct wgl_backend_matrix *m, const struct names *nl, const char *tok,
+		     size_t n, unsigned int flags, char *why, size_t len)
 {
 	const char *colon = memchr(tok, ':', n), *a, *b;
 	size_t na = colon ? (size_t)(colon - tok) : n;
 
 	if (n == 3 && !strncmp(tok, "all", 3))
-		return add_all(m, flags);
-	a = known(tok, na, flags);
+		return add_all(m, nl, flags);
+	a = known(nl, tok, na, flags);
 	if (!a) {
-		unknown(tok, na, flags, why, len);
+		unknown(nl, tok, na, flags, why, len);
 		return -EINVAL;
 	}
-	b = colon ? known(colon + 1, n - na - 1, flags) : a;
+	b = colon ? known(nl, colon + 1, n - na - 1, flags) : a;
 	if (!b) {
-		unknown(colon + 1, n - na - 1, flags, why, len);
+		unknown(nl, colon + 1, n - na - 1, flags, why, len);
 		return -EINVAL;
 	}
 	return add_pair(m, a, b);
 }
 
-int wgl_backend_matrix(struct wgl_backend_matrix *m, const char *spec, unsigned int flags,
-		       char *why, size_t len)
+int wgl_backend_matrix_impls(struct wgl_backend_matrix *m, const char *spec, unsigned int flags,
+			     const struct wgl_impl_def *impls, size_t nimpls, char *why,
+			     size_t len)
 {
+	const struct names nl = { impls, nimpls };
 	const char *p = spec ? spec : "";
 	int err = 0;
 
@@ -128,7 +149,7 @@ int wgl_backend_matrix(struct wgl_backend_matrix *m, const char *spec, unsigned 
 
 		/* Empty items ("a,,b", a trailing comma) are ignored, as they always were. */
 		if (n)
-			err = add_token(m, p, n, flags, why, len);
+			err = add_token(m, &nl, p, n, flags, why, len);
 		p += n + (p[n] == ',');
 	}
 	if (!err && !m->npairs) {
@@ -140,6 +161,12 @@ int wgl_backend_matrix(struct wgl_backend_matrix *m, const char *spec, unsigned 
 	if (err)
 		wgl_backend_matrix_free(m);
 	return err;
+}
+
+int wgl_backend_matrix(struct wgl_backend_matrix *m, const char *spec, unsigned int flags,
+		       char *why, size_t len)
+{
+	return wgl_backend_matrix_impls(m, spec, flags, NULL, 0, why, len);
 }
 
 void wgl_backend_matrix_free(struct wgl_backend_matrix *m)

@@ -69,7 +69,10 @@ static void record_impl(lua_State *L, const struct wgl_wgdev *dev)
 {
 	struct wgl_lua_case *c = wgl_lua_ctx(L);
 
-	wgl_result_add_impl(c->run, dev->ops->name, dev->command, dev->impl, dev->impl_version);
+	/* Keyed by the name it was asked for: two --impl userspace builds are two entries. */
+	wgl_result_add_impl(c->run, dev->name, dev->command, dev->impl, dev->impl_version);
+	if (c->result)
+		wgl_case_node(c->result, dev->ns->label, dev->name, dev->impl, dev->impl_version);
 }
 
 static void push_wg(lua_State *L, struct wgl_wgdev *dev, bool owned, int owner)

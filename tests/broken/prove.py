@@ -21,7 +21,8 @@ PROBES = os.environ.get('WGLAB_PROVE_ONLY', '').split() or [
 # Variants whose flaw needs more than the stdlib to show (noratelimit, globallimit: many
 # peers each holding a cookie, which takes XChaCha20-Poly1305; norotate: a cookie's mac2,
 # the same, and over 2 minutes of waiting): scenarios `dos` and `cookie-lifetime` prove them.
-NO_PROBE = {'noratelimit', 'globallimit', 'norotate'}
+# slow breaks no defence, only speed: an A/B run with a gate proves it (tests/ab).
+NO_PROBE = {'noratelimit', 'globallimit', 'norotate', 'slow'}
 A_UL, B_UL, EVIL = '198.18.0.1', '198.18.0.2', '198.18.0.66'   # underlay (veth) addresses
 A_TUN, B_TUN = '198.19.0.1', '198.19.0.2'                        # tunnel addresses
 FORGED = '198.19.0.77'                        # in the tunnel subnet, in no peer's AllowedIPs

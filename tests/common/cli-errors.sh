@@ -59,6 +59,16 @@ expect 2 "bad.json:2" -- compare "$tmp/bad.json" "$tmp/bad.json"
 expect 2 "invalid value for --accel" -- vm --accel xyz -- run
 expect 2 "invalid value for --define: 'nosuch=1'" -- bench -D nosuch=1
 expect 2 "invalid value for --define: 'reps=0'" -- bench -D reps=0
+# A/B: --impl, --gate and --confidence are checked before anything runs.
+expect 2 "\-\-impl Base=kernel: the name 'Base' must be 1 to 16" -- run connect --impl Base=kernel --out "$tmp/r"
+expect 2 "\-\-impl x=/opt/wg: the template '/opt/wg' must contain {ifname}" -- run connect --impl x=/opt/wg --out "$tmp/r"
+expect 2 "\-\-impl a=kernel: the name 'a' is given twice" -- run connect --impl a=kernel --impl a=kernel --out "$tmp/r"
+expect 2 "\-\-impl userspace=kernel: the name 'userspace' is reserved" -- run connect --impl userspace=kernel --out "$tmp/r"
+expect 2 "invalid value for --backend: 'kernel': unknown implementation 'kernel'" -- run connect --impl a=kernel --impl b=kernel:6.1 -b kernel --out "$tmp/r"
+expect 2 "\-\-gate 'tcp_throughput-5%': expected METRIC<PCT% or METRIC>PCT%" -- run throughput --impl a=kernel --impl b=kernel --gate tcp_throughput-5% --out "$tmp/r"
+expect 2 "\-\-gate 'tcp_throughput<-5': the threshold must be a number of percent" -- run throughput --impl a=kernel --impl b=kernel --gate 'tcp_throughput<-5' --out "$tmp/r"
+expect 2 "\-\-gate needs two implementations" -- run throughput --gate 'tcp_throughput<-5%' --out "$tmp/r"
+expect 2 "\-\-confidence '1.5': a level from 0.5 to 0.999" -- run throughput --confidence 1.5 --out "$tmp/r"
 expect 0 "usage: wglab run" -- run --help
 if [ -e "$tmp/r" ]; then
 	echo "FAIL: a results directory was created for bad input"; fail=1

@@ -7,8 +7,10 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/utsname.h>
 
 #include "harness/backends/backend.h"
+#include "harness/backends/impl.h"
 #include "base/log.h"
 #include "tests/wgl_test.h"
 
@@ -150,6 +152,94 @@ static void test_userspace_template(void)
 	unsetenv("WGLAB_USERSPACE");
 }
 
+/* --impl NAME=TEMPLATE: good forms and every refusal, each with its reason. */
+static void test_impl_parse(void)
+{
+	static const struct {
+		const char *arg, *why;  /* why NULL: accepted */
+	} t[] = {
+		{ "base=/opt/wg-base -f {ifname}", NULL },
+		{ "k61=kernel:6.1", NULL },
+		{ "k=kernel", NULL },
+		{ "a_b-1=wireguard-go -f {ifname}", NULL },
+		{ "noequals", "expected NAME=TEMPLATE" },
+		{ "=kernel", "must be 1 to 16 of [a-z0-9_-]" },
+		{ "Base=kernel", "must be 1 to 16 of [a-z0-9_-]" },
+		{ "abcdefghijklmnopq=kernel", "must be 1 to 16 of [a-z0-9_-]" },
+		{ "kernel=kernel", "is reserved" },
+		{ "all=kernel", "is reserved" },
+		{ "x=/opt/wg -f wg0", "must contain {ifname}" },
+		{ "x=kernel:", "'kernel' or 'kernel:VERSION'" },
+		{ "x=kernel:six", "'kernel' or 'kernel:VERSION'" },
+		{ "x=kernels", "'kernel' or 'kernel:VERSION'" },
+	};
+	struct wgl_impl_def d;
+	char why[600];
+
+	for (size_t i = 0; i < WGL_ARRAY_SIZE(t); i++) {
+		int err = wgl_impl_parse(&d, t[i].arg, why, sizeof(why));
+
+		if (!t[i].why) {
+			CU_ASSERT_EQUAL(err, 0);
+			continue;
+		}
+		CU_ASSERT_EQUAL(err, -EINVAL);
+		if (!strstr(why, t[i].why))
+			printf("\n  %s: got '%s'", t[i].arg, why);
+		CU_ASSERT_PTR_NOT_NULL(strstr(why, t[i].why));
+	}
+	CU_ASSERT_EQUAL(wgl_impl_parse(&d, "k61=kernel:6.1", why, sizeof(why)), 0);
+	CU_ASSERT_STRING_EQUAL(d.backend, "kernel");
+	CU_ASSERT_STRING_EQUAL(d.kernel_version, "6.1");
+	CU_ASSERT_EQUAL(wgl_impl_parse(&d, "pr=/x/wg -f {ifname}", why, sizeof(why)), 0);
+	CU_ASSERT_STRING_EQUAL(d.name, "pr");
+	CU_ASSERT_STRING_EQUAL(d.backend, "userspace");
+	CU_ASSERT_STRING_EQUAL(d.tmpl, "/x/wg -f {ifname}");
+}
+
+/* kernel:VERSION matches the running release by whole components: 6.1 is not 6.12. */
+static void test_impl_kernel_version(void)
+{
+	struct wgl_impl_def d = { .name = "k", .backend = "kernel" };
+	struct utsname u;
+	char why[300];
+
+	CU_ASSERT_EQUAL_FATAL(uname(&u), 0);
+	CU_ASSERT_EQUAL(wgl_impl_kernel_matches(&d, why, sizeof(why)), 0);
+	snprintf(d.kernel_version, sizeof(d.kernel_version), "%.*s",
+		 (int)strcspn(u.release, ".-"), u.release);
+	CU_ASSERT_EQUAL(wgl_impl_kernel_matches(&d, why, sizeof(why)), 0);
+	/* The major number with one more digit ("6" -> "60") must not match "6.x". */
+	strncat(d.kernel_version, "0", sizeof(d.kernel_version) - strlen(d.kernel_version) - 1);
+	CU_ASSERT_EQUAL(wgl_impl_kernel_matches(&d, why, sizeof(why)), -ENOENT);
+	CU_ASSERT_PTR_NOT_NULL(strstr(why, u.release));
+}
+
+/* With named implementations the matrix is over their names; the backends' names are not. */
+static void test_impl_matrix(void)
+{
+	struct wgl_impl_def impls[2];
+	struct wgl_backend_matrix m;
+	char pairs[256], singles[256], why[256];
+
+	CU_ASSERT_EQUAL(wgl_impl_parse(&impls[0], "base=/a -f {ifname}", why, sizeof(why)), 0);
+	CU_ASSERT_EQUAL(wgl_impl_parse(&impls[1], "pr=/b -f {ifname}", why, sizeof(why)), 0);
+	CU_ASSERT_EQUAL(wgl_backend_matrix_impls(&m, "all", 0, impls, 2, why, sizeof(why)), 0);
+	render(&m, pairs, singles, sizeof(pairs));
+	CU_ASSERT_STRING_EQUAL(pairs, "base:base pr:pr base:pr pr:base");
+	CU_ASSERT_STRING_EQUAL(singles, "base pr");
+	CU_ASSERT_PTR_EQUAL(m.pairs[0].a, impls[0].name);
+	wgl_backend_matrix_free(&m);
+	CU_ASSERT_EQUAL(wgl_backend_matrix_impls(&m, "pr,base:pr", 0, impls, 2, why, sizeof(why)),
+			0);
+	render(&m, pairs, singles, sizeof(pairs));
+	CU_ASSERT_STRING_EQUAL(pairs, "pr:pr base:pr");
+	wgl_backend_matrix_free(&m);
+	CU_ASSERT_EQUAL(wgl_backend_matrix_impls(&m, "kernel", 0, impls, 2, why, sizeof(why)),
+			-EINVAL);
+	CU_ASSERT_STRING_EQUAL(why, "unknown implementation 'kernel' (known: base, pr, all, A:B)");
+}
+
 int main(void)
 {
 	CU_pSuite s;
@@ -161,5 +251,8 @@ int main(void)
 	CU_add_test(s, "no fixed limit", test_long_list);
 	CU_add_test(s, "backend list and lookup", test_list_and_lookup);
 	CU_add_test(s, "userspace command template", test_userspace_template);
+	CU_add_test(s, "--impl NAME=TEMPLATE", test_impl_parse);
+	CU_add_test(s, "kernel:VERSION", test_impl_kernel_version);
+	CU_add_test(s, "matrix over named implementations", test_impl_matrix);
 	return wgl_test_run();
 }

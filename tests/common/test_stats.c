@@ -6,6 +6,7 @@
  * k-th smallest value found by counting (O(n^2), no sorting), interpolated
  * by the textbook R-7 formula.
  */
+#include <errno.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -194,6 +195,109 @@ static void test_summary_vs_naive(void)
 	}
 }
 
+/* Signed-rank tail against the counts of subsets of 1..10 (25 and 33 of 1024 sums <= 8, <= 9). */
+static void test_signrank_cdf(void)
+{
+	CU_ASSERT_DOUBLE_EQUAL(wgl_signrank_cdf(10, 8), 25.0 / 1024, 1e-12);
+	CU_ASSERT_DOUBLE_EQUAL(wgl_signrank_cdf(10, 9), 33.0 / 1024, 1e-12);
+	CU_ASSERT_DOUBLE_EQUAL(wgl_signrank_cdf(6, 0), 1.0 / 64, 1e-12);
+	CU_ASSERT_DOUBLE_EQUAL(wgl_signrank_cdf(6, 21), 1.0, 1e-12);
+	CU_ASSERT_DOUBLE_EQUAL(wgl_signrank_cdf(6, -1), 0.0, 1e-12);
+	/* The distribution is symmetric around n(n+1)/4: P(T <= 10) + P(T <= 10) = 1 for n = 5 (M = 15). */
+	CU_ASSERT_DOUBLE_EQUAL(wgl_signrank_cdf(5, 7) * 2, 1.0, 1e-12);
+	CU_ASSERT(isnan(wgl_signrank_cdf(WGL_PAIRED_EXACT_MAX + 1, 3)));
+}
+
+/*
+ * d = 1..10 % (a = 100, b = 101..110): 55 Walsh averages, Hodges-Lehmann 5.5;
+ * k = 9 (P(T+ <= 8) = 25/1024 <= 0.025 < P(T+ <= 9)), so the 95% interval is
+ * [W(9), W(47)] = [3, 8] at 1 - 50/1024.
+ */
+static void test_paired_ten(void)
+{
+	double a[10], b[10], d[10];
+	struct wgl_paired p;
+
+	for (int i = 0; i < 10; i++)
+		a[i] = 100, b[i] = 101 + i;
+	CU_ASSERT_EQUAL(wgl_paired_compare(a, b, 10, 0.95, &p, d), 0);
+	CU_ASSERT_EQUAL(p.n, 10);
+	CU_ASSERT_DOUBLE_EQUAL(d[9], 10.0, 1e-9);
+	CU_ASSERT_DOUBLE_EQUAL(p.estimate, 5.5, 1e-9);
+	CU_ASSERT_DOUBLE_EQUAL(p.median_diff, 5.5, 1e-9);
+	CU_ASSERT_DOUBLE_EQUAL(p.lo, 3.0, 1e-9);
+	CU_ASSERT_DOUBLE_EQUAL(p.hi, 8.0, 1e-9);
+	CU_ASSERT_DOUBLE_EQUAL(p.level, 1 - 50.0 / 1024, 1e-12);
+	CU_ASSERT_EQUAL(p.exact, 1);
+	CU_ASSERT_EQUAL(wgl_paired_verdict(&p, 1), WGL_PAIRED_B_BETTER);
+	CU_ASSERT_EQUAL(wgl_paired_verdict(&p, 0), WGL_PAIRED_B_WORSE);
+}
+
+/*
+ * Six pairs, d = {10, -5, 20, 5, 30, 1} %: P(T+ <= 0) = 1/64 <= 0.025 <
+ * 2/64, so k = 1: the interval spans all 21 Walsh averages, -5..30, at
+ * 1 - 2/64; their 11th is 10. It contains 0: no difference detectable.
+ * A pair with A = 0 or a NaN is left out.
+ */
+static void test_paired_six(void)
+{
+	double a[] = { 200, 200, 200, 200, 200, 200, 0, 200 };
+	double b[] = { 220, 190, 240, 210, 260, 202, 5, NAN };
+	struct wgl_paired p;
+	char text[160];
+
+	CU_ASSERT_EQUAL(wgl_paired_compare(a, b, 8, 0.95, &p, NULL), 0);
+	CU_ASSERT_EQUAL(p.n, 6);
+	CU_ASSERT_DOUBLE_EQUAL(p.estimate, 10.0, 1e-9);
+	CU_ASSERT_DOUBLE_EQUAL(p.lo, -5.0, 1e-9);
+	CU_ASSERT_DOUBLE_EQUAL(p.hi, 30.0, 1e-9);
+	CU_ASSERT_DOUBLE_EQUAL(p.level, 1 - 2.0 / 64, 1e-12);
+	CU_ASSERT_EQUAL(wgl_paired_verdict(&p, 1), WGL_PAIRED_SAME);
+	wgl_paired_text(&p, 1, text, sizeof(text));
+	CU_ASSERT_STRING_EQUAL(text, "no difference detectable at this noise (+10.0%, 97% CI "
+			       "-5.0..+30.0%)");
+}
+
+/* Four pairs all 20% down: the interval is the full range, at 1 - 2/16 = 87.5%. */
+static void test_paired_worse_text(void)
+{
+	double a[] = { 10, 20, 30, 40 }, b[] = { 8, 16, 24, 32 };
+	struct wgl_paired p;
+	char text[160];
+
+	CU_ASSERT_EQUAL(wgl_paired_compare(a, b, 4, 0.95, &p, NULL), 0);
+	CU_ASSERT_DOUBLE_EQUAL(p.level, 0.875, 1e-12);
+	wgl_paired_text(&p, 1, text, sizeof(text));
+	CU_ASSERT_STRING_EQUAL(text, "B is worse by 20.0% (88% CI -20.0..-20.0%)");
+	/* Three pairs reach only 75%: no verdict, however clear the figures. */
+	CU_ASSERT_EQUAL(wgl_paired_compare(a, b, 3, 0.95, &p, NULL), 0);
+	CU_ASSERT_DOUBLE_EQUAL(p.level, 0.75, 1e-12);
+	CU_ASSERT_EQUAL(wgl_paired_verdict(&p, 1), WGL_PAIRED_SAME);
+	wgl_paired_text(&p, 1, text, sizeof(text));
+	CU_ASSERT_STRING_EQUAL(text, "too few pairs (3) for a verdict (-20.0%, 75% CI "
+			       "-20.0..-20.0%)");
+	CU_ASSERT_EQUAL(wgl_paired_compare(a, b, 0, 0.95, &p, NULL), -EINVAL);
+	CU_ASSERT_EQUAL(wgl_paired_compare(a, b, 4, 1.5, &p, NULL), -EINVAL);
+}
+
+/* Past the exact limit the normal approximation takes over and agrees with the exact tail near it. */
+static void test_paired_normal(void)
+{
+	size_t n = WGL_PAIRED_EXACT_MAX + 1;
+	double *a = malloc(n * sizeof(*a)), *b = malloc(n * sizeof(*b));
+	struct wgl_paired p;
+
+	for (size_t i = 0; i < n; i++)
+		a[i] = 100, b[i] = 100 + (double)i - 30;
+	CU_ASSERT_EQUAL(wgl_paired_compare(a, b, n, 0.95, &p, NULL), 0);
+	CU_ASSERT_EQUAL(p.exact, 0);
+	CU_ASSERT_DOUBLE_EQUAL(p.estimate, 0.0, 1e-9);
+	CU_ASSERT(p.lo < 0 && p.hi > 0 && p.lo == -p.hi);
+	CU_ASSERT_DOUBLE_EQUAL(p.level, 0.95, 0.01);
+	free(a);
+	free(b);
+}
+
 int main(void)
 {
 	CU_pSuite s;
@@ -208,5 +312,10 @@ int main(void)
 	CU_add_test(s, "empty_is_nan", test_empty_is_nan);
 	CU_add_test(s, "cmp_double", test_cmp_double);
 	CU_add_test(s, "summary_vs_naive", test_summary_vs_naive);
+	CU_add_test(s, "signrank_cdf", test_signrank_cdf);
+	CU_add_test(s, "paired_ten", test_paired_ten);
+	CU_add_test(s, "paired_six", test_paired_six);
+	CU_add_test(s, "paired_worse_text", test_paired_worse_text);
+	CU_add_test(s, "paired_normal", test_paired_normal);
 	return wgl_test_run();
 }

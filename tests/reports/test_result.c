@@ -325,9 +325,10 @@ static void test_load_errors(void)
 /* ---- docs/result-schema.md against the code ---- */
 
 enum { DOC_RUN, DOC_CASE, DOC_CHECK, DOC_METRIC, DOC_ARTIFACT, DOC_IMPL, DOC_SUMMARY,
-       DOC_SOURCE, DOC_N };
+       DOC_SOURCE, DOC_NODE, DOC_COMPARISON, DOC_GATE, DOC_N };
 static const char *const doc_sections[DOC_N] = { "Run", "Case", "Check", "Metric", "Artifact",
-						 "Implementation", "Summary", "Source" };
+						 "Implementation", "Summary", "Source", "Node",
+						 "Comparison", "Gate" };
 
 struct doc_keys {
 	char *keys[DOC_N][64];
@@ -408,6 +409,11 @@ static struct wgl_run *full_run(void)
 	struct wgl_run *run;
 	struct wgl_case *other;
 	double v[] = { 1, NAN };
+	double ab[] = { 10, 11 }, bb[] = { 9, 10 };
+	const struct wgl_comparison cmp = { .scenario = "throughput", .family = "ipv4",
+		.metric = "tcp_throughput", .unit = "bit/s", .impl_a = "base", .impl_b = "pr",
+		.case_a = "throughput[base:base,ipv4]", .case_b = "throughput[pr:pr,ipv4]",
+		.better = WGL_BETTER_HIGHER, .a = ab, .b = bb, .n = 2 };
 
 	setenv("WGLAB_VM_INFO", "{\"vm\": true, \"accel\": \"tcg\", \"emulated\": true}", 1);
 	run = fixture_run(20);
@@ -427,6 +433,9 @@ static struct wgl_run *full_run(void)
 	other->source = 1;
 	run->cases[0]->source = 0;
 	CU_ASSERT_EQUAL(wgl_case_add_also(run->cases[0], other), 0);
+	wgl_case_node(run->cases[0], "a", "base", "/usr/bin/wireguard-go", "0.0.2");
+	CU_ASSERT_EQUAL(wgl_result_add_comparison(run, &cmp), 0);
+	CU_ASSERT_EQUAL(wgl_result_add_gate(run, "tcp_throughput<-5%", WGL_FAIL, "x"), 0);
 	wgl_result_finish(run);
 	return run;
 }
@@ -458,6 +467,9 @@ static void test_schema_doc(void)
 	doc_match(&d, DOC_METRIC, json_array_get(json_object_get(c, "metrics"), 2));
 	doc_match(&d, DOC_ARTIFACT, json_array_get(json_object_get(c, "artifacts"), 0));
 	doc_match(&d, DOC_SOURCE, json_array_get(json_object_get(doc, "sources"), 0));
+	doc_match(&d, DOC_NODE, json_array_get(json_object_get(c, "nodes"), 0));
+	doc_match(&d, DOC_COMPARISON, json_array_get(json_object_get(doc, "comparisons"), 0));
+	doc_match(&d, DOC_GATE, json_array_get(json_object_get(doc, "gates"), 0));
 	for (int k = 0; k < DOC_N; k++)
 		for (size_t i = 0; i < d.n[k]; i++)
 			free(d.keys[k][i]);
