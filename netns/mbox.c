@@ -14,8 +14,10 @@ int wgl_mbox_spec_check(const struct wgl_mbox_spec *s)
 	if (!(s->loss_pct >= 0 && s->loss_pct <= 100) || !(s->dup_pct >= 0 && s->dup_pct <= 100) ||
 	    s->delay_us < 0 || s->jitter_us < 0 || s->delay_us > 60000000 ||
 	    s->jitter_us > 60000000 || s->reorder_every < 0 || s->reorder_after < 0 ||
-	    s->reorder_hold_us < 0 || s->reorder_hold_us > 60000000 ||
-	    s->reorder_after >= WGL_MBOX_HELD_MAX / 2)
+	    s->reorder_hold_us < 0 || s->reorder_hold_us > 60000000 || s->reorder_after > 1000000)
+		return -EINVAL;
+	/* Packets held at once by count: about after / every; they must fit the queue. */
+	if (s->reorder_every && s->reorder_after / s->reorder_every + 1 >= WGL_MBOX_HELD_MAX / 2)
 		return -EINVAL;
 	if (s->reorder_every == 1 && s->reorder_after)
 		return -EINVAL; /* every packet waiting for a later one: none would leave */

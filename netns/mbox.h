@@ -22,8 +22,10 @@ struct wgl_mbox_spec {
 	int delay_us, jitter_us;  /* every packet held delay +- jitter (uniform) */
 	/*
 	 * Reordering: every reorder_every-th packet (counted among those not
-	 * dropped) is held until reorder_after later packets have been released,
-	 * or, with reorder_after 0, for reorder_hold_us.
+	 * dropped) is held until reorder_after later packets have been released
+	 * (packets held by count do not count), or, with reorder_after 0, for
+	 * reorder_hold_us. A held packet of counter c then arrives reorder_after
+	 * counters behind the newest: the lag a replay window must take or refuse.
 	 */
 	int reorder_every, reorder_after, reorder_hold_us;
 	uint64_t seed;            /* 0: a fixed default, so runs repeat */

@@ -20,6 +20,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -373,7 +374,16 @@ static int loop(void *arg)
 				 { .fd = m->stop_fd, .events = POLLIN } };
 	char *buf = m->buf;
 	struct wgl_mbox_held out[MBOX_BATCH];
+	cpu_set_t one;
 	int n;
+
+	/*
+	 * One CPU: packets let go from two CPUs could land in two backlogs of
+	 * the next hop and swap places, a reordering nobody asked for.
+	 */
+	CPU_ZERO(&one);
+	CPU_SET(sched_getcpu() >= 0 ? sched_getcpu() : 0, &one);
+	sched_setaffinity(0, sizeof(one), &one);
 
 	for (;;) {
 		wait_events(m, pfd);

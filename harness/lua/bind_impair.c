@@ -29,8 +29,7 @@ static void parse_reorder(lua_State *L, int idx, struct wgl_mbox_spec *s)
 		int t = lua_gettop(L);
 
 		s->reorder_every = (int)wgl_lua_optint_in(L, t, "every", 0, 0, 1000000);
-		s->reorder_after = (int)wgl_lua_optint_in(L, t, "after", 0, 0,
-							  WGL_MBOX_HELD_MAX / 2 - 1);
+		s->reorder_after = (int)wgl_lua_optint_in(L, t, "after", 0, 0, 1000000);
 		s->reorder_hold_us = (int)(wgl_lua_optnum_in(L, t, "hold", 0, 0, 60) * 1e6);
 	} else if (!lua_isnil(L, -1)) {
 		luaL_error(L, "impair: reorder = {every=K, after=N | hold=s} expected");
@@ -48,7 +47,8 @@ static void parse_spec(lua_State *L, int idx, struct wgl_mbox_spec *s)
 	s->seed = (uint64_t)wgl_lua_optint(L, idx, "seed", 0);
 	parse_reorder(L, idx, s);
 	if (wgl_mbox_spec_check(s) < 0)
-		luaL_error(L, "impair: reorder needs every >= 2 with after, or every >= 1 with hold");
+		luaL_error(L, "impair: reorder needs every >= 2 with after (at most %d held at once), "
+			   "or every >= 1 with hold", WGL_MBOX_HELD_MAX / 2);
 }
 
 /* netem can do it: no count-based reorder, no rate (tbf and netem both want the root). */
