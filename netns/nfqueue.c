@@ -32,7 +32,6 @@
 #include <linux/netfilter/nfnetlink_queue.h>
 #include <linux/netfilter/xt_NFQUEUE.h>
 #include <netinet/in.h>
-#include <sys/eventfd.h>
 #include <sys/mman.h>
 #include <sys/socket.h>
 #include <libmnl/libmnl.h>
@@ -61,7 +60,9 @@ struct wgl_mbox {
 	struct wgl_mbox_stats *stats; /* shared with the child; __atomic updates */
 	struct nfq_handle *h;
 	struct nfq_q_handle *qh;
-	int raw4, raw6, stop_fd;
+	int raw4, raw6;
+	int ctl[2];                   /* wglab's end, the child's end: 'd'rain, 'q'uit */
+	bool draining;                /* the child's: held packets gone, no more impairment */
 	pid_t child;
 	bool tables, created;
 	char buf[65536 + 4096];       /* one netlink read: a whole packet and its attributes */
@@ -329,6 +330,8 @@ static int on_packet(struct nfq_q_handle *qh, struct nfgenmsg *msg, struct nfq_d
 		return 0;
 	id = ntohl(ph->packet_id);
 	count(&m->stats->seen);
+	if (m->draining)
+		return nfq_set_verdict(qh, id, NF_ACCEPT, 0, NULL) < 0 ? -1 : 0;
 	wgl_mbox_decide(&m->spec, &m->st, &p);
 	if (p.drop) {
 		count(&m->stats->dropped);
@@ -367,13 +370,42 @@ static void wait_events(struct wgl_mbox *m, struct pollfd *pfd)
 		pfd[0].revents = pfd[1].revents = 0;
 }
 
+/* Whatever is still held leaves now, in the order it was held. */
+static void let_all_go(struct wgl_mbox *m)
+{
+	struct wgl_mbox_held out[MBOX_BATCH];
+	int n;
+
+	for (int i = 0; i < m->held.n; i++)
+		m->held.e[i].due_us = 1;
+	while ((n = wgl_mbox_due(&m->held, INT64_MAX, out, MBOX_BATCH)) > 0)
+		for (int i = 0; i < n; i++)
+			let_go(m, out[i].id, out[i].copy, out[i].copy_len);
+}
+
+/*
+ * A command from wglab; false to quit. 'd' (drain) lets every held packet go
+ * and passes the rest untouched from then on, answered when done: the
+ * kernel drops what is still queued when the rule goes, so the rule may only
+ * go once nothing is held.
+ */
+static bool command(struct wgl_mbox *m)
+{
+	char c = 'q';
+
+	if (recv(m->ctl[1], &c, 1, MSG_DONTWAIT) <= 0 || c != 'd')
+		return false;
+	let_all_go(m);
+	m->draining = true;
+	return send(m->ctl[1], &c, 1, MSG_NOSIGNAL) == 1;
+}
+
 static int loop(void *arg)
 {
 	struct wgl_mbox *m = arg;
 	struct pollfd pfd[2] = { { .fd = nfq_fd(m->h), .events = POLLIN },
-				 { .fd = m->stop_fd, .events = POLLIN } };
+				 { .fd = m->ctl[1], .events = POLLIN } };
 	char *buf = m->buf;
-	struct wgl_mbox_held out[MBOX_BATCH];
 	cpu_set_t one;
 	int n;
 
@@ -387,7 +419,7 @@ static int loop(void *arg)
 
 	for (;;) {
 		wait_events(m, pfd);
-		if (pfd[1].revents)
+		if (pfd[1].revents && !command(m))
 			break;
 		while ((n = (int)recv(pfd[0].fd, buf, sizeof(m->buf), MSG_DONTWAIT)) > 0)
 			nfq_handle_packet(m->h, buf, n);
@@ -395,12 +427,7 @@ static int loop(void *arg)
 			count(&m->stats->errors);
 		release_due(m);
 	}
-	/* Whatever is still held leaves now, in the order it was held. */
-	for (int i = 0; i < m->held.n; i++)
-		m->held.e[i].due_us = 1;
-	while ((n = wgl_mbox_due(&m->held, INT64_MAX, out, MBOX_BATCH)) > 0)
-		for (int i = 0; i < n; i++)
-			let_go(m, out[i].id, out[i].copy, out[i].copy_len);
+	let_all_go(m);
 	return 0;
 }
 
@@ -452,8 +479,9 @@ static void close_all(struct wgl_mbox *m)
 		close(m->raw4);
 	if (m->raw6 >= 0)
 		close(m->raw6);
-	if (m->stop_fd >= 0)
-		close(m->stop_fd);
+	for (int i = 0; i < 2; i++)
+		if (m->ctl[i] >= 0)
+			close(m->ctl[i]);
 	if (m->stats)
 		munmap(m->stats, sizeof(*m->stats));
 	free(m);
@@ -470,8 +498,9 @@ static int setup(struct wgl_mbox *m)
 	}
 	m->raw4 = open_raw(m->ns, AF_INET);
 	m->raw6 = open_raw(m->ns, AF_INET6);
-	m->stop_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-	if (m->raw4 < 0 || m->raw6 < 0 || m->stop_fd < 0)
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, m->ctl) < 0)
+		m->ctl[0] = m->ctl[1] = -1;
+	if (m->raw4 < 0 || m->raw6 < 0 || m->ctl[0] < 0)
 		return m->raw4 < 0 ? m->raw4 : m->raw6 < 0 ? m->raw6 : -errno;
 	m->stats = mmap(NULL, sizeof(*m->stats), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS,
 			-1, 0);
@@ -505,7 +534,7 @@ struct wgl_mbox *wgl_mbox_start(struct wgl_ns *ns, const char *ifname, int queue
 	m->ns = ns;
 	m->queue = queue;
 	m->spec = *spec;
-	m->raw4 = m->raw6 = m->stop_fd = -1;
+	m->raw4 = m->raw6 = m->ctl[0] = m->ctl[1] = -1;
 	m->child = -1;
 	snprintf(m->ifname, sizeof(m->ifname), "%s", ifname);
 	wgl_mbox_init(&m->st, spec);
@@ -528,21 +557,32 @@ void wgl_mbox_get_stats(struct wgl_mbox *m, struct wgl_mbox_stats *st)
 		d[i] = __atomic_load_n(&s[i], __ATOMIC_RELAXED);
 }
 
+/* Asks the child to let every held packet go and waits for its answer. */
+static int drain(struct wgl_mbox *m)
+{
+	struct pollfd pfd = { .fd = m->ctl[0], .events = POLLIN };
+	char c;
+
+	if (send(m->ctl[0], "d", 1, MSG_NOSIGNAL) != 1)
+		return -errno;
+	if (poll(&pfd, 1, 5000) <= 0 || recv(m->ctl[0], &c, 1, 0) != 1)
+		return -ETIMEDOUT;
+	return 0;
+}
+
 void wgl_mbox_stop(struct wgl_mbox *m)
 {
-	uint64_t one = 1;
+	int status;
 
 	if (!m)
 		return;
-	/* Rule first: what is queued already is still answered by the child. */
+	if (m->child > 0 && drain(m) < 0)
+		wgl_warn("middlebox %s: held packets may be lost: the child did not drain",
+			 m->ifname);
 	remove_rules(m);
-	if (m->child > 0) {
-		int status;
-
-		if (write(m->stop_fd, &one, sizeof(one)) < 0 ||
-		    wgl_child_wait(m->child, 5000, &status) < 0)
-			wgl_child_stop(m->child, 0);
-	}
+	if (m->child > 0 && (send(m->ctl[0], "q", 1, MSG_NOSIGNAL) != 1 ||
+			     wgl_child_wait(m->child, 5000, &status) < 0))
+		wgl_child_stop(m->child, 0);
 	if (m->created)
 		wgl_destroyed("middlebox", m->ifname);
 	close_all(m);
