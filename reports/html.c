@@ -81,6 +81,9 @@ static void plots(const struct wgl_plots *p, FILE *f)
 
 	fputs("<h2>Plots</h2>\n", f);
 	for (k = 0; k < WGL_PLOT_N; k++) {
+		/* The loss sweep is one scenario's: no placeholder in runs without it. */
+		if (k == WGL_PLOT_LOSS && !(p && p->svg[k]))
+			continue;
 		fprintf(f, "<h3>%s</h3>\n", wgl_plot_title(k));
 		if (p && p->svg[k])
 			fprintf(f, "<div class=\"plot\" id=\"plot-%s\">\n%s</div>\n",
