@@ -11,6 +11,7 @@
 #include "base/log.h"
 #include "base/result.h"
 #include "reports/headline.h"
+#include "reports/tables.h"
 #include "reports/reports.h"
 
 static const char css[] =
@@ -171,6 +172,7 @@ int wgl_write_html(const struct wgl_run *run, const struct wgl_plots *p, FILE *f
 	header(run, f);
 	wgl_headline_html(run, f);
 	plots(p, f);
+	wgl_tables_html(run, f);
 	fputs("<h2>Cases</h2>\n<table><tr><th>verdict</th><th>scenario</th><th>case</th>"
 	      "<th>time (s)</th><th>message</th></tr>\n", f);
 	/* Skipped cases are one line per reason in the headline, not a row each. */
