@@ -5,15 +5,20 @@
 --   [client]--eth--[r: eth0 | eth1 out: impair{reorder}]--eth--[server]
 --    captures: r/eth0 (before the middlebox), server/eth0 (after), server/wg0 (inner)
 --
--- Three phases of numbered inner UDP datagrams, client to server:
--- 1. small lags (every `every`-th packet held for `lag` later ones): all delivered;
--- 2. one packet `near` counters behind (inside the window): delivered;
--- 3. one packet `beyond` counters behind (outside the window): dropped.
+-- Three phases of inner UDP datagrams, client to server:
+-- 1. small lags (every `every`-th packet held for `lag` later ones): every held
+--    packet arrives reordered on the wire, none too old;
+-- 2. one marked datagram `near` counters behind (inside the window): delivered;
+-- 3. one marked datagram `beyond` counters behind (outside it): dropped.
 -- Both implementations keep 8128 counters (128 blocks of 64 bits, one block
 -- of slack); the wire analysis flags lags of 8192 and more as too old, so
 -- `near` and `beyond` sit on either side of both.
--- Delivery is counted on the server's wg0 against the transport packets that
--- reached the server's link; the reordering on the wire against what was asked.
+-- The marked datagram goes to its own port (counted on the server's wg0)
+-- and is longer than the filler (recognised on the wire by its length), and
+-- is sent when the middlebox has seen exactly every - 1 packets: the held
+-- packet is the marked one, checked on the wire. Filler is paced against the
+-- middlebox's own count, so what the sender loses does not shift anything.
+-- The broken wireguard-go build `replay` delivers the beyond-window datagram.
 
 scenario {
   name = "reorder",
