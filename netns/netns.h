@@ -91,6 +91,7 @@ int wgl_route_add(struct wgl_ns *ns, const char *dst, const char *gateway, const
 struct wgl_netem {
 	int delay_us, jitter_us;
 	double loss_pct;         /* 0 .. 49 */
+	double dup_pct;          /* 0 .. 49 */
 };
 /* -EOPNOTSUPP / -ENOENT when the kernel has no sch_netem (e.g. a host without it). */
 int wgl_netem_set(struct wgl_ns *ns, const char *ifname, const struct wgl_netem *n);

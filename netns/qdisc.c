@@ -45,7 +45,7 @@ int wgl_netem_set(struct wgl_ns *ns, const char *ifname, const struct wgl_netem 
 
 	if (idx < 0)
 		return idx;
-	if (n->loss_pct < 0 || n->loss_pct > 49 || n->delay_us < 0 || n->jitter_us < 0)
+	if (n->loss_pct < 0 || n->loss_pct > 49 || n->dup_pct < 0 || n->dup_pct > 49 || n->delay_us < 0 || n->jitter_us < 0)
 		return -EINVAL;
 	q = root_qdisc(idx, "netem");
 	if (!q)
@@ -55,6 +55,7 @@ int wgl_netem_set(struct wgl_ns *ns, const char *ifname, const struct wgl_netem 
 	rtnl_netem_set_jitter(q, n->jitter_us);
 	/* The kernel reads loss as a fraction of 2^32; below 50 % it fits an int. */
 	rtnl_netem_set_loss(q, (int)(n->loss_pct / 100.0 * 4294967295.0));
+	rtnl_netem_set_duplicate(q, (int)(n->dup_pct / 100.0 * 4294967295.0));
 	return install(ns, q);
 }
 

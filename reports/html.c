@@ -12,6 +12,7 @@
 #include "base/result.h"
 #include "reports/headline.h"
 #include "reports/ab_report.h"
+#include "reports/tables.h"
 #include "reports/reports.h"
 #include "reports/write.h"
 
@@ -85,6 +86,9 @@ static void plots(const struct wgl_plots *p, FILE *f)
 
 	fputs("<h2>Plots</h2>\n", f);
 	for (k = 0; k < WGL_PLOT_N; k++) {
+		/* The loss sweep is one scenario's: no placeholder in runs without it. */
+		if (k == WGL_PLOT_LOSS && !(p && p->svg[k]))
+			continue;
 		fprintf(f, "<h3>%s</h3>\n", wgl_plot_title(k));
 		if (p && p->svg[k])
 			fprintf(f, "<div class=\"plot\" id=\"plot-%s\">\n%s</div>\n",
@@ -173,6 +177,7 @@ int wgl_write_html(const struct wgl_run *run, const struct wgl_plots *p, FILE *f
 	wgl_headline_html(run, f);
 	wgl_ab_report_html(run, f);
 	plots(p, f);
+	wgl_tables_html(run, f);
 	fputs("<h2>Cases</h2>\n<table><tr><th>verdict</th><th>scenario</th><th>case</th>"
 	      "<th>time (s)</th><th>message</th></tr>\n", f);
 	/* Skipped cases are one line per reason in the headline, not a row each. */

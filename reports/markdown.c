@@ -12,6 +12,7 @@
 #include "base/result.h"
 #include "reports/headline.h"
 #include "reports/ab_report.h"
+#include "reports/tables.h"
 #include "reports/reports.h"
 #include "reports/write.h"
 
@@ -244,5 +245,6 @@ int wgl_write_markdown(const struct wgl_run *run, const struct wgl_plots *p, FIL
 		any = true;
 		fprintf(f, "![%s](plots/%s.svg)\n\n", wgl_plot_title(k), wgl_plot_name(k));
 	}
+	wgl_tables_markdown(run, f);
 	return ferror(f) ? -EIO : 0;
 }

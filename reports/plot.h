@@ -35,6 +35,18 @@ struct wgl_series {
 
 #define WGL_PLOT_MAX_GROUPS 16
 
+/*
+ * One case of loss-connect's steady-loss sweep: TCP throughput (Mbit/s, 0
+ * when there was none) and whether the handshake completed, per loss rate.
+ */
+#define WGL_LOSS_MAX_RATES 16
+struct wgl_loss_line {
+	char label[160];
+	double rate[WGL_LOSS_MAX_RATES], mbit[WGL_LOSS_MAX_RATES];
+	bool handshake[WGL_LOSS_MAX_RATES];
+	int n;             /* sorted by rate */
+};
+
 struct wgl_plot_data {
 	struct wgl_bar *bars;
 	size_t nbars;
@@ -46,6 +58,8 @@ struct wgl_plot_data {
 	size_t ncdf;
 	struct wgl_series *hs;
 	size_t nhs;
+	struct wgl_loss_line *loss;
+	size_t nloss;
 };
 
 /* Fewest samples a latency metric needs to be drawn as a CDF. */

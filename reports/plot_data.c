@@ -178,6 +178,62 @@ static int collect_artifacts(struct wgl_plot_data *d, const struct wgl_case *c)
 	return ret;
 }
 
+static const struct wgl_metric *find_metric(const struct wgl_case *c, const char *prefix,
+					    const char *rate)
+{
+	char name[96];
+
+	snprintf(name, sizeof(name), "%s%s", prefix, rate);
+	for (size_t i = 0; i < c->nmetrics; i++)
+		if (!strcmp(c->metrics[i].name, name) && isfinite(c->metrics[i].median))
+			return &c->metrics[i];
+	return NULL;
+}
+
+/* Inserts point i of l in rate order. */
+static void loss_point(struct wgl_loss_line *l, double rate, double mbit, bool hs)
+{
+	int j = l->n++;
+
+	for (; j > 0 && l->rate[j - 1] > rate; j--) {
+		l->rate[j] = l->rate[j - 1];
+		l->mbit[j] = l->mbit[j - 1];
+		l->handshake[j] = l->handshake[j - 1];
+	}
+	l->rate[j] = rate, l->mbit[j] = mbit, l->handshake[j] = hs;
+}
+
+/* loss-connect's sweep: loss_asked_R, tcp_at_loss_R and connect_at_loss_R per rate R. */
+static int collect_loss(struct wgl_plot_data *d, const struct wgl_case *c)
+{
+	struct wgl_loss_line *nl, *l;
+	char backend[64];
+
+	if (strcmp(c->scenario, "loss-connect"))
+		return 0;
+	nl = realloc(d->loss, (d->nloss + 1) * sizeof(*nl));
+	if (!nl)
+		return -ENOMEM;
+	d->loss = nl;
+	l = memset(&nl[d->nloss], 0, sizeof(*l));
+	wgl_case_backends(c, "no backend", backend, sizeof(backend));
+	snprintf(l->label, sizeof(l->label), "%s%s%s", backend, c->family ? " " : "",
+		 c->family ? c->family : "");
+	for (size_t i = 0; i < c->nmetrics && l->n < WGL_LOSS_MAX_RATES; i++) {
+		const char *r = c->metrics[i].name + 11;
+		const struct wgl_metric *tcp;
+
+		if (strncmp(c->metrics[i].name, "loss_asked_", 11) || !isfinite(c->metrics[i].median))
+			continue;
+		tcp = find_metric(c, "tcp_at_loss_", r);
+		loss_point(l, c->metrics[i].median, tcp ? tcp->median * rate_scale(tcp->unit) : 0,
+			   find_metric(c, "connect_at_loss_", r) != NULL);
+	}
+	if (l->n)
+		d->nloss++;
+	return 0;
+}
+
 static int collect_case(struct wgl_plot_data *d, const struct wgl_case *c, size_t case_no)
 {
 	size_t i;
@@ -192,6 +248,7 @@ static int collect_case(struct wgl_plot_data *d, const struct wgl_case *c, size_
 		else
 			ret = collect_series(d, c, m);
 	}
+	ret = ret ? ret : collect_loss(d, c);
 	return ret ? ret : collect_artifacts(d, c);
 }
 
@@ -216,6 +273,7 @@ void wgl_plot_data_free(struct wgl_plot_data *d)
 	free(d->cdf);
 	free(d->hs);
 	free(d->bars);
+	free(d->loss);
 	memset(d, 0, sizeof(*d));
 }
 
@@ -225,6 +283,7 @@ int wgl_plot_has_data(const struct wgl_plot_data *d, enum wgl_plot_kind k)
 	case WGL_PLOT_THROUGHPUT: return d->nbars > 0;
 	case WGL_PLOT_LATENCY_CDF: return d->ncdf > 0;
 	case WGL_PLOT_HANDSHAKES: return d->nhs > 0;
+	case WGL_PLOT_LOSS: return d->nloss > 0;
 	default: return 0;
 	}
 }
@@ -240,7 +299,8 @@ const char *wgl_plot_colour(int i)
 
 const char *wgl_plot_name(enum wgl_plot_kind k)
 {
-	static const char *const names[] = { "throughput", "latency_cdf", "handshake_timeline" };
+	static const char *const names[] = { "throughput", "latency_cdf", "handshake_timeline",
+					     "loss" };
 
 	return (unsigned int)k < WGL_PLOT_N ? names[k] : "plot";
 }
@@ -248,7 +308,8 @@ const char *wgl_plot_name(enum wgl_plot_kind k)
 const char *wgl_plot_title(enum wgl_plot_kind k)
 {
 	static const char *const titles[] = { "Throughput per backend", "Latency CDF",
-					      "Handshake timeline" };
+					      "Handshake timeline",
+					      "Throughput and handshakes against loss" };
 
 	return (unsigned int)k < WGL_PLOT_N ? titles[k] : "plot";
 }

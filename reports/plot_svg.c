@@ -598,6 +598,53 @@ static void timeline(const struct wgl_plot_data *d, struct frame *fr)
 	}
 }
 
+static void loss_range(const struct wgl_plot_data *d, struct frame *fr)
+{
+	fr->x0 = 0, fr->x1 = 1, fr->y0 = 0, fr->y1 = 1;
+	for (size_t i = 0; i < d->nloss; i++)
+		for (int j = 0; j < d->loss[i].n; j++) {
+			fr->x1 = fmax(fr->x1, d->loss[i].rate[j]);
+			fr->y1 = fmax(fr->y1, d->loss[i].mbit[j]);
+		}
+	nice_range(&fr->x0, &fr->x1);
+	nice_range(&fr->y0, &fr->y1);
+}
+
+/*
+ * One line per case: TCP throughput against the loss rate asked for. A
+ * filled point had its handshake complete; a hollow one on the axis did not.
+ */
+static void loss_lines(const struct wgl_plot_data *d, struct frame *fr)
+{
+	struct legend lg = { .n = 0 };
+	FILE *f = fr->f;
+
+	loss_range(d, fr);
+	for (size_t i = 0; i < d->nloss; i++)
+		legend_add(&lg, d->loss[i].label, wgl_plot_colour((int)i), false);
+	fr->pw = 600, fr->ph = PH;
+	frame_layout(fr, &lg, wgl_plot_title(WGL_PLOT_LOSS), left_margin(fr->y0, fr->y1, true), 50);
+	frame_open(fr, wgl_plot_title(WGL_PLOT_LOSS));
+	ticks(fr, true, true);
+	text(f, fr->ml + fr->pw / 2, fr->mt + fr->ph + 38, "middle", "",
+	     "loss asked (%; hollow: no handshake)");
+	ytitle(fr, "TCP throughput (Mbit/s)");
+	for (size_t i = 0; i < d->nloss; i++) {
+		const struct wgl_loss_line *l = &d->loss[i];
+		const char *c = wgl_plot_colour((int)i);
+
+		fprintf(f, "<polyline fill=\"none\" stroke=\"%s\" stroke-width=\"2\" points=\"", c);
+		for (int j = 0; j < l->n; j++)
+			fprintf(f, "%s%.1f,%.1f", j ? " " : "", px(fr, l->rate[j]), py(fr, l->mbit[j]));
+		fputs("\"/>\n", f);
+		for (int j = 0; j < l->n; j++)
+			fprintf(f, "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"4\" fill=\"%s\" "
+				"stroke=\"%s\" stroke-width=\"2\"/>\n", px(fr, l->rate[j]),
+				py(fr, l->mbit[j]), l->handshake[j] ? c : "white", c);
+	}
+	legend_draw(fr, &lg);
+}
+
 char *wgl_svg_render(const struct wgl_plot_data *d, enum wgl_plot_kind k)
 {
 	char *buf = NULL;
@@ -610,6 +657,8 @@ char *wgl_svg_render(const struct wgl_plot_data *d, enum wgl_plot_kind k)
 		bars(d, &fr);
 	else if (k == WGL_PLOT_LATENCY_CDF)
 		cdf(d, &fr);
+	else if (k == WGL_PLOT_LOSS)
+		loss_lines(d, &fr);
 	else
 		timeline(d, &fr);
 	fputs("</svg>\n", fr.f);

@@ -13,7 +13,8 @@
 
 #include "base/result.h"
 
-enum wgl_plot_kind { WGL_PLOT_THROUGHPUT, WGL_PLOT_LATENCY_CDF, WGL_PLOT_HANDSHAKES, WGL_PLOT_N };
+enum wgl_plot_kind { WGL_PLOT_THROUGHPUT, WGL_PLOT_LATENCY_CDF, WGL_PLOT_HANDSHAKES, WGL_PLOT_LOSS,
+		     WGL_PLOT_N };
 
 /* Rendered plots: svg[k] is a complete <svg> element, NULL when there is no data. */
 struct wgl_plots {

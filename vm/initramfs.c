@@ -31,6 +31,8 @@ static const char *const preload_modules[] = {
 /* Copied so that the kernel can autoload them (tc, nft) through modprobe. */
 static const char *const extra_modules[] = {
 	"sch_ingress", "ifb", "nf_tables", "nft_numgen", "nft_limit", "nft_ct", "nft_quota",
+	/* node:impair()'s NFQUEUE middlebox: the queue, nf_tables' xtables compat, the target. */
+	"nfnetlink_queue", "nft_compat", "xt_NFQUEUE",
 };
 
 /* Real tools, found on this host; busybox provides everything else. */

@@ -278,4 +278,5 @@ void wgl_lua_open_topo(lua_State *L)
 	luaL_setfuncs(L, topo_node_methods, 0);
 	lua_pop(L, 2);
 	wgl_lua_setfn(L, "router", l_router);
+	wgl_lua_open_impair(L);
 }

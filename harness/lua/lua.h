@@ -119,6 +119,8 @@ void wgl_lua_open_core(lua_State *L);
 void wgl_lua_open_net(lua_State *L);
 /* Routers and NAT (bind_topo.c); called by wgl_lua_open_net once the node class exists. */
 void wgl_lua_open_topo(lua_State *L);
+/* node:impair() (bind_impair.c): netem or the NFQUEUE middlebox; called by wgl_lua_open_topo. */
+void wgl_lua_open_impair(lua_State *L);
 void wgl_lua_open_pcap(lua_State *L);
 void wgl_lua_open_probe(lua_State *L);
 void wgl_lua_open_stats(lua_State *L);

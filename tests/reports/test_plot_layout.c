@@ -14,6 +14,7 @@
 #include <libxml/tree.h>
 
 #include "base/log.h"
+#include "reports/plot.h"
 #include "tests/wgl_test.h"
 #include "tests/reports/fixture.h"
 
@@ -235,6 +236,62 @@ static void test_nasty(void)
 	wgl_result_free(run);
 }
 
+/* loss-connect's sweep: one line per case, points in rate order, handshakes marked. */
+static struct wgl_run *loss_run(void)
+{
+	struct wgl_run *run = wgl_result_new();
+	const struct wgl_case_ident ids[] = { { "kernel", "kernel", "ipv4" },
+					      { "userspace", "userspace", "ipv6" } };
+	static const char *const rates[] = { "10", "0", "5" };
+
+	for (size_t k = 0; k < 2; k++) {
+		struct wgl_case *c = wgl_case_new(run, "loss-connect", k ? "b" : "a", &ids[k]);
+
+		for (size_t i = 0; i < 3; i++) {
+			char name[64];
+			double r = atof(rates[i]), bps = (100 - 9 * r) * 1e6 / (double)(k + 1), s = 0.1;
+
+			snprintf(name, sizeof(name), "loss_asked_%s", rates[i]);
+			wgl_case_metric(c, name, "%", &r, 1, NULL);
+			snprintf(name, sizeof(name), "tcp_at_loss_%s", rates[i]);
+			wgl_case_metric(c, name, "bit/s", &bps, 1, "higher");
+			/* The second case's handshake failed at 10 %. */
+			snprintf(name, sizeof(name), "connect_at_loss_%s", rates[i]);
+			if (!(k && r == 10))
+				wgl_case_metric(c, name, "s", &s, 1, "lower");
+		}
+	}
+	return run;
+}
+
+static void test_loss(void)
+{
+	struct wgl_run *run = loss_run();
+	struct wgl_plot_data d;
+	struct svg_facts s;
+	char dir[64], *svg;
+
+	CU_ASSERT_EQUAL_FATAL(wgl_plot_data_collect(run, &d), 0);
+	CU_ASSERT_EQUAL_FATAL(d.nloss, 2);
+	CU_ASSERT_STRING_EQUAL(d.loss[0].label, "kernel:kernel ipv4");
+	CU_ASSERT_EQUAL(d.loss[1].n, 3);
+	CU_ASSERT(d.loss[1].rate[0] == 0 && d.loss[1].rate[1] == 5 && d.loss[1].rate[2] == 10);
+	CU_ASSERT_DOUBLE_EQUAL(d.loss[1].mbit[1], 27.5, 1e-9);
+	CU_ASSERT(d.loss[0].handshake[2] && d.loss[1].handshake[1] && !d.loss[1].handshake[2]);
+	svg = wgl_svg_render(&d, WGL_PLOT_LOSS);
+	CU_ASSERT(svg && strstr(svg, "fill=\"white\""));
+	free(svg);
+	wgl_plot_data_free(&d);
+	CU_ASSERT_FATAL(fixture_tmpdir(dir, sizeof(dir)) != NULL);
+	CU_ASSERT_EQUAL_FATAL(wgl_reports_write(run, dir), 0);
+	svg_facts(dir, "loss.svg", &s);
+	CU_ASSERT(s.ntext > 5);
+	CU_ASSERT_EQUAL(s.nclipped, 0);
+	CU_ASSERT(s.has_legend && !overlap(&s.legend, &s.area));
+	fixture_rmdir(dir);
+	wgl_result_free(run);
+}
+
 int main(void)
 {
 	CU_pSuite s;
@@ -243,6 +300,7 @@ int main(void)
 		return 1;
 	s = CU_add_suite("plot layout", NULL, NULL);
 	CU_add_test(s, "backend pairs, underlay, labels and legends", test_pairs);
+	CU_add_test(s, "loss sweep", test_loss);
 	CU_add_test(s, "hostile labels fit", test_nasty);
 	return wgl_test_run();
 }

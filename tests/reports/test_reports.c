@@ -220,6 +220,59 @@ static void test_no_plot_data(void)
 	fixture_rmdir(dir);
 }
 
+/* The mtu and impairment tables: one row per case (per impairment), in both formats. */
+static void test_scenario_tables(void)
+{
+	const struct wgl_case_ident id = { "userspace", "userspace", "ipv4" };
+	const struct wgl_case_ident odd = { "a|<b>", "kernel", "ipv6" };
+	struct wgl_run *run = wgl_result_new();
+	struct wgl_case *m = wgl_case_new(run, "mtu", "m", &id);
+	struct wgl_case *o = wgl_case_new(run, "mtu", "o", &odd);
+	struct wgl_case *c = wgl_case_new(run, "impairment", "i", &id);
+	double big = 1340, one = 1, zero = 0, five = 5, got = 5.25, ms = 20, mms = 23.5;
+	char dir[64], *html, *md;
+
+	wgl_case_metric(m, "largest_inner", "bytes", &big, 1, "higher");
+	wgl_case_metric(m, "pmtu_recovered", "bool", &one, 1, NULL);
+	wgl_case_metric(o, "pmtu_recovered", "bool", &zero, 1, NULL);
+	wgl_case_check(c, "impairment on r eth1", true, "impairment: netem (loss 5 %%)");
+	wgl_case_check(c, "impairment on r eth1", true, "impairment: nfqueue (delay)");
+	wgl_case_metric(c, "impair_loss_asked", "%", &five, 1, NULL);
+	wgl_case_metric(c, "impair_loss_measured", "%", &got, 1, NULL);
+	wgl_case_metric(c, "impair_dup_asked", "%", &five, 1, NULL);
+	wgl_case_metric(c, "impair_delay_asked", "ms", &ms, 1, NULL);
+	wgl_case_metric(c, "impair_delay_measured", "ms", &mms, 1, NULL);
+	CU_ASSERT_FATAL(fixture_tmpdir(dir, sizeof(dir)) != NULL);
+	CU_ASSERT_EQUAL_FATAL(wgl_reports_write(run, dir), 0);
+	md = fixture_slurp(dir, "summary.md");
+	html = fixture_slurp(dir, "report.html");
+	CU_ASSERT_FATAL(md && html);
+	CU_ASSERT_PTR_NOT_NULL(strstr(md, "| userspace:userspace | ipv4 | 1340 | yes |"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(md, "| ipv6 | - | no |"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(md, "| userspace:userspace | ipv4 | loss | netem | 5 | 5.25 | % |"));
+	/* dup ran second: the second impair call's mechanism; nothing measured. */
+	CU_ASSERT_PTR_NOT_NULL(strstr(md, "| dup | nfqueue | 5 | - | % |"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(md, "| delay | - | 20 | 23.5 | ms |"));
+	CU_ASSERT_PTR_NULL(strstr(md, "| reorder |"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(html, "<td>loss</td><td>netem</td><td>5</td><td>5.25</td>"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(html, "a|&lt;b&gt;"));
+	CU_ASSERT_PTR_NULL(strstr(html, "<b>:kernel"));
+	free(md);
+	free(html);
+	fixture_rmdir(dir);
+	wgl_result_free(run);
+	/* A run without those scenarios has no such tables. */
+	run = wgl_result_new();
+	wgl_case_new(run, "s", "c", NULL);
+	CU_ASSERT_FATAL(fixture_tmpdir(dir, sizeof(dir)) != NULL);
+	CU_ASSERT_EQUAL_FATAL(wgl_reports_write(run, dir), 0);
+	md = fixture_slurp(dir, "summary.md");
+	CU_ASSERT(md && !strstr(md, "asked vs measured") && !strstr(md, "small-MTU"));
+	free(md);
+	fixture_rmdir(dir);
+	wgl_result_free(run);
+}
+
 /* Throughput bars group by backend pair, never all under one "all" group. */
 static void test_plot_groups_by_pair(void)
 {
@@ -367,5 +420,6 @@ int main(void)
 	CU_add_test(s, "plots group by backend pair", test_plot_groups_by_pair);
 	CU_add_test(s, "results directory and latest", test_results_dir);
 	CU_add_test(s, "progress lines", test_progress);
+	CU_add_test(s, "mtu and impairment tables", test_scenario_tables);
 	return wgl_test_run();
 }
