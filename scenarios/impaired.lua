@@ -1,13 +1,13 @@
--- impaired: the tunnel over a bad underlay (netem delay, jitter, loss).
+-- impaired: the tunnel over a bad underlay (delay, jitter, loss).
 --
---   [a: veth0 netem]----veth----[b: veth0 netem]
+--   [a: veth0 impaired]----veth----[b: veth0 impaired]
 --
--- Needs sch_netem: it runs in the kernel lab (stock Debian kernel); on a
--- host kernel without netem the case is skipped with the reason.
+-- node:impair uses netem where the kernel has it, else the NFQUEUE
+-- middlebox; the case records which one ran.
 
 scenario {
   name = "impaired",
-  description = "connect, latency and throughput over netem delay/jitter/loss",
+  description = "connect, latency and throughput over underlay delay/jitter/loss",
   topology = "pair",
   families = { "ipv4" },
   params = {
@@ -20,11 +20,11 @@ scenario {
 }
 
 local function impair(net, case)
+  local imps = {}
   for _, n in ipairs({ net.a, net.b }) do
-    local ok, why = n:netem("veth0", { delay = case.delay, jitter = case.jitter, loss = case.loss })
-    if not ok then return false, why end
+    imps[#imps + 1] = n:impair("veth0", { delay = case.delay, jitter = case.jitter, loss = case.loss })
   end
-  return true
+  return imps
 end
 
 -- RTT through the tunnel must show the configured one-way delay twice.
@@ -42,8 +42,7 @@ end
 
 function run(case)
   local net = wglab.pair { backends = { case.backend_a, case.backend_b } }
-  local ok, why = impair(net, case)
-  if not ok then skip("no netem here (" .. why .. "); run it in the kernel lab: wglab vm -- run impaired") end
+  local imps = impair(net, case)
   local cap = wglab.capture(net.b, "veth0", { file = "b-veth0.pcap", snaplen = 128 })
   local up, elapsed = net.a:ping(net.tunnel[2], { timeout = 20, interval = 0.2 })
   check("tunnel comes up despite loss", up, tostring(elapsed))
@@ -56,6 +55,7 @@ function run(case)
   local w = cap:stop()
   check_eq("only encrypted WireGuard on the underlay", w.leaks, 0)
   check("at least one answered handshake on the wire", #w.handshake_rtt_ms >= 1)
+  for _, imp in ipairs(imps) do imp:stop() end
 
   expect_fail("an unimpaired underlay does not pass for a delayed one", function()
     local clean = wglab.pair { backends = { case.backend_a, case.backend_b } }
