@@ -157,6 +157,8 @@ static const char synopsis[] = "[options] -- WGLAB-ARGS...";
 
 /* Scratch files of the running VM; the cleanup hook may run from a signal handler. */
 static char tmp_dir[PATH_MAX], tmp_initrd[PATH_MAX + 16], tmp_disk[PATH_MAX + 16];
+/* --impl: the copy of wglab every boot installs (see copy_self()), "" when none. */
+static char tmp_exe[PATH_MAX + 16];
 
 /* The cleanup hook: plain syscalls only, it may run in a signal handler. */
 static void remove_tmp_files(void)
@@ -165,6 +167,8 @@ static void remove_tmp_files(void)
 		return;
 	unlink(tmp_initrd);
 	unlink(tmp_disk);
+	if (tmp_exe[0])
+		unlink(tmp_exe);
 	rmdir(tmp_dir);
 }
 
@@ -284,7 +288,8 @@ static int build_initrd(const struct vm_cmd *v, int argc, char **argv)
 	char exe[PATH_MAX], *info_text = NULL, env_info[4096], env_sh[4096];
 	const char *src = getenv("WGLAB_SRCDIR"), *env[] = { env_info, NULL, NULL };
 	json_t *info = vm_info(v);
-	ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+	ssize_t n = tmp_exe[0] ? (ssize_t)snprintf(exe, sizeof(exe), "%.*s", PATH_MAX - 1, tmp_exe) :
+		    readlink("/proc/self/exe", exe, sizeof(exe) - 1);
 	long long t0 = wgl_now_ns();
 	struct stat st;
 	int fd, err;
@@ -655,6 +660,37 @@ out:
 }
 
 /*
+ * The boots of one A/B run span minutes: a rebuild of wglab meanwhile would
+ * leave /proc/self/exe "(deleted)" and the later boots without a binary, or
+ * with another one. Every boot installs this copy of the running binary.
+ */
+static int copy_self(void)
+{
+	int in = open("/proc/self/exe", O_RDONLY | O_CLOEXEC), out = -1, err = 0;
+	char buf[65536];
+	ssize_t n;
+
+	snprintf(tmp_exe, sizeof(tmp_exe), "%s/wglab", tmp_dir);
+	if (in >= 0)
+		out = open(tmp_exe, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0755);
+	if (in < 0 || out < 0)
+		err = -errno;
+	while (!err && (n = read(in, buf, sizeof(buf))) != 0)
+		if (n < 0 || write(out, buf, (size_t)n) != n)
+			err = n < 0 ? -errno : -EIO;
+	if (out >= 0 && close(out) < 0 && !err)
+		err = -errno;
+	if (in >= 0)
+		close(in);
+	if (err < 0) {
+		wgl_err("vm: cannot copy wglab to %s: %s", tmp_exe, strerror(-err));
+		unlink(tmp_exe);
+		tmp_exe[0] = '\0';
+	}
+	return err;
+}
+
+/*
  * wglab vm --impl A=kernel:V --impl B=kernel:W: a VM holds one kernel, so
  * each implementation gets rounds boots, in ABBA order, each running the
  * whole command; the boots' results are merged into one run.
@@ -667,7 +703,12 @@ static int run_ab(struct vm_cmd *v, int ninner, char **inner)
 	json_t *boots = json_array();
 	int ret = WGL_EXIT_OK, code;
 
-	for (size_t i = 0; paths && boots && i < nboots; i++) {
+	if (!paths || !boots || copy_self() < 0) {
+		json_decref(boots);
+		free(paths);
+		return WGL_EXIT_FAIL;
+	}
+	for (size_t i = 0; i < nboots; i++) {
 		code = ab_boot(v, base, i, ninner, inner, boots, paths[nok], sizeof(paths[nok]));
 		if (paths[nok][0])
 			nok++;

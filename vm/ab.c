@@ -178,6 +178,37 @@ static int side_of(const struct wgl_case *c, const char *a, const char *b)
 	return !strcmp(p->value, a) ? 0 : !strcmp(p->value, b) ? 1 : -1;
 }
 
+static int by_source(const void *x, const void *y)
+{
+	long a = (*(const struct wgl_case *const *)x)->source;
+	long b = (*(const struct wgl_case *const *)y)->source;
+
+	return (a > b) - (a < b);
+}
+
+/* The results of case c from every source, in source (boot) order, into t. */
+static int add_group(struct wgl_ab_table *t, const struct wgl_case *c, const char *names[2])
+{
+	const struct wgl_case **all = malloc((c->nalso + 1) * sizeof(*all));
+	int err = 0;
+
+	if (!all)
+		return -ENOMEM;
+	all[0] = c;
+	for (size_t k = 0; k < c->nalso; k++)
+		all[k + 1] = c->also[k];
+	/* The primary result is the worst verdict, not the first boot: restore boot order. */
+	qsort(all, c->nalso + 1, sizeof(*all), by_source);
+	for (size_t k = 0; k <= c->nalso && !err; k++) {
+		int side = side_of(all[k], names[0], names[1]);
+
+		if (side >= 0)
+			err = add_case(t, all[k], names[side], side);
+	}
+	free(all);
+	return err;
+}
+
 int wgl_ab_pairs(const struct wgl_run *run, const char *a, const char *b,
 		 struct wgl_ab_table *t)
 {
@@ -185,17 +216,8 @@ int wgl_ab_pairs(const struct wgl_run *run, const char *a, const char *b,
 	int err = 0;
 
 	*t = (struct wgl_ab_table){ NULL, 0 };
-	for (size_t i = 0; i < run->ncases && !err; i++) {
-		const struct wgl_case *c = run->cases[i];
-
-		for (size_t k = 0; k <= c->nalso && !err; k++) {
-			const struct wgl_case *r = k ? c->also[k - 1] : c;
-			int side = side_of(r, a, b);
-
-			if (side >= 0)
-				err = add_case(t, r, names[side], side);
-		}
-	}
+	for (size_t i = 0; i < run->ncases && !err; i++)
+		err = add_group(t, run->cases[i], names);
 	if (err)
 		wgl_ab_table_free(t);
 	return err;

@@ -59,7 +59,10 @@ struct wgl_ab_table {
 
 /*
  * Builds the rows of a merged run for implementations a and b (cases and
- * their `also` results whose impl parameter names them). 0 or -ENOMEM.
+ * their `also` results whose impl parameter names them). Values are in
+ * boot order (the merged run's sources), so with --rounds the k-th value
+ * of A and of B come from neighbouring boots of one round when every boot
+ * measured the same number of repetitions. 0 or -ENOMEM.
  */
 int wgl_ab_pairs(const struct wgl_run *run, const char *a, const char *b,
 		 struct wgl_ab_table *t);
