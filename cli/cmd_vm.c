@@ -3,6 +3,9 @@
  * wglab vm: runs one wglab command inside the kernel lab, a stock Debian
  * cloud kernel booted under qemu with wglab in its initramfs, and brings the
  * results directory back. Used where the host has no wireguard module.
+ * With two --impl NAME=kernel:SERIES it boots each kernel (in ABBA order over
+ * --rounds) and merges the boots into one run with an A/B table (vm/ab.h,
+ * docs/kernel-lab.md).
  */
 #include <dirent.h>
 #include <errno.h>
