@@ -165,6 +165,11 @@ static int add_case(struct wgl_ab_table *t, const struct wgl_case *c, const char
 		memcpy(v + r->n[side], m->values, m->n * sizeof(*v));
 		r->v[side] = v;
 		r->n[side] += m->n;
+		v = realloc(r->round[side], (r->nround[side] + 1) * sizeof(*v));
+		if (!v)
+			return -ENOMEM;
+		v[r->nround[side]++] = m->median;
+		r->round[side] = v;
 	}
 	return 0;
 }
@@ -229,7 +234,7 @@ void wgl_ab_table_free(struct wgl_ab_table *t)
 		struct wgl_ab_row *r = &t->rows[i];
 
 		free(r->scenario), free(r->key), free(r->metric), free(r->unit);
-		free(r->v[0]), free(r->v[1]);
+		free(r->v[0]), free(r->v[1]), free(r->round[0]), free(r->round[1]);
 	}
 	free(t->rows);
 	*t = (struct wgl_ab_table){ NULL, 0 };

@@ -50,6 +50,12 @@ struct wgl_ab_row {
 	enum wgl_better better;
 	double *v[2];           /* [0] = A, [1] = B, in the order measured */
 	size_t n[2];
+	/*
+	 * The median of each boot, in boot order: round k's pair is
+	 * (round[0][k], round[1][k]), what a paired comparison takes.
+	 */
+	double *round[2];
+	size_t nround[2];
 };
 
 struct wgl_ab_table {

@@ -132,6 +132,12 @@ static void test_tag_and_pair(void)
 	CU_ASSERT_EQUAL(t.rows[0].v[0][2], 54);
 	CU_ASSERT_EQUAL(t.rows[0].v[1][0], 100);
 	CU_ASSERT_EQUAL(t.rows[0].v[1][1], 104);
+	/* Per-boot medians: two k61 boots (51, 54), one k612 boot (102). */
+	CU_ASSERT_EQUAL_FATAL(t.rows[0].nround[0], 2);
+	CU_ASSERT_EQUAL_FATAL(t.rows[0].nround[1], 1);
+	CU_ASSERT_EQUAL(t.rows[0].round[0][0], 51);
+	CU_ASSERT_EQUAL(t.rows[0].round[0][1], 54);
+	CU_ASSERT_EQUAL(t.rows[0].round[1][0], 102);
 	wgl_ab_table_free(&t);
 	/* Names that match nothing pair nothing. */
 	CU_ASSERT_EQUAL(wgl_ab_pairs(m, "x", "y", &t), 0);
