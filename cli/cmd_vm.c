@@ -3,6 +3,9 @@
  * wglab vm: runs one wglab command inside the kernel lab, a stock Debian
  * cloud kernel booted under qemu with wglab in its initramfs, and brings the
  * results directory back. Used where the host has no wireguard module.
+ * With two --impl NAME=kernel:SERIES it boots each kernel (in ABBA order over
+ * --rounds) and merges the boots into one run with an A/B table (vm/ab.h,
+ * docs/kernel-lab.md).
  */
 #include <dirent.h>
 #include <errno.h>
@@ -21,6 +24,10 @@
 #include "cli/cli.h"
 #include "base/log.h"
 #include "base/util.h"
+#include "reports/merge.h"
+#include "reports/results_dir.h"
+#include "reports/write.h"
+#include "vm/ab.h"
 #include "vm/initramfs.h"
 #include "vm/qemu.h"
 
@@ -35,6 +42,11 @@ struct vm_cmd {
 	unsigned int mem_mb, smp;
 	int timeout_s;
 	bool quiet, help;
+	/* --impl: one boot per implementation and round (vm/ab.h) */
+	struct wgl_ab_impl impls[WGL_AB_MAX_IMPLS];
+	size_t nimpls;
+	unsigned int rounds;
+	const char *version;   /* kernel series of the boot being prepared; NULL: default */
 	char release[128];
 	char kernel_buf[PATH_MAX], modules_buf[PATH_MAX];
 };
@@ -52,6 +64,25 @@ static int opt_add(void *c, const char *a)
 		return -EINVAL;
 	v->add[v->nadd++] = a;
 	return 0;
+}
+
+static int opt_impl(void *c, const char *a)
+{
+	struct vm_cmd *v = c;
+
+	if (v->nimpls == WGL_AB_MAX_IMPLS)
+		return -EINVAL;
+	return wgl_ab_parse_impl(a, &v->impls[v->nimpls++]);
+}
+
+static int opt_rounds(void *c, const char *a)
+{
+	long long v;
+	int err = wgl_parse_int(a, 1, 16, &v);
+
+	if (!err)
+		((struct vm_cmd *)c)->rounds = (unsigned int)v;
+	return err;
 }
 
 static int opt_verbose(void *c, const char *a)
@@ -116,6 +147,8 @@ static const struct wgl_opt vm_opts[] = {
 	{ "out", 'o', true, opt_out, "results directory on the host (default " DEFAULT_OUT ")" },
 	{ "qemu", 0, true, opt_qemu, "qemu binary (default qemu-system-x86_64)" },
 	{ "add", 0, true, opt_add, "also install this executable as /usr/local/bin/NAME" },
+	{ "impl", 0, true, opt_impl, "NAME=kernel[:VERSION]: compare two kernels (give two)" },
+	{ "rounds", 0, true, opt_rounds, "with --impl: boots per kernel, in ABBA order (default 1)" },
 	{ "sh", 0, true, opt_sh, "run this shell command in the guest instead of wglab" },
 	{ "quiet", 'q', false, opt_quiet, "do not copy the guest console to stderr" },
 	{ "verbose", 'v', false, opt_verbose, "debug logging on the host side" },
@@ -127,6 +160,8 @@ static const char synopsis[] = "[options] -- WGLAB-ARGS...";
 
 /* Scratch files of the running VM; the cleanup hook may run from a signal handler. */
 static char tmp_dir[PATH_MAX], tmp_initrd[PATH_MAX + 16], tmp_disk[PATH_MAX + 16];
+/* --impl: the copy of wglab every boot installs (see copy_self()), "" when none. */
+static char tmp_exe[PATH_MAX + 16];
 
 /* The cleanup hook: plain syscalls only, it may run in a signal handler. */
 static void remove_tmp_files(void)
@@ -135,6 +170,8 @@ static void remove_tmp_files(void)
 		return;
 	unlink(tmp_initrd);
 	unlink(tmp_disk);
+	if (tmp_exe[0])
+		unlink(tmp_exe);
 	rmdir(tmp_dir);
 }
 
@@ -168,28 +205,56 @@ static int make_tmp(void)
 }
 
 /*
- * Kernel and modules default to the cache vm/fetch-kernel.sh fills. The
- * release is the last component of the resolved modules directory. Returns
- * 0, or -ENOENT with the reason printed (the caller skips with 77).
+ * The cache directory of kernel series version (vm/fetch-kernel.sh
+ * --version): CACHE/VERSION, or CACHE itself when the default kernel is of
+ * that series (6.1 on Debian 12).
+ */
+static void version_dir(const char *cache, const char *version, char *dir, size_t len)
+{
+	char path[PATH_MAX], rel[128] = "";
+	size_t n = strlen(version);
+	FILE *f;
+
+	snprintf(dir, len, "%s/%s", cache, version);
+	snprintf(path, sizeof(path), "%s/vmlinuz", dir);
+	if (access(path, R_OK) == 0)
+		return;
+	snprintf(path, sizeof(path), "%s/release", cache);
+	f = fopen(path, "re");
+	if (f && fgets(rel, sizeof(rel), f) && !strncmp(rel, version, n) && rel[n] == '.')
+		snprintf(dir, len, "%s", cache);
+	if (f)
+		fclose(f);
+}
+
+/*
+ * Kernel and modules default to the cache vm/fetch-kernel.sh fills (the
+ * series v->version when set). The release is the last component of the
+ * resolved modules directory. Returns 0, or -ENOENT with the reason printed
+ * (the caller skips with 77).
  */
 static int resolve_kernel(struct vm_cmd *v)
 {
 	const char *cache = getenv("WGLAB_KERNEL_CACHE");
-	char real[PATH_MAX];
+	char real[PATH_MAX], dir[PATH_MAX - 16];
 
 	if (!cache || !*cache)
 		cache = DEFAULT_KERNEL_CACHE;
-	if (!v->kernel) {
-		snprintf(v->kernel_buf, sizeof(v->kernel_buf), "%s/vmlinuz", cache);
+	snprintf(dir, sizeof(dir), "%s", cache);
+	if (v->version && *v->version)
+		version_dir(cache, v->version, dir, sizeof(dir));
+	if (!v->kernel || v->kernel == v->kernel_buf) {
+		snprintf(v->kernel_buf, sizeof(v->kernel_buf), "%s/vmlinuz", dir);
 		v->kernel = v->kernel_buf;
 	}
-	if (!v->modules) {
-		snprintf(v->modules_buf, sizeof(v->modules_buf), "%s/modules", cache);
+	if (!v->modules || v->modules == v->modules_buf) {
+		snprintf(v->modules_buf, sizeof(v->modules_buf), "%s/modules", dir);
 		v->modules = v->modules_buf;
 	}
 	if (access(v->kernel, R_OK) < 0 || !realpath(v->modules, real)) {
-		fprintf(stderr, "wglab vm: no guest kernel at %s / %s (run vm/fetch-kernel.sh, "
-			"or pass --kernel and --modules)\n", v->kernel, v->modules);
+		fprintf(stderr, "wglab vm: no guest kernel at %s / %s (run vm/fetch-kernel.sh%s%s, "
+			"or pass --kernel and --modules)\n", v->kernel, v->modules,
+			v->version && *v->version ? " --version " : "", v->version ? v->version : "");
 		return -ENOENT;
 	}
 	snprintf(v->release, sizeof(v->release), "%s", strrchr(real, '/') + 1);
@@ -226,7 +291,8 @@ static int build_initrd(const struct vm_cmd *v, int argc, char **argv)
 	char exe[PATH_MAX], *info_text = NULL, env_info[4096], env_sh[4096];
 	const char *src = getenv("WGLAB_SRCDIR"), *env[] = { env_info, NULL, NULL };
 	json_t *info = vm_info(v);
-	ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+	ssize_t n = tmp_exe[0] ? (ssize_t)snprintf(exe, sizeof(exe), "%.*s", PATH_MAX - 1, tmp_exe) :
+		    readlink("/proc/self/exe", exe, sizeof(exe) - 1);
 	long long t0 = wgl_now_ns();
 	struct stat st;
 	int fd, err;
@@ -266,14 +332,16 @@ static int build_initrd(const struct vm_cmd *v, int argc, char **argv)
  */
 static char **guest_args(struct vm_cmd *v, int argc, char **argv, int *nargs)
 {
-	char **a = calloc((size_t)argc + 3, sizeof(*a));
-	bool has_out = false;
+	char **a = calloc((size_t)argc + 5, sizeof(*a));
+	bool has_out = false, has_backend = false;
 	int n = 0;
 
 	if (!a)
 		return NULL;
 	for (int i = 0; i < argc; i++) {
 		a[n++] = argv[i];
+		has_backend |= !strcmp(argv[i], "--backend") || !strcmp(argv[i], "-b") ||
+			       !strncmp(argv[i], "--backend=", 10);
 		if ((!strcmp(argv[i], "--out") || !strcmp(argv[i], "-o")) && i + 1 < argc) {
 			v->out = v->out ? v->out : argv[i + 1];
 			a[n++] = WGL_VM_GUEST_OUT;
@@ -288,6 +356,11 @@ static char **guest_args(struct vm_cmd *v, int argc, char **argv, int *nargs)
 	if (!has_out && argc && (!strcmp(argv[0], "run") || !strcmp(argv[0], "bench"))) {
 		a[n++] = "--out";
 		a[n++] = WGL_VM_GUEST_OUT;
+	}
+	/* The kernels are what --impl compares: the guest runs the kernel backend. */
+	if (v->nimpls && !has_backend && argc && !strcmp(argv[0], "run")) {
+		a[n++] = "--backend";
+		a[n++] = "kernel";
 	}
 	*nargs = n;
 	return a;
@@ -429,8 +502,11 @@ static void write_all_vm_json(const struct vm_cmd *v, const struct name_list *be
 		closedir(d);
 }
 
-/* Boots, follows, unpacks; returns the guest wglab's exit code or WGL_EXIT_FAIL. */
-static int boot_and_collect(struct vm_cmd *v)
+/*
+ * Boots, follows, unpacks; returns the guest wglab's exit code or
+ * WGL_EXIT_FAIL. The VM's timings go to *out when out is not NULL.
+ */
+static int boot_and_collect(struct vm_cmd *v, struct wgl_vm_outcome *out)
 {
 	struct wgl_vm_opts o = {
 		.qemu = v->qemu, .kernel = v->kernel, .initrd = tmp_initrd, .disk = tmp_disk,
@@ -466,12 +542,220 @@ static int boot_and_collect(struct vm_cmd *v)
 		wgl_info("vm: %s, kernel %s: init after %.2f s, VM ran %.1f s, wglab exited %d",
 			 v->accel, v->release, r.boot_s, r.wall_s, code);
 	free(before.names);
+	if (out)
+		*out = r;
 	return code >= 0 ? code : WGL_EXIT_FAIL;
+}
+
+/*
+ * One boot of the A/B comparison: the kernel of its implementation, results
+ * in BASE/boots/NN-NAME/, tagged with the implementation (vm/ab.h). The
+ * tagged run's result.json path goes to path. Returns the guest's exit code,
+ * or WGL_EXIT_FAIL when there is no result to merge (path left empty).
+ */
+static int ab_boot(struct vm_cmd *v, const char *base, size_t i, int ninner, char **inner,
+		   json_t *boots, char *path, size_t len)
+{
+	const struct wgl_ab_impl *im = &v->impls[wgl_ab_boot_impl(i)];
+	struct wgl_vm_outcome r = { .boot_s = -1, .wall_s = 0 };
+	char dir[PATH_MAX - 64], err_text[512], real[PATH_MAX];
+	struct wgl_run *run = NULL;
+	int code = WGL_EXIT_FAIL, err;
+
+	path[0] = '\0';
+	v->version = im->version;
+	snprintf(dir, sizeof(dir), "%s/boots/%02zu-%s", base, i + 1, im->name);
+	v->out = dir;
+	unlink(tmp_initrd);
+	unlink(tmp_disk);
+	err = resolve_kernel(v) < 0 ? -ENOENT : wgl_mkdir_p(dir);
+	if (!err)
+		err = build_initrd(v, ninner, inner);
+	if (!err)
+		err = make_disk(v);
+	if (err < 0) {
+		wgl_err("vm: cannot prepare boot %zu (%s): %s", i + 1, im->name, strerror(-err));
+		return WGL_EXIT_FAIL;
+	}
+	wgl_info("vm: boot %zu: %s = %s (%s)", i + 1, im->name, im->spec, v->release);
+	code = boot_and_collect(v, &r);
+	json_array_append_new(boots, json_pack("{s:s, s:s, s:i, s:o, s:f, s:i}", "impl", im->name,
+		"kernel", v->release, "round", (int)(i / 2 + 1),
+		"boot_s", r.boot_s >= 0 ? json_real(r.boot_s) : json_null(), "wall_s", r.wall_s,
+		"exit_code", code));
+	snprintf(path, len, "%s/latest/result.json", dir);
+	run = wgl_result_load(path, err_text, sizeof(err_text));
+	if (!run || wgl_ab_tag_run(run, im, v->release) < 0) {
+		wgl_err("vm: boot %zu (%s) left no usable result: %s", i + 1, im->name,
+			run ? "out of memory" : err_text);
+		path[0] = '\0';
+	} else {
+		snprintf(real, sizeof(real), "%s/latest", dir);
+		if (wgl_reports_write_result(run, real) < 0)
+			path[0] = '\0';
+		/* The merged run's sources name the run folder, not the moving "latest". */
+		else if (realpath(path, real))
+			snprintf(path, len, "%s", real);
+	}
+	wgl_result_free(run);
+	return path[0] ? code : WGL_EXIT_FAIL;
+}
+
+/* The A/B table of the merged run: on stdout and in DIR/ab.md. */
+static void ab_table(const struct vm_cmd *v, const struct wgl_run *merged, const char *dir)
+{
+	const char *a = v->impls[0].name, *b = v->impls[1].name;
+	struct wgl_ab_table t;
+	char path[PATH_MAX + 8];
+	FILE *f;
+
+	if (wgl_ab_pairs(merged, a, b, &t) < 0) {
+		wgl_err("vm: out of memory pairing the cases");
+		return;
+	}
+	printf("\nA/B (emulated, TCG): A = %s, B = %s\n\n", a, b);
+	wgl_ab_print(&t, a, b, stdout);
+	snprintf(path, sizeof(path), "%s/ab.md", dir);
+	f = fopen(path, "we");
+	if (f) {
+		fprintf(f, "# Kernel A/B in the lab (emulated): A = %s, B = %s\n\n", a, b);
+		wgl_ab_print(&t, a, b, f);
+		fclose(f);
+	}
+	wgl_ab_table_free(&t);
+}
+
+/* Merges the tagged boots into BASE/<id>/ with every report and the A/B table. */
+static int ab_merge(const struct vm_cmd *v, const char *base, char (*paths)[PATH_MAX],
+		    size_t n, json_t *ab)
+{
+	struct wgl_run **runs = calloc(n ? n : 1, sizeof(*runs)), *merged = NULL;
+	const char **names = calloc(n ? n : 1, sizeof(*names));
+	char err[512], dir[PATH_MAX];
+	int ret = WGL_EXIT_FAIL;
+
+	for (size_t i = 0; runs && names && i < n; i++) {
+		names[i] = paths[i];
+		if (!(runs[i] = wgl_result_load(paths[i], err, sizeof(err)))) {
+			wgl_err("vm: %s", err);
+			goto out;
+		}
+	}
+	merged = runs && names ? wgl_merge(runs, names, n, err, sizeof(err)) : NULL;
+	if (!merged) {
+		wgl_err("vm: cannot merge the boots: %s", runs && names ? err : "out of memory");
+		goto out;
+	}
+	wgl_result_set_meta(merged, "ab", json_incref(ab));
+	if (wgl_results_dir_new(base, dir, sizeof(dir)) < 0 || wgl_reports_write(merged, dir) < 0)
+		goto out;
+	wgl_results_dir_latest(base, dir);
+	ab_table(v, merged, dir);
+	printf("\nmerged %zu boots into %s: %ld cases, %ld failed\n", n, dir,
+	       merged->summary.total, merged->summary.failed + merged->summary.errors);
+	ret = merged->summary.failed + merged->summary.errors ? WGL_EXIT_FAIL : WGL_EXIT_OK;
+out:
+	for (size_t i = 0; runs && i < n; i++)
+		wgl_result_free(runs[i]);
+	wgl_result_free(merged);
+	free(runs), free(names);
+	return ret;
+}
+
+/*
+ * The boots of one A/B run span minutes: a rebuild of wglab meanwhile would
+ * leave /proc/self/exe "(deleted)" and the later boots without a binary, or
+ * with another one. Every boot installs this copy of the running binary.
+ */
+static int copy_self(void)
+{
+	int in = open("/proc/self/exe", O_RDONLY | O_CLOEXEC), out = -1, err = 0;
+	char buf[65536];
+	ssize_t n;
+
+	snprintf(tmp_exe, sizeof(tmp_exe), "%s/wglab", tmp_dir);
+	if (in >= 0)
+		out = open(tmp_exe, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0755);
+	if (in < 0 || out < 0)
+		err = -errno;
+	while (!err && (n = read(in, buf, sizeof(buf))) != 0)
+		if (n < 0 || write(out, buf, (size_t)n) != n)
+			err = n < 0 ? -errno : -EIO;
+	if (out >= 0 && close(out) < 0 && !err)
+		err = -errno;
+	if (in >= 0)
+		close(in);
+	if (err < 0) {
+		wgl_err("vm: cannot copy wglab to %s: %s", tmp_exe, strerror(-err));
+		unlink(tmp_exe);
+		tmp_exe[0] = '\0';
+	}
+	return err;
+}
+
+/*
+ * wglab vm --impl A=kernel:V --impl B=kernel:W: a VM holds one kernel, so
+ * each implementation gets rounds boots, in ABBA order, each running the
+ * whole command; the boots' results are merged into one run.
+ */
+static int run_ab(struct vm_cmd *v, int ninner, char **inner)
+{
+	size_t nboots = 2 * (size_t)v->rounds, nok = 0;
+	char (*paths)[PATH_MAX] = calloc(nboots, sizeof(*paths));
+	const char *base = v->out;
+	json_t *boots = json_array();
+	int ret = WGL_EXIT_OK, code;
+
+	if (!paths || !boots || copy_self() < 0) {
+		json_decref(boots);
+		free(paths);
+		return WGL_EXIT_FAIL;
+	}
+	for (size_t i = 0; i < nboots; i++) {
+		code = ab_boot(v, base, i, ninner, inner, boots, paths[nok], sizeof(paths[nok]));
+		if (paths[nok][0])
+			nok++;
+		if (code != WGL_EXIT_OK && ret == WGL_EXIT_OK)
+			ret = code;
+	}
+	v->out = base;
+	if (nok) {
+		json_t *ab = json_pack("{s:[s,s], s:i, s:O}", "impls", v->impls[0].name,
+				       v->impls[1].name, "rounds", (int)v->rounds, "boots", boots);
+
+		code = ab_merge(v, base, paths, nok, ab);
+		json_decref(ab);
+		if (ret == WGL_EXIT_OK)
+			ret = code;
+	} else {
+		ret = WGL_EXIT_FAIL;
+	}
+	json_decref(boots);
+	free(paths);
+	return ret;
+}
+
+/* --impl needs two distinct names and no --kernel/--modules; every kernel must be there. */
+static int check_impls(struct vm_cmd *v)
+{
+	if (v->nimpls != 2 || !strcmp(v->impls[0].name, v->impls[1].name) ||
+	    v->kernel || v->modules || v->sh) {
+		fprintf(stderr, "wglab vm: --impl takes two distinct names, without --kernel, "
+			"--modules or --sh\n");
+		return WGL_EXIT_USAGE;
+	}
+	for (size_t i = 0; i < v->nimpls; i++) {
+		v->version = v->impls[i].version;
+		if (resolve_kernel(v) < 0)
+			return WGL_EXIT_SKIP;
+	}
+	return 0;
 }
 
 int wgl_cmd_vm(int argc, char **argv)
 {
-	struct vm_cmd v = { .accel = "tcg", .mem_mb = 1024, .smp = 2, .timeout_s = 900 };
+	struct vm_cmd v = { .accel = "tcg", .mem_mb = 1024, .smp = 2, .timeout_s = 900,
+			    .rounds = 1 };
 	char **inner = NULL;
 	int npos = 0, ninner = 0, ret = WGL_EXIT_FAIL, err;
 
@@ -485,7 +769,9 @@ int wgl_cmd_vm(int argc, char **argv)
 		fprintf(stderr, "wglab vm: no wglab command given (wglab vm -- run ...)\n");
 		return WGL_EXIT_USAGE;
 	}
-	if (resolve_kernel(&v) < 0)
+	if (v.nimpls && (err = check_impls(&v)) != 0)
+		return err;
+	if (!v.nimpls && resolve_kernel(&v) < 0)
 		return WGL_EXIT_SKIP;
 	if (!have_program(v.qemu ? v.qemu : "qemu-system-x86_64")) {
 		fprintf(stderr, "wglab vm: %s not found (apt-get install qemu-system-x86)\n",
@@ -504,13 +790,18 @@ int wgl_cmd_vm(int argc, char **argv)
 	}
 	if (make_tmp() < 0)
 		goto out_args;
+	if (v.nimpls) {
+		ret = run_ab(&v, ninner, inner);
+		goto out_tmp;
+	}
 	err = build_initrd(&v, ninner, inner);
 	if (!err)
 		err = make_disk(&v);
 	if (err < 0)
 		wgl_err("vm: cannot prepare the VM in %s: %s", tmp_dir, strerror(-err));
 	else
-		ret = boot_and_collect(&v);
+		ret = boot_and_collect(&v, NULL);
+out_tmp:
 	remove_tmp();
 out_args:
 	free(inner);

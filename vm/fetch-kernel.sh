@@ -1,26 +1,39 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0-or-later
 #
-# Fetches the kernel that `wglab vm` boots: Debian's linux-image-cloud-amd64
-# (it ships wireguard.ko, veth, tun, netem) unpacked into a cache directory,
-# without installing it on this host. Install-time only; idempotent.
+# Fetches a kernel that `wglab vm` boots: Debian's cloud kernel (it ships
+# wireguard.ko, veth, tun, netem) unpacked into a cache directory, without
+# installing it on this host. Install-time only; idempotent.
 #
-#   vm/fetch-kernel.sh [CACHE_DIR]
+#   vm/fetch-kernel.sh [--version V] [CACHE_DIR]
 #
+# V names a kernel series (`wglab vm --impl NAME=kernel:V`):
+#   6.1   linux-image-cloud-amd64, Debian 12's own kernel (the default)
+#   6.12  linux-image-6.12-cloud-amd64 (bookworm-security)
 # CACHE_DIR defaults to $WGLAB_KERNEL_CACHE, else /var/cache/wglab/kernel.
-# Layout afterwards:
-#   CACHE_DIR/root/           the unpacked package (boot/, lib/modules/KV/)
-#   CACHE_DIR/vmlinuz         -> root/boot/vmlinuz-KV
-#   CACHE_DIR/modules         -> root/lib/modules/KV   (with modules.dep)
-#   CACHE_DIR/release         KV
+# The default kernel (6.1) lives in CACHE_DIR itself, any other version in
+# CACHE_DIR/V.
+# Layout afterwards (DIR = CACHE_DIR or CACHE_DIR/V):
+#   DIR/root/           the unpacked package (boot/, lib/modules/KV/)
+#   DIR/vmlinuz         -> root/boot/vmlinuz-KV
+#   DIR/modules         -> root/lib/modules/KV   (with modules.dep)
+#   DIR/release         KV
 set -eu
 
-meta=linux-image-cloud-amd64
+version=
+if [ "${1:-}" = "--version" ]; then
+	version=${2:?--version needs a value}
+	shift 2
+fi
 cache=${1:-${WGLAB_KERNEL_CACHE:-/var/cache/wglab/kernel}}
+case "$version" in
+"" | 6.1) meta=linux-image-cloud-amd64 ;;
+*) meta=linux-image-$version-cloud-amd64; cache=$cache/$version ;;
+esac
 
 say() { echo "fetch-kernel: $*" >&2; }
 
-for tool in apt-get apt-cache dpkg-deb depmod; do
+for tool in apt-get apt-cache dpkg-deb depmod xz; do
 	command -v "$tool" >/dev/null 2>&1 || {
 		say "$tool not found (Debian host needed)"
 		exit 1
@@ -65,6 +78,9 @@ mkdir "$work/root"
 dpkg-deb -x "$deb" "$work/root"
 [ -s "$work/root/boot/vmlinuz-$kv" ] || { say "no boot/vmlinuz-$kv in $deb"; exit 1; }
 [ -d "$work/root/lib/modules/$kv" ] || { say "no lib/modules/$kv in $deb"; exit 1; }
+# Newer kernels ship modules.ko.xz; busybox's modprobe in the guest loads plain .ko only.
+find "$work/root/lib/modules/$kv" -name '*.ko.xz' -exec xz -d {} +
+find "$work/root/lib/modules/$kv" -name '*.ko.zst' -exec zstd -q --rm -d {} +
 # The package ships no modules.dep; depmod builds it (and modules.alias etc.).
 depmod -b "$work/root" "$kv"
 
