@@ -240,10 +240,26 @@ void wgl_ab_table_free(struct wgl_ab_table *t)
 	*t = (struct wgl_ab_table){ NULL, 0 };
 }
 
+/* The per-boot medians of r as pairs: Hodges-Lehmann over the rounds (base/stats.h). */
+static void verdict_text(const struct wgl_ab_row *r, char *buf, size_t len)
+{
+	size_t n = r->nround[0] < r->nround[1] ? r->nround[0] : r->nround[1];
+	struct wgl_paired p;
+
+	if (r->better == WGL_BETTER_NONE || n == 0 ||
+	    wgl_paired_compare(r->round[0], r->round[1], n, 0.95, &p, NULL) < 0)
+		snprintf(buf, len, "-");
+	else
+		wgl_paired_text(&p, r->better == WGL_BETTER_HIGHER, buf, len);
+}
+
 void wgl_ab_print(const struct wgl_ab_table *t, const char *a, const char *b, FILE *f)
 {
-	fprintf(f, "| case | metric | %s median | %s median | change | n (%s/%s) |\n", a, b, a, b);
-	fprintf(f, "|---|---|---|---|---|---|\n");
+	char verdict[256];
+
+	fprintf(f, "| case | metric | %s median | %s median | change | n (%s/%s) | "
+		"verdict over rounds |\n", a, b, a, b);
+	fprintf(f, "|---|---|---|---|---|---|---|\n");
 	for (size_t i = 0; i < t->n; i++) {
 		const struct wgl_ab_row *r = &t->rows[i];
 		double ma = wgl_median(r->v[0], r->n[0]), mb = wgl_median(r->v[1], r->n[1]);
@@ -254,6 +270,7 @@ void wgl_ab_print(const struct wgl_ab_table *t, const char *a, const char *b, FI
 			fprintf(f, "%+.1f%%", 100.0 * (mb - ma) / fabs(ma));
 		else
 			fputs("-", f);
-		fprintf(f, " | %zu/%zu |\n", r->n[0], r->n[1]);
+		verdict_text(r, verdict, sizeof(verdict));
+		fprintf(f, " | %zu/%zu | %s |\n", r->n[0], r->n[1], verdict);
 	}
 }
