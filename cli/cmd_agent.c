@@ -36,10 +36,18 @@ static int opt_userspace(void *ctx, const char *arg)
 	return 0;
 }
 
+static int opt_capture_dev(void *ctx, const char *arg)
+{
+	((struct agent_ctx *)ctx)->o.capture_dev = arg;
+	return 0;
+}
+
 static const struct wgl_opt agent_opts[] = {
 	{ "here", 0, false, opt_here,
 	  "work in the network namespace the agent runs in (real NICs), not its own" },
 	{ "userspace", 0, true, opt_userspace, "userspace backend command template ({ifname})" },
+	{ "capture-dev", 0, true, opt_capture_dev,
+	  "with --here: a host link (the underlay NIC) captures may read, never change" },
 	{ "help", 'h', false, opt_help, "this help" },
 	{ NULL, 0, false, NULL, NULL },
 };

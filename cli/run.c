@@ -15,6 +15,8 @@
 
 #include "harness/backends/backend.h"
 #include "cli/cli.h"
+#include "cli/run_remote.h"
+#include "harness/remote.h"
 #include "base/child.h"
 #include "base/util.h"
 #include "base/log.h"
@@ -154,6 +156,11 @@ static const struct wgl_opt run_table[] = {
 	{ "list-cases", 0, false, opt_list_cases, "print the case ids that would run, and exit" },
 	{ "verbose", 'v', false, opt_verbose, "debug logging (object create/destroy, checks)" },
 	{ "visible", 0, false, opt_visible, "namespaces visible to `ip netns` while they live" },
+	{ "node", 0, true, wgl_run_opt_node, "a=ssh://[user@]host[:port]?addr=A[&dev=IF], b=...: "
+	  "the pair's nodes are these hosts (both, never one)" },
+	{ "ssh-option", 0, true, wgl_run_opt_ssh_option, "ssh -o option for the nodes (repeatable)" },
+	{ "remote-wglab", 0, true, wgl_run_opt_remote_wglab, "wglab's path on the nodes "
+	  "(default wglab)" },
 	{ "help", 'h', false, opt_help, "this text" },
 	{ NULL },
 };
@@ -346,6 +353,8 @@ static const char *unavailable(const struct run_opts *o, const struct wgl_backen
 	const struct wgl_backend_config wg = { .userspace = o->userspace };
 	const char *names[2] = { bp->a, bp->b };
 
+	if (wgl_remote_active())
+		return wgl_run_remote_unavailable(bp->a, bp->b, why, len);
 	for (int i = 0; i < 2; i++) {
 		char reason[400];
 
@@ -720,8 +729,13 @@ static int execute(struct run_opts *o, const struct scenario *v, int n)
 	if (o->shard_n)
 		wgl_result_set_meta(r.run, "shard", json_pack("{s:I, s:I}", "index",
 				    (json_int_t)o->shard_i, "count", (json_int_t)o->shard_n));
+	if (wgl_run_remote_start(r.run) < 0) {
+		wgl_result_free(r.run);
+		return WGL_EXIT_FAIL;
+	}
 	save_partial(&r);
 	if (r.save_failed) {
+		wgl_run_remote_stop();
 		wgl_result_free(r.run);
 		return WGL_EXIT_FAIL;
 	}
@@ -730,6 +744,7 @@ static int execute(struct run_opts *o, const struct scenario *v, int n)
 	for (int i = 0; i < n; i++)
 		run_scenario(&r, &v[i]);
 	stop_note_cur = -1;
+	wgl_run_remote_stop();
 	wgl_result_finish(r.run);
 	saved = wgl_reports_write(r.run, r.dir) == 0;
 	wgl_headline_print(r.run, stdout);

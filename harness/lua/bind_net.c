@@ -11,6 +11,7 @@
 #include "harness/lua/lua.h"
 #include "harness/pair.h"
 #include "harness/ping.h"
+#include "harness/remote.h"
 #include "base/result.h"
 #include "netns/netns.h"
 
@@ -33,9 +34,24 @@ struct lpair {
 	bool up;
 };
 
+/* A local-only binding was handed a remote node: skip, naming the binding. */
+static void remote_unsupported_here(lua_State *L)
+{
+	lua_Debug ar = { 0 };
+	char what[96];
+
+	snprintf(what, sizeof(what), "wglab.%s", lua_getstack(L, 0, &ar) &&
+		 lua_getinfo(L, "n", &ar) && ar.name ? ar.name : "(a local node binding)");
+	wgl_lua_remote_unsupported(L, what);
+}
+
 struct wgl_ns *wgl_lua_checknode(lua_State *L, int idx)
 {
-	struct lnode *n = luaL_checkudata(L, idx, NODE_CLASS);
+	struct lnode *n;
+
+	if (wgl_lua_is_remote_node(L, idx))
+		remote_unsupported_here(L);
+	n = luaL_checkudata(L, idx, NODE_CLASS);
 
 	if (!n->ns)
 		luaL_error(L, "node is closed");
@@ -90,6 +106,8 @@ static int l_node(lua_State *L)
 	bool visible = lua_istable(L, 2) && wgl_lua_optbool(L, 2, "visible", false);
 	struct wgl_ns *ns;
 
+	if (wgl_remote_active())
+		return wgl_lua_remote_unsupported(L, "wglab.node (a namespace of the controller)");
 	if (strlen(label) > 20 || strspn(label, "abcdefghijklmnopqrstuvwxyz0123456789-_") !=
 	    strlen(label))
 		return luaL_error(L, "node('%s'): label must be [a-z0-9_-], at most 20 chars", label);
@@ -584,6 +602,8 @@ static int l_pair(lua_State *L)
 	struct lpair *lp;
 	char why[512];
 
+	if (wgl_remote_active())
+		return wgl_lua_remote_pair(L);
 	luaL_checktype(L, 1, LUA_TTABLE);
 	if (lua_getfield(L, 1, "backends") != LUA_TTABLE)
 		return luaL_error(L, "pair: backends = {A, B} is required");
@@ -633,4 +653,5 @@ void wgl_lua_open_net(lua_State *L)
 	wgl_lua_setfn(L, "node", l_node);
 	wgl_lua_setfn(L, "pair", l_pair);
 	wgl_lua_open_topo(L);
+	wgl_lua_open_remote(L);
 }
