@@ -415,10 +415,12 @@ static void run_case(struct runner *r, const struct scenario *sc, struct wgl_cas
 		wg.log_dir = cdir;
 	if (json_is_number(t) && timeout <= 0)
 		timeout = json_number_value(t);
+	int before = wgl_live_objects();        /* the run's own: remote nodes' connections */
+
 	wgl_scenario_run_case(sc->path, r->run, c, params, cdir, timeout > 0 ? timeout : 600, &wg);
-	if (wgl_live_objects() != 0)
+	if (wgl_live_objects() != before)
 		wgl_case_check(c, "teardown leaves nothing behind", false,
-			       "%d objects still alive after the case", wgl_live_objects());
+			       "%d objects still alive after the case", wgl_live_objects() - before);
 	check_escapes(c);
 }
 

@@ -11,6 +11,7 @@
 #include "base/log.h"
 #include "base/result.h"
 #include "reports/headline.h"
+#include "reports/remote_nodes.h"
 #include "reports/reports.h"
 
 static const char css[] =
@@ -72,6 +73,8 @@ static void header(const struct wgl_run *run, FILE *f)
 		snprintf(name, sizeof(name), "implementation %s", impl->backend);
 		meta_row(f, name, buf);
 	}
+	for (k = 0; wgl_report_remote_node(run, k, name, sizeof(name), buf, sizeof(buf)); k++)
+		meta_row(f, name, buf);
 	fputs("</table>\n", f);
 }
 

@@ -34,23 +34,12 @@ struct lpair {
 	bool up;
 };
 
-/* A local-only binding was handed a remote node: skip, naming the binding. */
-static void remote_unsupported_here(lua_State *L)
-{
-	lua_Debug ar = { 0 };
-	char what[96];
-
-	snprintf(what, sizeof(what), "wglab.%s", lua_getstack(L, 0, &ar) &&
-		 lua_getinfo(L, "n", &ar) && ar.name ? ar.name : "(a local node binding)");
-	wgl_lua_remote_unsupported(L, what);
-}
-
 struct wgl_ns *wgl_lua_checknode(lua_State *L, int idx)
 {
 	struct lnode *n;
 
 	if (wgl_lua_is_remote_node(L, idx))
-		remote_unsupported_here(L);
+		wgl_lua_remote_unsupported_caller(L);
 	n = luaL_checkudata(L, idx, NODE_CLASS);
 
 	if (!n->ns)

@@ -30,10 +30,14 @@
 #define WG_PORT 51820
 #define CALL_MS 30000
 
+/* Remote pairs not yet collected: a host has one device name and one port for them. */
+static int live_pairs;
+
 static const char *const tunnel4[2] = { "198.19.0.1", "198.19.0.2" };
 static const char *const tunnel6[2] = { "2001:2:0:2::1", "2001:2:0:2::2" };
 
 struct rpair {
+	bool live;                      /* counted in live_pairs */
 	bool made[2];                   /* node i's device exists */
 	char backend[2][16];
 	char impl[2][64], version[2][64];
@@ -72,6 +76,16 @@ static int skip_op(lua_State *L, const char *fmt, const char *arg)
 int wgl_lua_remote_unsupported(lua_State *L, const char *what)
 {
 	return skip_op(L, "remote nodes: %s is not available through the agent", what);
+}
+
+int wgl_lua_remote_unsupported_caller(lua_State *L)
+{
+	lua_Debug ar = { 0 };
+	char what[96];
+
+	snprintf(what, sizeof(what), "wglab.%s", lua_getstack(L, 0, &ar) &&
+		 lua_getinfo(L, "n", &ar) && ar.name ? ar.name : "(a local node binding)");
+	return wgl_lua_remote_unsupported(L, what);
 }
 
 static int unsupported(lua_State *L)
@@ -327,6 +341,9 @@ static int rpair_gc(lua_State *L)
 					WGL_REMOTE_IFNAME), CALL_MS, NULL);
 		p->made[i] = false;
 	}
+	if (p->live)
+		live_pairs--;
+	p->live = false;
 	return 0;
 }
 
@@ -490,9 +507,17 @@ int wgl_lua_remote_pair(lua_State *L)
 	int outer, inner, keepalive, ud;
 
 	luaL_checktype(L, 1, LUA_TTABLE);
+	/* The previous pair may only be garbage not yet collected (a loop of pairs). */
+	if (live_pairs)
+		lua_gc(L, LUA_GCCOLLECT);
+	if (live_pairs)
+		return skip_op(L, "remote nodes: %s (a host has one WireGuard device and port for "
+			       "the scenario)", "a second pair while another is alive");
 	p = lua_newuserdatauv(L, sizeof(*p), 0);
 	memset(p, 0, sizeof(*p));
 	luaL_setmetatable(L, RPAIR_CLASS);
+	p->live = true;
+	live_pairs++;
 	ud = lua_gettop(L);
 	if (lua_getfield(L, 1, "backends") != LUA_TTABLE)
 		return luaL_error(L, "pair: backends = {A, B} is required");

@@ -136,6 +136,8 @@ int wgl_lua_remote_pair(lua_State *L);
 bool wgl_lua_is_remote_node(lua_State *L, int idx);
 int wgl_lua_remote_capture(lua_State *L);
 int wgl_lua_remote_unsupported(lua_State *L, const char *what);
+/* The same, naming the running binding (a local-node one handed a remote node). */
+int wgl_lua_remote_unsupported_caller(lua_State *L);
 /* Analyses the pcap at path (options table at opts_idx) and pushes the summary. */
 int wgl_lua_analyze_push(lua_State *L, const char *path, int opts_idx);
 
