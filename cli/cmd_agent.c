@@ -70,6 +70,13 @@ int wgl_cmd_agent(int argc, char **argv)
 		fprintf(stderr, "wglab agent: takes no arguments\n");
 		return WGL_EXIT_USAGE;
 	}
+	/* Only the host's own links make sense to read, and only as an interface name. */
+	if (ctx.o.capture_dev && (!ctx.o.here || !*ctx.o.capture_dev ||
+				  strlen(ctx.o.capture_dev) >= 16 ||
+				  strchr(ctx.o.capture_dev, '/'))) {
+		fprintf(stderr, "wglab agent: --capture-dev takes an interface name, with --here\n");
+		return WGL_EXIT_USAGE;
+	}
 	if (geteuid() != 0) {
 		fprintf(stderr, "wglab agent: needs root (namespaces, WireGuard devices)\n");
 		return WGL_EXIT_SKIP;

@@ -716,7 +716,7 @@ static int execute(struct run_opts *o, const struct scenario *v, int n)
 	bool saved;
 	int ret;
 
-	if (validate(o, v, n) < 0)
+	if (validate(o, v, n) < 0 || wgl_run_remote_check() < 0)
 		return WGL_EXIT_USAGE;
 	ret = wgl_results_dir_new(o->out, r.dir, sizeof(r.dir));
 	if (ret < 0)    /* reported with the path; a bad --out is a usage error */

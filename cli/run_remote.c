@@ -45,6 +45,15 @@ int wgl_run_opt_remote_wglab(void *ctx, const char *arg)
 	return 0;
 }
 
+int wgl_run_remote_check(void)
+{
+	if (!wgl_remote_active() || wgl_remote_complete())
+		return 0;
+	fprintf(stderr, "wglab run: --node: give both a=... and b=... (the controller builds no "
+		"node of its own)\n");
+	return -EINVAL;
+}
+
 int wgl_run_remote_start(struct wgl_run *run)
 {
 	json_t *meta;

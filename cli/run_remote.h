@@ -11,6 +11,8 @@
 int wgl_run_opt_node(void *ctx, const char *arg);
 int wgl_run_opt_ssh_option(void *ctx, const char *arg);
 int wgl_run_opt_remote_wglab(void *ctx, const char *arg);
+/* -EINVAL (said on stderr) when only one of the pair's nodes was given. */
+int wgl_run_remote_check(void);
 /*
  * With remote nodes: connects both agents and records each host's facts
  * and clock offset in run's metadata ("remote_nodes"). 0 without remote

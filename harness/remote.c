@@ -129,6 +129,11 @@ bool wgl_remote_active(void)
 	return R.have[0] || R.have[1];
 }
 
+bool wgl_remote_complete(void)
+{
+	return R.have[0] && R.have[1];
+}
+
 struct wgl_remote_node *wgl_remote_node(int i)
 {
 	return (i == 0 || i == 1) && R.have[i] && R.node[i].c ? &R.node[i] : NULL;

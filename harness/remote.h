@@ -44,6 +44,8 @@ int wgl_remote_add_ssh_option(const char *opt);
 void wgl_remote_set_wglab(const char *path);
 /* True once a node was added. Both a and b are then required (wgl_remote_connect). */
 bool wgl_remote_active(void);
+/* True when both a and b were added. */
+bool wgl_remote_complete(void);
 /*
  * Starts both agents and greets them, gathers their meta (clock offsets
  * over samples exchanges). 0, or -errno with the reason logged.

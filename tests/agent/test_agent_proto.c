@@ -38,6 +38,10 @@ static void test_accepted(void)
 	CU_ASSERT_EQUAL(parse("{\"id\":1,\"op\":\"link_up\",\"args\":{\"ifname\":\"a.b-c_9\"}}",
 			      &req, why, sizeof(why)), 0);
 	wgl_agent_req_clear(&req);
+	CU_ASSERT_EQUAL_FATAL(parse("{\"id\":2,\"op\":\"ping\",\"args\":{\"addr\":\"198.19.0.2\","
+				    "\"timeout_ms\":500}}", &req, why, sizeof(why)), 0);
+	CU_ASSERT_EQUAL(req.op, WGL_AGENT_PING);
+	wgl_agent_req_clear(&req);
 }
 
 static void test_refused(void)
@@ -54,6 +58,9 @@ static void test_refused(void)
 		{ "{\"id\":3,\"op\":\"facts\",\"args\":[]}", 3, "args must be an object" },
 		{ "{\"id\":3,\"op\":\"facts\",\"args\":{\"a\":1}}", 3, "unknown argument 'a'" },
 		{ "{\"id\":4,\"op\":\"wg_get\",\"args\":{}}", 4, "missing argument 'ifname'" },
+		{ "{\"id\":4,\"op\":\"ping\",\"args\":{}}", 4, "missing argument 'addr'" },
+		{ "{\"id\":4,\"op\":\"ping\",\"args\":{\"addr\":\"198.19.0.2\",\"timeout_ms\":-1}}", 4,
+		  "timeout_ms" },
 		{ "{\"id\":4,\"op\":\"wg_create\",\"args\":{\"ifname\":\"wg0\"}}", 4,
 		  "missing argument 'backend'" },
 		{ "{\"id\":4,\"op\":\"wg_get\",\"args\":{\"ifname\":1}}", 4, "must be a string" },
