@@ -317,7 +317,8 @@ static int rwg_info(lua_State *L)
 	wgl_lua_field_str(L, "ifname", WGL_REMOTE_IFNAME);
 	wgl_lua_field_str(L, "impl", p->impl[r->i]);
 	wgl_lua_field_str(L, "version", p->version[r->i]);
-	wgl_lua_field_int(L, "pid", p->pid[r->i]);
+	/* Not "pid": a scenario would look it up in the controller's /proc. */
+	wgl_lua_field_int(L, "remote_pid", p->pid[r->i]);
 	wgl_lua_field_str(L, "node", node_of(L, r->i)->ssh.host);
 	return 1;
 }
