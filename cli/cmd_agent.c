@@ -36,10 +36,18 @@ static int opt_userspace(void *ctx, const char *arg)
 	return 0;
 }
 
+static int opt_capture_dev(void *ctx, const char *arg)
+{
+	((struct agent_ctx *)ctx)->o.capture_dev = arg;
+	return 0;
+}
+
 static const struct wgl_opt agent_opts[] = {
 	{ "here", 0, false, opt_here,
 	  "work in the network namespace the agent runs in (real NICs), not its own" },
 	{ "userspace", 0, true, opt_userspace, "userspace backend command template ({ifname})" },
+	{ "capture-dev", 0, true, opt_capture_dev,
+	  "with --here: a host link (the underlay NIC) captures may read, never change" },
 	{ "help", 'h', false, opt_help, "this help" },
 	{ NULL, 0, false, NULL, NULL },
 };
@@ -60,6 +68,13 @@ int wgl_cmd_agent(int argc, char **argv)
 	}
 	if (npos) {
 		fprintf(stderr, "wglab agent: takes no arguments\n");
+		return WGL_EXIT_USAGE;
+	}
+	/* Only the host's own links make sense to read, and only as an interface name. */
+	if (ctx.o.capture_dev && (!ctx.o.here || !*ctx.o.capture_dev ||
+				  strlen(ctx.o.capture_dev) >= 16 ||
+				  strchr(ctx.o.capture_dev, '/'))) {
+		fprintf(stderr, "wglab agent: --capture-dev takes an interface name, with --here\n");
 		return WGL_EXIT_USAGE;
 	}
 	if (geteuid() != 0) {

@@ -18,6 +18,8 @@
 #include "cli/ab.h"
 #include "cli/cli.h"
 #include "cli/jobs.h"
+#include "cli/run_remote.h"
+#include "harness/remote.h"
 #include "base/child.h"
 #include "base/util.h"
 #include "base/log.h"
@@ -192,6 +194,11 @@ static const struct wgl_opt run_table[] = {
 	{ "list-cases", 0, false, opt_list_cases, "print the case ids that would run, and exit" },
 	{ "verbose", 'v', false, opt_verbose, "debug logging (object create/destroy, checks)" },
 	{ "visible", 0, false, opt_visible, "namespaces visible to `ip netns` while they live" },
+	{ "node", 0, true, wgl_run_opt_node, "a=ssh://[user@]host[:port]?addr=A[&dev=IF], b=...: "
+	  "the pair's nodes are these hosts (both, never one)" },
+	{ "ssh-option", 0, true, wgl_run_opt_ssh_option, "ssh -o option for the nodes (repeatable)" },
+	{ "remote-wglab", 0, true, wgl_run_opt_remote_wglab, "wglab's path on the nodes "
+	  "(default wglab)" },
 	{ "help", 'h', false, opt_help, "this text" },
 	{ NULL },
 };
@@ -309,7 +316,6 @@ struct runner {
 	int ncases;
 	bool save_failed;       /* result.json could not be written: reported once */
 	struct wgl_jobs *jobs;  /* --jobs N > 1: the cases are planned here, then run */
-	int live_base;          /* objects alive before a case (a worker's siblings) */
 };
 
 /*
@@ -388,6 +394,8 @@ static const char *unavailable(const struct run_opts *o, const struct wgl_backen
 					       .nimpls = o->ab.nimpls };
 	const char *names[2] = { bp->a, bp->b };
 
+	if (wgl_remote_active())
+		return wgl_run_remote_unavailable(bp->a, bp->b, why, len);
 	for (int i = 0; i < 2; i++) {
 		char reason[400];
 
@@ -455,11 +463,12 @@ static void run_case(struct runner *r, const struct scenario *sc, struct wgl_cas
 	/* Without the directory the daemons' logs are merely lost; the case can still run. */
 	if (mkdir(cdir, 0755) == 0)
 		wg.log_dir = cdir;
+	int before = wgl_live_objects();        /* the run's own: remote nodes' connections */
+
 	wgl_scenario_run_case(sc->path, r->run, c, params, cdir, case_timeout(r, sc), &wg);
-	if (wgl_live_objects() != r->live_base)
+	if (wgl_live_objects() != before)
 		wgl_case_check(c, "teardown leaves nothing behind", false,
-			       "%d objects still alive after the case",
-			       wgl_live_objects() - r->live_base);
+			       "%d objects still alive after the case", wgl_live_objects() - before);
 	check_escapes(c);
 }
 
@@ -509,7 +518,6 @@ static void job_run(void *ctx, const struct wgl_job *j, struct wgl_run *run, str
 	struct runner *r = ctx;
 
 	r->run = run;
-	r->live_base = wgl_live_objects();
 	run_case(r, j->sc, c, j->params, j->name, j->number);
 }
 
@@ -916,8 +924,14 @@ static int execute(struct run_opts *o, const struct scenario *v, int n)
 	bool saved, tripped;
 	int ret;
 
-	if (validate(o, v, n) < 0)
+	if (validate(o, v, n) < 0 || wgl_run_remote_check() < 0)
 		return WGL_EXIT_USAGE;
+	if (o->jobs > 1 && wgl_remote_active()) {
+		/* The agents hold one pair at a time: cases on remote nodes run one by one. */
+		fprintf(stderr, "wglab run: --jobs %ld with --node: remote nodes run one case at "
+			"a time (use --jobs 1)\n", (long)o->jobs);
+		return WGL_EXIT_USAGE;
+	}
 	ret = wgl_results_dir_new(o->out, r.dir, sizeof(r.dir));
 	if (ret < 0)    /* reported with the path; a bad --out is a usage error */
 		return out_of_space(ret) ? WGL_EXIT_FAIL : WGL_EXIT_USAGE;
@@ -932,8 +946,13 @@ static int execute(struct run_opts *o, const struct scenario *v, int n)
 		wgl_result_set_meta(r.run, "shard", json_pack("{s:I, s:I}", "index",
 				    (json_int_t)o->shard_i, "count", (json_int_t)o->shard_n));
 	wgl_jobs_meta(r.run, (int)o->jobs, NULL);
+	if (wgl_run_remote_start(r.run) < 0) {
+		wgl_result_free(r.run);
+		return WGL_EXIT_FAIL;
+	}
 	save_partial(&r);
 	if (r.save_failed) {
+		wgl_run_remote_stop();
 		wgl_result_free(r.run);
 		return WGL_EXIT_FAIL;
 	}
@@ -946,6 +965,7 @@ static int execute(struct run_opts *o, const struct scenario *v, int n)
 			run_scenario(&r, &v[i]);
 	stop_note_cur = -1;
 	tripped = wgl_ab_gates(&o->ab, r.run);
+	wgl_run_remote_stop();
 	wgl_result_finish(r.run);
 	saved = wgl_reports_write(r.run, r.dir) == 0 && ret == 0;
 	wgl_headline_print(r.run, stdout);

@@ -59,6 +59,8 @@ static int agent_setup(const struct wgl_agent_opts *o)
 	memset(&wgl_agent, 0, sizeof(wgl_agent));
 	wgl_agent.bcfg.userspace = o->userspace;
 	wgl_agent.here = o->here;
+	snprintf(wgl_agent.capture_dev, sizeof(wgl_agent.capture_dev), "%s",
+		 o->capture_dev ? o->capture_dev : "");
 	snprintf(wgl_agent.dir, sizeof(wgl_agent.dir), "/tmp/wglab-agent-XXXXXX");
 	if (!mkdtemp(wgl_agent.dir)) {
 		wgl_agent.dir[0] = '\0';

@@ -45,6 +45,7 @@ enum wgl_agent_op {
 	WGL_AGENT_IPERF_CLIENT,
 	WGL_AGENT_STOP,
 	WGL_AGENT_COUNTERS,
+	WGL_AGENT_PING,
 	WGL_AGENT_NOPS
 };
 
@@ -83,6 +84,12 @@ struct wgl_agent_opts {
 	 */
 	bool here;
 	const char *userspace;  /* userspace backend command template, NULL: the default */
+	/*
+	 * An existing link of the host (its underlay NIC) that capture_start
+	 * may read besides the agent's own devices; NULL: none. Capturing
+	 * changes nothing on the link.
+	 */
+	const char *capture_dev;
 };
 
 /*

@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "harness/agent_priv.h"
+#include "harness/ping.h"
 #include "harness/traffic/cpu.h"
 #include "base/log.h"
 #include "base/result.h"
@@ -282,26 +283,28 @@ static int op_route_add(const json_t *args, json_t **res, char *why, size_t len)
 static int op_capture_start(const json_t *args, json_t **res, char *why, size_t len)
 {
 	struct wgl_capture_opts co = WGL_CAPTURE_OPTS_INIT;
-	struct wgl_wgdev *dev = own_dev(S(args, "ifname"), why, len);
+	const char *ifname = S(args, "ifname");
 	struct wgl_agent_handle *h;
 	int id;
 
-	if (!dev)
+	/* The operator's underlay NIC (--capture-dev) is read, never changed. */
+	if (!(wgl_agent.capture_dev[0] && !strcmp(ifname, wgl_agent.capture_dev)) &&
+	    !own_dev(ifname, why, len))
 		return -EPERM;
 	id = new_handle(WGL_AH_CAPTURE);
 	if (id < 0)
 		return fail(why, len, id, "%s", "too many handles");
 	h = &wgl_agent.handles[id];
-	snprintf(h->path, sizeof(h->path), "%s/%d-%s.pcap", wgl_agent.dir, id, dev->ifname);
+	snprintf(h->path, sizeof(h->path), "%s/%d-%s.pcap", wgl_agent.dir, id, ifname);
 	co.filter = S(args, "filter");
 	co.snaplen = I(args, "snaplen", 0);
-	h->cap = wgl_capture_start(wgl_agent.ns, dev->ifname, h->path, &co);
+	h->cap = wgl_capture_start(wgl_agent.ns, ifname, h->path, &co);
 	if (!h->cap) {
 		int err = -errno;
 
 		h->path[0] = '\0';
 		wgl_agent_handle_release(h);
-		return fail(why, len, err, "%s: cannot capture (see the agent's log)", dev->ifname);
+		return fail(why, len, err, "%s: cannot capture (see the agent's log)", ifname);
 	}
 	wgl_created("file", h->path);
 	*res = json_pack("{s:i}", "handle", id);
@@ -521,6 +524,24 @@ static int op_counters(const json_t *args, json_t **res, char *why, size_t len)
 	return *res ? 0 : -ENOMEM;
 }
 
+/* ICMP echo until the first reply: a timeout is an outcome ("ok": false), not a failure. */
+static int op_ping(const json_t *args, json_t **res, char *why, size_t len)
+{
+	const char *addr = S(args, "addr");
+	double elapsed = 0, rtt = 0;
+	int err;
+
+	if (!wgl_addr_allowed(addr))
+		return fail(why, len, -EPERM, "%.64s: outside the benchmarking ranges", addr);
+	err = wgl_ping(wgl_agent.ns, addr, I(args, "timeout_ms", 5000), I(args, "interval_ms", 100),
+		       &elapsed, &rtt);
+	if (err < 0 && err != -ETIMEDOUT)
+		return fail(why, len, err, "%.64s: cannot ping", addr);
+	*res = err ? json_pack("{s:b}", "ok", 0)
+		   : json_pack("{s:b s:f s:f}", "ok", 1, "elapsed_ms", elapsed, "rtt_ms", rtt);
+	return *res ? 0 : -ENOMEM;
+}
+
 static int op_bye(const json_t *args, json_t **res, char *why, size_t len)
 {
 	(void)args, (void)res, (void)why, (void)len;
@@ -541,7 +562,7 @@ int wgl_agent_dispatch(const struct wgl_agent_req *req, json_t **res, char *why,
 		[WGL_AGENT_ECHO_SERVER] = op_echo_server, [WGL_AGENT_ECHO_PROBE] = op_echo_probe,
 		[WGL_AGENT_IPERF_SERVER] = op_iperf_server,
 		[WGL_AGENT_IPERF_CLIENT] = op_iperf_client, [WGL_AGENT_STOP] = op_stop,
-		[WGL_AGENT_COUNTERS] = op_counters,
+		[WGL_AGENT_COUNTERS] = op_counters, [WGL_AGENT_PING] = op_ping,
 	};
 
 	*res = NULL;

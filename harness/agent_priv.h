@@ -29,6 +29,7 @@ struct wgl_agent_handle {
 struct wgl_agent_state {
 	struct wgl_ns *ns;
 	bool here;
+	char capture_dev[16];           /* a host link capture_start may read; "" none */
 	struct wgl_backend_config bcfg;
 	struct wgl_wgdev *devs[WGL_AGENT_MAX_DEVS];
 	struct wgl_agent_handle handles[WGL_AGENT_MAX_HANDLES];

@@ -44,6 +44,7 @@ static const struct {
 				     "bitrate:i?" },
 	[WGL_AGENT_STOP] = { "stop", "handle:i" },
 	[WGL_AGENT_COUNTERS] = { "counters", "" },
+	[WGL_AGENT_PING] = { "ping", "addr:s timeout_ms:i? interval_ms:i?" },
 };
 
 const char *wgl_agent_op_name(enum wgl_agent_op op)

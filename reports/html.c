@@ -13,6 +13,7 @@
 #include "reports/headline.h"
 #include "reports/ab_report.h"
 #include "reports/tables.h"
+#include "reports/remote_nodes.h"
 #include "reports/reports.h"
 #include "reports/write.h"
 
@@ -77,6 +78,8 @@ static void header(const struct wgl_run *run, FILE *f)
 		snprintf(name, sizeof(name), "implementation %s", impl->backend);
 		meta_row(f, name, buf);
 	}
+	for (k = 0; wgl_report_remote_node(run, k, name, sizeof(name), buf, sizeof(buf)); k++)
+		meta_row(f, name, buf);
 	fputs("</table>\n", f);
 }
 

@@ -13,6 +13,7 @@
 #include "reports/headline.h"
 #include "reports/ab_report.h"
 #include "reports/tables.h"
+#include "reports/remote_nodes.h"
 #include "reports/reports.h"
 #include "reports/write.h"
 
@@ -56,6 +57,15 @@ static void meta_row(FILE *f, const char *key, const char *value)
 	fputs(" |\n", f);
 }
 
+static void remote_rows(const struct wgl_run *run, FILE *f)
+{
+	char name[32], value[1024];
+
+	for (size_t i = 0; wgl_report_remote_node(run, i, name, sizeof(name), value, sizeof(value));
+	     i++)
+		meta_row(f, name, value);
+}
+
 static void header(const struct wgl_run *run, FILE *f)
 {
 	const struct wgl_run_summary *s = &run->summary;
@@ -91,6 +101,7 @@ static void header(const struct wgl_run *run, FILE *f)
 		md(f, impl->version ? impl->version : "");
 		fputs(" |\n", f);
 	}
+	remote_rows(run, f);
 	fputc('\n', f);
 }
 
@@ -116,6 +127,7 @@ static void sources(const struct wgl_run *run, FILE *f)
 		md(f, s->path ? s->path : s->id ? s->id : "-");
 		fputs(" |\n", f);
 	}
+	remote_rows(run, f);
 	fputc('\n', f);
 }
 
@@ -161,6 +173,7 @@ static void cases(const struct wgl_run *run, FILE *f)
 		md(f, c->message ? c->message : "");
 		fputs(" |\n", f);
 	}
+	remote_rows(run, f);
 	fputc('\n', f);
 }
 

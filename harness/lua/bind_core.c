@@ -138,6 +138,8 @@ void *wgl_lua_checkfield_udata(lua_State *L, int idx, const char *key, const cha
 
 	lua_getfield(L, idx, key);
 	u = luaL_testudata(L, -1, tname);
+	if (!u && !strcmp(tname, "wglab.node") && wgl_lua_is_remote_node(L, -1))
+		wgl_lua_remote_unsupported_caller(L);
 	if (!u)
 		field_type_error(L, idx, key, tname);
 	return u;

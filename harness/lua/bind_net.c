@@ -11,6 +11,7 @@
 #include "harness/lua/lua.h"
 #include "harness/pair.h"
 #include "harness/ping.h"
+#include "harness/remote.h"
 #include "base/result.h"
 #include "netns/netns.h"
 
@@ -35,7 +36,11 @@ struct lpair {
 
 struct wgl_ns *wgl_lua_checknode(lua_State *L, int idx)
 {
-	struct lnode *n = luaL_checkudata(L, idx, NODE_CLASS);
+	struct lnode *n;
+
+	if (wgl_lua_is_remote_node(L, idx))
+		wgl_lua_remote_unsupported_caller(L);
+	n = luaL_checkudata(L, idx, NODE_CLASS);
 
 	if (!n->ns)
 		luaL_error(L, "node is closed");
@@ -93,6 +98,8 @@ static int l_node(lua_State *L)
 	bool visible = lua_istable(L, 2) && wgl_lua_optbool(L, 2, "visible", false);
 	struct wgl_ns *ns;
 
+	if (wgl_remote_active())
+		return wgl_lua_remote_unsupported(L, "wglab.node (a namespace of the controller)");
 	if (strlen(label) > 20 || strspn(label, "abcdefghijklmnopqrstuvwxyz0123456789-_") !=
 	    strlen(label))
 		return luaL_error(L, "node('%s'): label must be [a-z0-9_-], at most 20 chars", label);
@@ -587,6 +594,8 @@ static int l_pair(lua_State *L)
 	struct lpair *lp;
 	char why[512];
 
+	if (wgl_remote_active())
+		return wgl_lua_remote_pair(L);
 	luaL_checktype(L, 1, LUA_TTABLE);
 	if (lua_getfield(L, 1, "backends") != LUA_TTABLE)
 		return luaL_error(L, "pair: backends = {A, B} is required");
@@ -636,4 +645,5 @@ void wgl_lua_open_net(lua_State *L)
 	wgl_lua_setfn(L, "node", l_node);
 	wgl_lua_setfn(L, "pair", l_pair);
 	wgl_lua_open_topo(L);
+	wgl_lua_open_remote(L);
 }

@@ -119,6 +119,11 @@ static int analyze_push(lua_State *L, const char *path, int opts_idx)
 	return 1;
 }
 
+int wgl_lua_analyze_push(lua_State *L, const char *path, int opts_idx)
+{
+	return analyze_push(L, path, opts_idx);
+}
+
 static int l_analyze(lua_State *L)
 {
 	return analyze_push(L, luaL_checkstring(L, 1), 2);
@@ -126,12 +131,14 @@ static int l_analyze(lua_State *L)
 
 static int l_capture(lua_State *L)
 {
-	struct wgl_ns *ns = wgl_lua_checknode(L, 1);
+	struct wgl_ns *ns = wgl_lua_is_remote_node(L, 1) ? NULL : wgl_lua_checknode(L, 1);
 	const char *ifname = luaL_checkstring(L, 2);
 	struct wgl_capture_opts o = WGL_CAPTURE_OPTS_INIT;
 	char name[128];
 	struct lcap *c;
 
+	if (!ns)
+		return wgl_lua_remote_capture(L);
 	snprintf(name, sizeof(name), "%s-%s.pcap", ns->label, ifname);
 	if (lua_istable(L, 3)) {
 		snprintf(name, sizeof(name), "%s", wgl_lua_optstring(L, 3, "file", name));

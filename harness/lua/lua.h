@@ -126,4 +126,21 @@ void wgl_lua_open_probe(lua_State *L);
 void wgl_lua_open_stats(lua_State *L);
 void wgl_lua_open_traffic(lua_State *L);
 
+/*
+ * Remote nodes (bind_remote.c, harness/remote.h). wgl_lua_open_net() opens
+ * them; wglab.pair hands over to wgl_lua_remote_pair() when the run has
+ * remote nodes, wglab.capture to wgl_lua_remote_capture() for a remote
+ * node. wgl_lua_remote_unsupported() skips the case, naming what a remote
+ * node cannot do; never returns.
+ */
+void wgl_lua_open_remote(lua_State *L);
+int wgl_lua_remote_pair(lua_State *L);
+bool wgl_lua_is_remote_node(lua_State *L, int idx);
+int wgl_lua_remote_capture(lua_State *L);
+int wgl_lua_remote_unsupported(lua_State *L, const char *what);
+/* The same, naming the running binding (a local-node one handed a remote node). */
+int wgl_lua_remote_unsupported_caller(lua_State *L);
+/* Analyses the pcap at path (options table at opts_idx) and pushes the summary. */
+int wgl_lua_analyze_push(lua_State *L, const char *path, int opts_idx);
+
 #endif

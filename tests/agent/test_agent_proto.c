@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "harness/agent_priv.h"
+#include "harness/remote.h"
 #include "base/log.h"
 #include "base/util.h"
 #include "tests/wgl_test.h"
@@ -37,6 +38,10 @@ static void test_accepted(void)
 	CU_ASSERT_EQUAL(parse("{\"id\":1,\"op\":\"link_up\",\"args\":{\"ifname\":\"a.b-c_9\"}}",
 			      &req, why, sizeof(why)), 0);
 	wgl_agent_req_clear(&req);
+	CU_ASSERT_EQUAL_FATAL(parse("{\"id\":2,\"op\":\"ping\",\"args\":{\"addr\":\"198.19.0.2\","
+				    "\"timeout_ms\":500}}", &req, why, sizeof(why)), 0);
+	CU_ASSERT_EQUAL(req.op, WGL_AGENT_PING);
+	wgl_agent_req_clear(&req);
 }
 
 static void test_refused(void)
@@ -53,6 +58,9 @@ static void test_refused(void)
 		{ "{\"id\":3,\"op\":\"facts\",\"args\":[]}", 3, "args must be an object" },
 		{ "{\"id\":3,\"op\":\"facts\",\"args\":{\"a\":1}}", 3, "unknown argument 'a'" },
 		{ "{\"id\":4,\"op\":\"wg_get\",\"args\":{}}", 4, "missing argument 'ifname'" },
+		{ "{\"id\":4,\"op\":\"ping\",\"args\":{}}", 4, "missing argument 'addr'" },
+		{ "{\"id\":4,\"op\":\"ping\",\"args\":{\"addr\":\"198.19.0.2\",\"timeout_ms\":-1}}", 4,
+		  "timeout_ms" },
 		{ "{\"id\":4,\"op\":\"wg_create\",\"args\":{\"ifname\":\"wg0\"}}", 4,
 		  "missing argument 'backend'" },
 		{ "{\"id\":4,\"op\":\"wg_get\",\"args\":{\"ifname\":1}}", 4, "must be a string" },
@@ -183,6 +191,43 @@ static void test_ssh_url(void)
 	}
 }
 
+/* --node a=URL: strict, and the underlay addresses only in the benchmarking ranges. */
+static void test_node_spec(void)
+{
+	static const struct { const char *spec, *host, *a4, *a6, *dev; } ok[] = {
+		{ "a=ssh://root@h1?addr=198.18.5.1/24&dev=eth1", "h1", "198.18.5.1", "", "eth1" },
+		{ "b=ssh://h2:2222?addr=2001:2::2&addr=198.19.0.9", "h2", "198.19.0.9", "2001:2::2",
+		  "" },
+		{ "b=ssh://[2001:2::5]:22?addr=198.18.0.2", "2001:2::5", "198.18.0.2", "", "" },
+	};
+	static const char *const bad[] = { "ssh://h?addr=198.18.0.1", "c=ssh://h?addr=198.18.0.1",
+		"ab=ssh://h?addr=198.18.0.1", "a=ssh://h", "a=ssh://h?", "a=ssh://h?addr=10.0.0.1",
+		"a=ssh://h?addr=192.0.2.1", "a=ssh://h?addr=2001:db8::1", "a=ssh://h?addr=198.17.255.1",
+		"a=ssh://h?addr=198.20.0.1", "a=ssh://h?addr=x", "a=ssh://h?addr=198.18.0.1&dev=a;b",
+		"a=ssh://h?addr=198.18.0.1&dev=$(id)", "a=ssh://h?addr=198.18.0.1&dev=",
+		"a=ssh://h?addr=198.18.0.1&dev=averyveryverylongname",
+		"a=ssh://h?addr=198.18.0.1&addr=198.18.0.2", "a=ssh://h?addr=198.18.0.1&port=1",
+		"a=ssh://h?addr=198.18.0.1&dev=e1&dev=e2", "a=ssh://-oProxyCommand=x?addr=198.18.0.1",
+		"a=h?addr=198.18.0.1" };
+	struct wgl_remote_node n;
+	char why[256];
+
+	for (size_t i = 0; i < WGL_ARRAY_SIZE(ok); i++) {
+		CU_ASSERT_EQUAL(wgl_remote_parse(ok[i].spec, &n, why, sizeof(why)), 0);
+		CU_ASSERT_STRING_EQUAL(n.ssh.host, ok[i].host);
+		CU_ASSERT_STRING_EQUAL(n.addr4, ok[i].a4);
+		CU_ASSERT_STRING_EQUAL(n.addr6, ok[i].a6);
+		CU_ASSERT_STRING_EQUAL(n.dev, ok[i].dev);
+	}
+	for (size_t i = 0; i < WGL_ARRAY_SIZE(bad); i++) {
+		int ret = wgl_remote_parse(bad[i], &n, why, sizeof(why));
+
+		CU_ASSERT_EQUAL(ret, -EINVAL);
+		if (ret != -EINVAL)
+			printf("\n  accepted '%s'\n", bad[i]);
+	}
+}
+
 /* Host key checking comes first (ssh keeps the first value) and the host after --. */
 static void test_ssh_argv(void)
 {
@@ -216,5 +261,6 @@ int main(void)
 	CU_add_test(s, "clock offset arithmetic", test_clock);
 	CU_add_test(s, "node URLs", test_ssh_url);
 	CU_add_test(s, "ssh command line", test_ssh_argv);
+	CU_add_test(s, "run --node specs", test_node_spec);
 	return wgl_test_run();
 }

@@ -1,0 +1,459 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * `wglab run --node a=ssh://... --node b=ssh://...` for real: two "hosts"
+ * (namespaces H1, H2) joined by a veth (u1 198.18.0.1 -- u2 198.18.0.2, the
+ * underlay the scenario's tunnel runs over), each running Debian's OpenSSH
+ * server on its own management link to the controller's namespace C
+ * (198.18.1.0/24 and 198.18.2.0/24). wglab runs in C, so it touches no
+ * namespace of its own for the nodes; each host's agent runs --here.
+ *
+ *   1. connect (one rep, userspace and kernel pairs where available) with
+ *      both nodes remote passes, and the result records each host's facts
+ *      and clock offset;
+ *   2. throughput and replay with both nodes remote: their iperf and the
+ *      probe's local UDP socket are not agent operations yet, so their cases
+ *      must be skipped naming the operation (or pass), never run locally;
+ *   3. a long connect run whose ssh connection to b is killed mid-run:
+ *      afterwards H2 holds no process but its sshd listener, no link but
+ *      lo and its two veth ends, and b's agent directory is gone; the run
+ *      fails (it lost a node) rather than pretending.
+ *
+ * Throwaway host and user keys in a private directory (removed at exit),
+ * the host key pinned in known_hosts: never blind acceptance.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <jansson.h>
+
+#include "base/child.h"
+#include "base/log.h"
+#include "harness/traffic/iperf.h"
+#include "netns/netns.h"
+#include "tests/wgl_test.h"
+
+#define SSH_PORT 2222
+
+static struct wgl_ns *C, *H[2];
+static pid_t sshd[2] = { -1, -1 };
+static char dir[64];
+static int failures;
+
+#define CHECK(cond, ...) do { if (!(cond)) { failures++; printf("FAIL %s:%d: ", __FILE__, \
+	__LINE__); printf(__VA_ARGS__); printf("\n"); } else { printf("ok: "); \
+	printf(__VA_ARGS__); printf("\n"); } } while (0)
+
+static char *slurp(const char *path)
+{
+	FILE *f = fopen(path, "re");
+	char *buf = f ? calloc(1, 1 << 16) : NULL;
+
+	if (buf && fread(buf, 1, (1 << 16) - 1, f) == 0)
+		buf[0] = '\0';
+	if (f)
+		fclose(f);
+	return buf;
+}
+
+static int run_wait(char *const argv[], struct wgl_ns *ns, const char *out, int timeout_ms)
+{
+	struct wgl_child_opts co = WGL_CHILD_OPTS_INIT;
+	int fd = out ? open(out, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600) : -1;
+	pid_t pid;
+	int st = -1;
+
+	co.stdout_fd = fd;
+	co.stderr_fd = fd;
+	co.netns_fd = ns ? ns->fd : -1;
+	pid = wgl_child_exec(&co, argv[0], argv);
+	if (fd >= 0)
+		close(fd);
+	if (pid > 0 && wgl_child_wait(pid, timeout_ms, &st) < 0)
+		st = wgl_child_stop(pid, 1000);
+	return pid > 0 && WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
+static int write_file(const char *name, const char *text)
+{
+	char path[256];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	f = fopen(path, "we");
+	if (!f)
+		return -1;
+	fputs(text, f);
+	return fclose(f) || chmod(path, 0600);
+}
+
+static void remove_dir(void)
+{
+	DIR *d = dir[0] ? opendir(dir) : NULL;
+	struct dirent *e;
+	char path[512];
+
+	while (d && (e = readdir(d))) {
+		if (e->d_name[0] != '.' && strcmp(e->d_name, "results")) {
+			snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
+			unlink(path);
+		}
+	}
+	if (d)
+		closedir(d);
+	if (dir[0]) {
+		char *rm[] = { "rm", "-rf", "--", dir, NULL };
+
+		run_wait(rm, NULL, NULL, 30000);
+	}
+}
+
+static int make_keys(void)
+{
+	char hk[256], uk[256], line[1024], *pub;
+	char *kg_host[] = { "ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", hk, NULL };
+	char *kg_user[] = { "ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", uk, NULL };
+
+	snprintf(dir, sizeof(dir), "/tmp/wglab-runremote-XXXXXX");
+	if (!mkdtemp(dir))
+		return -1;
+	snprintf(hk, sizeof(hk), "%s/host_key", dir);
+	snprintf(uk, sizeof(uk), "%s/user_key", dir);
+	if (run_wait(kg_host, NULL, NULL, 30000) || run_wait(kg_user, NULL, NULL, 30000))
+		return -1;
+	snprintf(line, sizeof(line), "%s/user_key.pub", dir);
+	pub = slurp(line);
+	if (!pub || write_file("authorized_keys", pub))
+		return -1;
+	free(pub);
+	snprintf(line, sizeof(line), "%s/host_key.pub", dir);
+	pub = slurp(line);
+	if (!pub)
+		return -1;
+	pub[strcspn(pub, "\n")] = '\0';
+	/* Both hosts share the throwaway host key; each is pinned by its address. */
+	snprintf(line, sizeof(line), "[198.18.1.2]:%d %s\n[198.18.2.2]:%d %s\n", SSH_PORT, pub,
+		 SSH_PORT, pub);
+	free(pub);
+	return write_file("known_hosts", line);
+}
+
+static int start_sshd(int i)
+{
+	struct wgl_child_opts co = WGL_CHILD_OPTS_INIT;
+	char conf[1024], name[32], cmd[512], log[256];
+	char *argv[] = { "sh", "-c", cmd, NULL };
+	int fd;
+
+	snprintf(conf, sizeof(conf),
+		 "Port %d\nListenAddress 198.18.%d.2\nHostKey %s/host_key\nAuthorizedKeysFile "
+		 "%s/authorized_keys\nPasswordAuthentication no\nKbdInteractiveAuthentication no\n"
+		 "PubkeyAuthentication yes\nPermitRootLogin prohibit-password\nStrictModes no\n"
+		 "UsePAM no\nPidFile none\nAllowUsers root\n", SSH_PORT, i + 1, dir, dir);
+	snprintf(name, sizeof(name), "sshd%d_config", i + 1);
+	if (write_file(name, conf))
+		return -1;
+	snprintf(cmd, sizeof(cmd), "mkdir -p /run/sshd && exec /usr/sbin/sshd -D -e -f %s/%s",
+		 dir, name);
+	snprintf(log, sizeof(log), "%s/sshd%d.log", dir, i + 1);
+	fd = open(log, O_WRONLY | O_CREAT | O_CLOEXEC, 0600);
+	co.netns_fd = H[i]->fd;
+	co.private_run = true;
+	co.stderr_fd = fd;
+	sshd[i] = wgl_child_exec(&co, "sshd", argv);
+	close(fd);
+	return sshd[i] < 0 ? -1 : wgl_wait_listening(sshd[i], SSH_PORT, 10000);
+}
+
+static int join(struct wgl_ns *a, const char *na, const char *aa, struct wgl_ns *b,
+		const char *nb, const char *ab)
+{
+	return wgl_veth_add(a, na, b, nb) ?: wgl_addr_add(a, na, aa) ?: wgl_addr_add(b, nb, ab) ?:
+	       wgl_link_set_up(a, na, true) ?: wgl_link_set_up(b, nb, true) ?:
+	       wgl_link_wait_running(a, na, 5000) ?: wgl_link_wait_running(b, nb, 5000);
+}
+
+static int build(void)
+{
+	C = wgl_ns_new("ctl", false);
+	H[0] = wgl_ns_new("host1", false);
+	H[1] = wgl_ns_new("host2", false);
+	if (!C || !H[0] || !H[1])
+		return -1;
+	return join(C, "m1", "198.18.1.1/24", H[0], "m1", "198.18.1.2/24") ?:
+	       join(C, "m2", "198.18.2.1/24", H[1], "m2", "198.18.2.2/24") ?:
+	       join(H[0], "u1", "198.18.0.1/24", H[1], "u2", "198.18.0.2/24");
+}
+
+/* wglab run SCENARIO in C with both nodes remote; the child's pid (output to DIR/NAME.out). */
+static pid_t start_run(const char *scenario, const char *backend, const char *define,
+		       const char *name)
+{
+	static char out[256], res[256], na[256], nb[256], idf[256], khf[256], wglab[512];
+	struct wgl_child_opts co = WGL_CHILD_OPTS_INIT;
+	char *argv[] = { wglab, "run", (char *)scenario, "-b", (char *)backend, "-f", "ipv4",
+			 "-D", (char *)define, "-o", res, "--node", na, "--node", nb,
+			 "--ssh-option", idf, "--ssh-option", "IdentitiesOnly=yes", "--ssh-option",
+			 khf, "--ssh-option", "GlobalKnownHostsFile=/dev/null", "--ssh-option",
+			 "LogLevel=ERROR", "--remote-wglab", wglab, NULL };
+	pid_t pid;
+	int fd;
+
+	snprintf(wglab, sizeof(wglab), "%s", getenv("WGLAB"));
+	snprintf(res, sizeof(res), "%s/results", dir);
+	snprintf(na, sizeof(na), "a=ssh://root@198.18.1.2:%d?addr=198.18.0.1&dev=u1", SSH_PORT);
+	snprintf(nb, sizeof(nb), "b=ssh://root@198.18.2.2:%d?addr=198.18.0.2&dev=u2", SSH_PORT);
+	snprintf(idf, sizeof(idf), "IdentityFile=%s/user_key", dir);
+	snprintf(khf, sizeof(khf), "UserKnownHostsFile=%s/known_hosts", dir);
+	snprintf(out, sizeof(out), "%s/%s.out", dir, name);
+	fd = open(out, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	co.stdout_fd = fd;
+	co.stderr_fd = fd;
+	co.netns_fd = C->fd;
+	pid = wgl_child_exec(&co, "wglab-run", argv);
+	close(fd);
+	return pid;
+}
+
+static int finish_run(pid_t pid, const char *name, int timeout_ms)
+{
+	char path[256], *text;
+	int st = -1;
+
+	if (pid > 0 && wgl_child_wait(pid, timeout_ms, &st) < 0)
+		st = wgl_child_stop(pid, 1000);
+	snprintf(path, sizeof(path), "%s/%s.out", dir, name);
+	text = slurp(path);
+	printf("---- wglab run (%s) ----\n%s---- end ----\n", name, text ? text : "");
+	free(text);
+	return pid > 0 && WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
+static json_t *latest_result(void)
+{
+	char path[256];
+
+	snprintf(path, sizeof(path), "%s/results/latest/result.json", dir);
+	return json_load_file(path, 0, NULL);
+}
+
+static void print_failed_checks(json_t *c)
+{
+	json_t *k;
+	size_t i;
+
+	json_array_foreach(json_object_get(c, "checks"), i, k)
+		if (!json_is_true(json_object_get(k, "ok")))
+			printf("  failed check: %s: %s\n",
+			       json_string_value(json_object_get(k, "name")) ?: "?",
+			       json_string_value(json_object_get(k, "detail")) ?: "");
+}
+
+/* Verdict of the case of backend pair a:b, NULL when the run has none. */
+static const char *verdict_of(json_t *r, const char *a, const char *b, const char **msg)
+{
+	json_t *c;
+	size_t i;
+
+	json_array_foreach(json_object_get(r, "cases"), i, c) {
+		const char *cb = json_string_value(json_object_get(c, "backend_b"));
+
+		/* A one-backend scenario's case has no backend_b. */
+		if (strcmp(json_string_value(json_object_get(c, "backend_a")) ?: "", a) ||
+		    (cb && strcmp(cb, b)))
+			continue;
+		*msg = json_string_value(json_object_get(c, "message")) ?: "";
+		print_failed_checks(c);
+		return json_string_value(json_object_get(c, "verdict"));
+	}
+	return NULL;
+}
+
+static void check_meta(json_t *r)
+{
+	for (int i = 0; i < 2; i++) {
+		json_t *n = json_object_get(json_object_get(r, "remote_nodes"), i ? "b" : "a");
+		json_t *clk = json_object_get(n, "clock"), *f = json_object_get(n, "facts");
+		long long off = json_integer_value(json_object_get(clk, "offset_ns"));
+		long long err = json_integer_value(json_object_get(clk, "error_ns"));
+
+		/* One machine, one clock: the true offset 0 lies inside the error bar. */
+		CHECK(json_string_value(json_object_get(f, "kernel")) &&
+		      json_string_value(json_object_get(f, "cpu_model")) && clk &&
+		      llabs(off) <= err, "result records node %c: kernel %s, cpu %s, clock %lld "
+		      "+- %lld ns", 'a' + i, json_string_value(json_object_get(f, "kernel")) ?: "?",
+		      json_string_value(json_object_get(f, "cpu_model")) ?: "?", off, err);
+	}
+}
+
+/* The report's header shows each host and its clock offset. */
+static void check_report(void)
+{
+	char path[256], *md;
+
+	snprintf(path, sizeof(path), "%s/results/latest/summary.md", dir);
+	md = slurp(path);
+	CHECK(md && strstr(md, "| node a | ssh://root@198.18.1.2") && strstr(md, "| node b | ") &&
+	      strstr(md, "clock offset") && strstr(md, "cores"),
+	      "summary.md shows both nodes' hosts, CPUs and clock offsets");
+	free(md);
+}
+
+static void check_connect(void)
+{
+	bool kernel = access("/sys/module/wireguard", F_OK) == 0;
+	int rc = finish_run(start_run("connect", kernel ? "userspace:userspace,kernel:kernel"
+				      : "userspace:userspace", "reps=2", "connect"), "connect",
+			    300000);
+	json_t *r = latest_result();
+	const char *msg = "", *v = verdict_of(r, "userspace", "userspace", &msg);
+
+	CHECK(rc == 0, "wglab run connect with both nodes remote exits 0 (got %d)", rc);
+	CHECK(v && !strcmp(v, "pass"), "connect userspace:userspace on the remote pair: %s %s",
+	      v ? v : "no case", msg);
+	if (kernel) {
+		v = verdict_of(r, "kernel", "kernel", &msg);
+		CHECK(v && !strcmp(v, "pass"), "connect kernel:kernel on the remote pair: %s %s",
+		      v ? v : "no case", msg);
+	}
+	check_meta(r);
+	check_report();
+	json_decref(r);
+}
+
+/* A scenario needing what the agents cannot do yet is skipped naming it, never run here. */
+static void check_passes_or_skips(const char *scenario, const char *define)
+{
+	int rc = finish_run(start_run(scenario, "userspace:userspace", define, scenario),
+			    scenario, 300000);
+	json_t *r = latest_result();
+	const char *msg = "", *v = verdict_of(r, "userspace", "userspace", &msg);
+
+	CHECK(v && (!strcmp(v, "pass") || (!strcmp(v, "skip") && strstr(msg, "remote nodes:"))),
+	      "%s on the remote pair passes or is skipped naming the operation (exit %d): %s %s",
+	      scenario, rc, v ? v : "no case", msg);
+	json_decref(r);
+}
+
+static bool same_netns(pid_t pid, const struct stat *ns)
+{
+	char path[64];
+	struct stat st;
+
+	snprintf(path, sizeof(path), "/proc/%d/ns/net", (int)pid);
+	return stat(path, &st) == 0 && st.st_ino == ns->st_ino && st.st_dev == ns->st_dev;
+}
+
+/* Processes in host i but its sshd listener; with cmd_has, the first whose cmdline has it. */
+static int procs_in(struct wgl_ns *ns, pid_t except, const char *cmd_has, bool print)
+{
+	DIR *d = opendir("/proc");
+	struct dirent *e;
+	struct stat nst;
+	int n = 0;
+
+	fstat(ns->fd, &nst);
+	while (d && (e = readdir(d))) {
+		pid_t pid = (pid_t)atoi(e->d_name);
+		char path[64], cmd[512] = "";
+		FILE *f;
+		size_t len;
+
+		if (pid <= 0 || pid == except || !same_netns(pid, &nst))
+			continue;
+		snprintf(path, sizeof(path), "/proc/%d/cmdline", (int)pid);
+		f = fopen(path, "re");
+		len = f ? fread(cmd, 1, sizeof(cmd) - 1, f) : 0;
+		if (f)
+			fclose(f);
+		for (size_t i = 0; i + 1 < len; i++)
+			cmd[i] = cmd[i] ? cmd[i] : ' ';
+		if (cmd_has && strncmp(cmd, "ssh ", 4) == 0 && strstr(cmd, cmd_has)) {
+			closedir(d);
+			return pid;
+		}
+		n++;
+		if (print)
+			printf("  left: pid %d %s\n", (int)pid, cmd);
+	}
+	if (d)
+		closedir(d);
+	return cmd_has ? -1 : n;
+}
+
+static const char *agent_dir(json_t *r, const char *node)
+{
+	return json_string_value(json_object_get(json_object_get(json_object_get(json_object_get(
+		r, "remote_nodes"), node), "agent"), "dir"));
+}
+
+/* Kills the ssh connection to b while a long connect run has its devices up. */
+static void check_drop(void)
+{
+	pid_t run = start_run("connect", "userspace:userspace", "reps=1000", "drop");
+	long long deadline = wgl_now_ns() + 60000000000LL;
+	pid_t ssh = -1;
+	char adir[2][128] = { "", "" };
+	json_t *r;
+	int rc;
+
+	while (wgl_link_index(H[1], "wglab0") <= 0 && wgl_now_ns() < deadline)
+		wgl_sleep_ms(20);
+	ssh = procs_in(C, -1, "198.18.2.2", false);
+	r = latest_result();
+	for (int i = 0; i < 2; i++)
+		snprintf(adir[i], sizeof(adir[i]), "%s", agent_dir(r, i ? "b" : "a") ?: "");
+	json_decref(r);
+	CHECK(ssh > 0 && wgl_link_index(H[1], "wglab0") > 0 && adir[1][0] &&
+	      access(adir[1], F_OK) == 0, "mid-run: b's wglab0 up, agent directory %s, ssh pid %d",
+	      adir[1], (int)ssh);
+	if (ssh > 0)
+		kill(ssh, SIGKILL);
+	rc = finish_run(run, "drop", 120000);
+	CHECK(rc == 1, "the run that lost node b fails (exit %d)", rc);
+	for (int i = 0; i < 2; i++) {
+		deadline = wgl_now_ns() + 30000000000LL;
+		while (procs_in(H[i], sshd[i], NULL, false) && wgl_now_ns() < deadline)
+			wgl_sleep_ms(50);
+		CHECK(procs_in(H[i], sshd[i], NULL, true) == 0,
+		      "host %d: no process left but sshd's listener", i + 1);
+		CHECK(wgl_link_index(H[i], "wglab0") == -ENODEV, "host %d: the agent's wglab0 is gone",
+		      i + 1);
+		CHECK(adir[i][0] && access(adir[i], F_OK) < 0 && errno == ENOENT,
+		      "host %d: the agent's directory %s is removed", i + 1, adir[i]);
+	}
+}
+
+int main(void)
+{
+	wgl_test_require_root();
+	if (access("/usr/sbin/sshd", X_OK) || access("/usr/bin/ssh", X_OK))
+		wgl_test_skip("needs Debian's openssh-server and openssh-client");
+	if (access("/usr/bin/wireguard-go", X_OK) && system("command -v wireguard-go >/dev/null"))
+		wgl_test_skip("wireguard-go not installed");
+	if (!getenv("WGLAB"))
+		wgl_test_skip("WGLAB (the wglab binary) not set");
+	wgl_cleanup_install_signals();
+	atexit(remove_dir);
+	if (build() < 0 || make_keys() < 0 || start_sshd(0) < 0 || start_sshd(1) < 0) {
+		printf("FAIL: cannot build the two hosts and their sshd (logs in %s)\n", dir);
+		return 1;
+	}
+	check_connect();
+	check_passes_or_skips("throughput", "duration=1");
+	check_passes_or_skips("replay", "silence_min=0.25");
+	check_drop();
+	for (int i = 0; i < 2; i++)
+		wgl_child_stop(sshd[i], 2000);
+	wgl_ns_free(H[1]);
+	wgl_ns_free(H[0]);
+	wgl_ns_free(C);
+	printf("run-remote: %d failure(s)\n", failures);
+	return failures ? 1 : 0;
+}
