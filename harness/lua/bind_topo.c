@@ -275,7 +275,7 @@ void wgl_lua_open_topo(lua_State *L)
 {
 	luaL_getmetatable(L, NODE_CLASS);
 	lua_getfield(L, -1, "__index");
-	luaL_setfuncs(L, topo_node_methods, 0);
+	wgl_lua_setfuncs(L, topo_node_methods);
 	lua_pop(L, 2);
 	wgl_lua_setfn(L, "router", l_router);
 }

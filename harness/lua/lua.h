@@ -52,6 +52,12 @@ struct wgl_lua_case *wgl_lua_ctx(lua_State *L);
 
 /* Sets wglab.<name> = fn in the global "wglab" table. */
 void wgl_lua_setfn(lua_State *L, const char *name, lua_CFunction fn);
+/*
+ * Sets the functions fns in the table on top of the stack, each bounded by the
+ * case's deadline (checked before and after the call), as wgl_lua_setfn and
+ * wgl_lua_class do.
+ */
+void wgl_lua_setfuncs(lua_State *L, const luaL_Reg *fns);
 /* Creates metatable tname with methods as __index and gc as __gc (may be NULL). */
 void wgl_lua_class(lua_State *L, const char *tname, const luaL_Reg *methods, lua_CFunction gc);
 /* Raises "what: strerror(-err)". Never returns. */
