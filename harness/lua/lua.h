@@ -102,6 +102,21 @@ void wgl_lua_field_num(lua_State *L, const char *key, lua_Number value);
 /* Pushes a jansson value as a Lua value (objects -> tables, arrays -> sequences). */
 void wgl_lua_push_json(lua_State *L, const json_t *v);
 
+/*
+ * Network arguments and failures, each raised as one line "fn: argument
+ * 'value': cause" (harness/lua/net_errors.c). check_ifname: a usable link
+ * name. check_cidr: an address (with a /prefix when need_len) inside the
+ * allowed ranges. net_error: err (-errno) of a call on node ns explained
+ * from the node's state (no such link, already there, link down...); arg
+ * names the argument that val is ("cidr", "link", "kind", "dst").
+ */
+struct wgl_ns;
+void wgl_lua_check_ifname(lua_State *L, const char *fn, const char *ifname);
+void wgl_lua_check_cidr(lua_State *L, const char *fn, const char *arg, const char *cidr,
+			bool need_len);
+int wgl_lua_net_error(lua_State *L, int err, const char *fn, struct wgl_ns *ns,
+		      const char *ifname, const char *arg, const char *val);
+
 /* The node class: struct wgl_ns * of a node userdata at idx (raises if not a node). */
 struct wgl_ns *wgl_lua_checknode(lua_State *L, int idx);
 /* The wg class: struct wgl_wgdev * of a device userdata at idx. */
