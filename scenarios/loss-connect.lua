@@ -19,7 +19,7 @@ scenario {
   families = { "ipv4", "ipv6" },
   params = {
     rates = { default = "0,1,5,10", type = "list", min = 0, max = 50,
-              description = "loss rates in %, one case part each" },
+              description = "loss rates in %, measured in turn" },
     duration = { default = 2, min = 1, max = 60, description = "s of iperf per rate" },
   },
   timeout = 240,

@@ -192,9 +192,8 @@ static int node_mtu(lua_State *L)
 		luaL_argcheck(L, want >= 68 && want <= 65535, 3, "mtu must be 68..65535");
 		err = wgl_link_set_mtu(ns, ifname, (unsigned int)want);
 		if (err == -EINVAL && wgl_link_index(ns, ifname) >= 0)
-			return luaL_error(L, "mtu: mtu %d: outside what link '%s' of node %s "
-					  "takes (IPv6 on it needs 1280 or more)", (int)want,
-					  ifname, ns->label);
+			return luaL_error(L, "mtu: mtu %d: outside the range link '%s' of node "
+					  "%s takes", (int)want, ifname, ns->label);
 		check_err(L, err, "mtu", ns, ifname, "link", ifname);
 	}
 	mtu = wgl_link_mtu(ns, ifname);
@@ -250,6 +249,9 @@ static int node_ping(lua_State *L)
 	}
 	if (!(timeout > 0 && timeout <= 3600) || !(interval > 0 && interval <= 60))
 		return luaL_error(L, "ping: field 'timeout' must be 0..3600 s and 'interval' 0..60 s");
+	if (strchr(dst, '/'))
+		return luaL_error(L, "ping: dst '%s': an address, not a prefix", dst);
+	wgl_lua_check_cidr(L, "ping", "dst", dst, false);
 	err = wgl_ping(ns, dst, wgl_lua_deadline_ms(L, timeout * 1000), (int)(interval * 1000),
 		       &elapsed, &rtt);
 	wgl_lua_deadline_check(L);
@@ -279,6 +281,8 @@ static int node_netem(lua_State *L)
 	int err;
 
 	luaL_checktype(L, 3, LUA_TTABLE);
+	if (wgl_link_index(ns, ifname) < 0) /* misuse, not an outcome: raised */
+		return wgl_lua_net_error(L, -ENODEV, "netem", ns, ifname, "link", ifname);
 	n.delay_us = (int)(wgl_lua_optnum_in(L, 3, "delay", 0, 0, 60) * 1e6);
 	n.jitter_us = (int)(wgl_lua_optnum_in(L, 3, "jitter", 0, 0, 60) * 1e6);
 	n.loss_pct = wgl_lua_optnum_in(L, 3, "loss", 0, 0, 100);
@@ -301,6 +305,8 @@ static int node_rate(lua_State *L)
 	double lat = lua_istable(L, 4) ? wgl_lua_optnum_in(L, 4, "latency", 0.05, 0, 60) : 0.05;
 	int err;
 
+	if (wgl_link_index(ns, ifname) < 0)
+		return wgl_lua_net_error(L, -ENODEV, "rate", ns, ifname, "link", ifname);
 	luaL_argcheck(L, bps >= 1 && bps <= 1e13, 3, "bit/s must be 1..1e13");
 	err = wgl_tbf_set(ns, ifname, (uint64_t)bps, (int)(lat * 1e6));
 

@@ -68,6 +68,13 @@ function run(case)
       "udp: field 'port': 5000 on 198.18.0.1 is already in use on node a" },
     { function() wglab.capture(a, "nolink") end, "capture: link 'nolink': node a has no link of that name" },
     { function() a:wg(case.backend, "v0") end, "wg: link 'v0': node a already has a link of that name" },
+    { function() a:netem("nolink", { delay = 0.1 }) end, "netem: link 'nolink': node a has no link of that name" },
+    { function() a:rate("nolink", 1e6) end, "rate: link 'nolink': node a has no link of that name" },
+    { function() a:drop { iif = "nolink", loss = 5 } end, "drop: link 'nolink': node a has no link of that name" },
+    { function() a:ping("8.8.8.8", { timeout = 0.2 }) end,
+      "ping: dst '8.8.8.8': outside the allowed ranges" },
+    { function() a:ping("198.18.0.0/24") end, "ping: dst '198.18.0.0/24': an address, not a prefix" },
+    { function() wglab.router {} end, "bad argument #1 to 'router' (string expected, got table)" },
   }
   if okw then
     local more = {
