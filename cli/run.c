@@ -572,24 +572,6 @@ static int collect(struct run_opts *o, struct scenario **v, int *n)
 	return err;
 }
 
-/* One line per parameter, by name: "  -D reps  default 3, an integer in 1..1000: ...". */
-static void list_params(const json_t *decl)
-{
-	const char *key, *keys[64];
-	json_t *entry;
-	size_t n = 0;
-	char text[512];
-
-	json_object_foreach((json_t *)decl, key, entry)
-		if (n < sizeof(keys) / sizeof(keys[0]))
-			keys[n++] = key;
-	qsort(keys, n, sizeof(keys[0]), cmp_str);
-	for (size_t i = 0; i < n; i++) {
-		wgl_params_describe(json_object_get(decl, keys[i]), text, sizeof(text));
-		printf("    -D %-14s %s\n", keys[i], text);
-	}
-}
-
 static int list_scenarios(struct run_opts *o)
 {
 	struct scenario *v;
@@ -607,7 +589,7 @@ static int list_scenarios(struct run_opts *o)
 			printf("%-16s %-8s %s\n", json_string_value(json_object_get(m, "name")),
 			       json_string_value(json_object_get(m, "suite")) ?: "default",
 			       json_string_value(json_object_get(m, "description")) ?: "");
-			list_params(json_object_get(m, "params"));
+			wgl_params_print(stdout, json_object_get(m, "params"));
 		}
 	}
 	free_scenarios(v, n);

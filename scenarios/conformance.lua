@@ -21,7 +21,7 @@ scenario {
   families = { "ipv4", "ipv6" },
   params = {
     listen = { default = 2.5, min = 0.5, max = 60,
-               description = "s the listener counts datagrams per check" },
+               description = "seconds the listener counts datagrams, per check" },
   },
   timeout = 120,
 }

@@ -246,6 +246,28 @@ bool wgl_params_bounded(const json_t *entry)
 		!strcmp(s.type, "list")) && s.min && s.max;
 }
 
+static int cmp_key(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+void wgl_params_print(FILE *f, const json_t *decl)
+{
+	const char *key, *keys[64];
+	json_t *entry;
+	size_t n = 0;
+	char text[512];
+
+	json_object_foreach((json_t *)decl, key, entry)
+		if (n < sizeof(keys) / sizeof(keys[0]))
+			keys[n++] = key;
+	qsort(keys, n, sizeof(keys[0]), cmp_key);
+	for (size_t i = 0; i < n; i++) {
+		wgl_params_describe(json_object_get(decl, keys[i]), text, sizeof(text));
+		fprintf(f, "    -D %-14s %s\n", keys[i], text);
+	}
+}
+
 void wgl_params_describe(const json_t *entry, char *buf, size_t len)
 {
 	struct spec s;

@@ -15,6 +15,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdio.h>
 #include <jansson.h>
 
 /* The default of each declared parameter: a new object {key: value}. */
@@ -42,5 +43,7 @@ bool wgl_params_bounded(const json_t *entry);
 
 /* "default 3, an integer in 1..1000: connects measured" for one entry, into buf. */
 void wgl_params_describe(const json_t *entry, char *buf, size_t len);
+/* One line per parameter, sorted by name: "    -D reps           default 3, ...". */
+void wgl_params_print(FILE *f, const json_t *decl);
 
 #endif
