@@ -56,8 +56,8 @@ long long wgl_now_ns(void)
 	return (long long)ts.tv_sec * 1000000000LL + ts.tv_nsec;
 }
 
-/* One scenario case runs at a time per process (parallel runs are processes). */
-static long long deadline_ns;
+/* Per thread: a case's waits run on the thread that runs the case. */
+static _Thread_local long long deadline_ns;
 
 void wgl_deadline_set(long long ns)
 {

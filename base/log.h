@@ -36,8 +36,8 @@ long long wgl_now_ns(void);
 /* Sleep for ms milliseconds, restarting after signals. */
 void wgl_sleep_ms(long ms);
 /*
- * The wgl_now_ns() time the work under way (a scenario case) must end by; 0:
- * none. Setup waits deep in the engine (a daemon's socket, a link coming up,
+ * The wgl_now_ns() time the work under way on this thread (a scenario case)
+ * must end by; 0: none. Setup waits deep in the engine (a daemon's socket, a link coming up,
  * a capture or iperf server getting ready) cut their own timeouts to it with
  * wgl_deadline_clamp_ms(), so no single call outlives the case. Teardown
  * waits do not: the owner clears the deadline before tearing down.
