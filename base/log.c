@@ -3,6 +3,7 @@
 #include <string.h>
 #include <time.h>
 #include <errno.h>
+#include <limits.h>
 #include <unistd.h>
 
 #include "base/log.h"
@@ -53,6 +54,28 @@ long long wgl_now_ns(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (long long)ts.tv_sec * 1000000000LL + ts.tv_nsec;
+}
+
+/* Per thread: a case's waits run on the thread that runs the case. */
+static _Thread_local long long deadline_ns;
+
+void wgl_deadline_set(long long ns)
+{
+	deadline_ns = ns;
+}
+
+int wgl_deadline_clamp_ms(long long timeout_ms)
+{
+	long long left;
+
+	if (deadline_ns) {
+		left = (deadline_ns - wgl_now_ns() + 999999) / 1000000;
+		if (left < timeout_ms)
+			timeout_ms = left;
+	}
+	if (timeout_ms < 0)
+		return 0;
+	return timeout_ms > INT_MAX ? INT_MAX : (int)timeout_ms;
 }
 
 void wgl_sleep_ms(long ms)

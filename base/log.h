@@ -35,6 +35,16 @@ int wgl_live_objects(void);
 long long wgl_now_ns(void);
 /* Sleep for ms milliseconds, restarting after signals. */
 void wgl_sleep_ms(long ms);
+/*
+ * The wgl_now_ns() time the work under way on this thread (a scenario case)
+ * must end by; 0: none. Setup waits deep in the engine (a daemon's socket, a link coming up,
+ * a capture or iperf server getting ready) cut their own timeouts to it with
+ * wgl_deadline_clamp_ms(), so no single call outlives the case. Teardown
+ * waits do not: the owner clears the deadline before tearing down.
+ */
+void wgl_deadline_set(long long ns);
+/* timeout_ms, or the time left before the deadline if that is shorter (0 once past). */
+int wgl_deadline_clamp_ms(long long timeout_ms);
 
 #define WGL_ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 

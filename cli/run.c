@@ -779,10 +779,12 @@ static int list_scenarios(struct run_opts *o)
 	for (int i = 0; i < n; i++) {
 		json_t *m = v[i].meta;
 
-		if (m)
+		if (m) {
 			printf("%-16s %-8s %s\n", json_string_value(json_object_get(m, "name")),
 			       json_string_value(json_object_get(m, "suite")) ?: "default",
 			       json_string_value(json_object_get(m, "description")) ?: "");
+			wgl_params_print(stdout, json_object_get(m, "params"));
+		}
 	}
 	free_scenarios(v, n);
 	return WGL_EXIT_OK;

@@ -188,7 +188,7 @@ static int link_events(struct wgl_ns *ns)
  */
 int wgl_link_wait_running(struct wgl_ns *ns, const char *ifname, int timeout_ms)
 {
-	long long deadline = wgl_now_ns() + (long long)timeout_ms * 1000000LL;
+	long long deadline = wgl_now_ns() + (long long)wgl_deadline_clamp_ms(timeout_ms) * 1000000LL;
 	int efd = link_events(ns), err;
 
 	for (;;) {

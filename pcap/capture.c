@@ -274,7 +274,7 @@ struct wgl_capture *wgl_capture_start(struct wgl_ns *ns, const char *ifname, con
 		wgl_err("capture on %s: cannot start child: %s", c->what, strerror(-rc));
 		goto spawn_failed;
 	}
-	rc = read_line(c->rfd, line, sizeof(line), READY_TIMEOUT_MS);
+	rc = read_line(c->rfd, line, sizeof(line), wgl_deadline_clamp_ms(READY_TIMEOUT_MS));
 	if (rc < 0 || line[0] != 'R') {
 		wgl_err("capture on %s into %s: %s", c->what, path,
 			rc < 0 ? "capture child exited before it was ready" :

@@ -19,7 +19,10 @@ scenario {
   description = "own key and low-order keys never contacted; a key change re-handshakes at once",
   topology = "single",
   families = { "ipv4", "ipv6" },
-  params = { listen = 2.5 },
+  params = {
+    listen = { default = 2.5, min = 0.5, max = 60,
+               description = "seconds the listener counts datagrams, per check" },
+  },
   timeout = 120,
 }
 

@@ -17,7 +17,15 @@ scenario {
   suite = "slow",
   topology = "single",
   families = { "ipv4" },
-  params = { age = 125, flood = 2048, sources = 8, attempts = 5, wait = 3 },
+  params = {
+    age = { default = 125, min = 121, max = 600,
+            description = "s a cookie is aged before it must be refused (lifetime 120 s)" },
+    flood = { default = 2048, min = 16, max = 1000000, description = "initiations per flood" },
+    sources = { default = 8, min = 1, max = 90, description = "flood source addresses" },
+    attempts = { default = 5, min = 1, max = 100, description = "tries per cookie check" },
+    wait = { default = 3, min = 0.5, max = 60, type = "number",
+             description = "s to wait for each answer" },
+  },
   timeout = 300,
 }
 

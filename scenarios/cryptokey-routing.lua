@@ -22,7 +22,9 @@ scenario {
   description = "AllowedIPs filter sources on receive and pick the peer on send, longest prefix wins",
   topology = "single",
   families = { "ipv4", "ipv6" },
-  params = { forged = 5 },
+  params = {
+    forged = { default = 5, min = 1, max = 1000, description = "forged packets per burst" },
+  },
   timeout = 120,
 }
 

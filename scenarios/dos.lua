@@ -30,8 +30,21 @@ scenario {
   description = "mac2 under load, per-source-IP handshake limit, the under-load switch",
   topology = "single",
   families = { "ipv4", "ipv6" },
-  params = { peers = 30, others = 3, sources = 8, flood = 2048, attempts = 5, wait = 3,
-             windows = 6, interval = 0.01, reload = 0.6, skip = 0.2, burst_reps = 3 },
+  params = {
+    peers = { default = 30, min = 12, max = 200,
+              description = "configured peers behind the shared source (burst test)" },
+    others = { default = 3, min = 1, max = 40, description = "configured peers behind another source" },
+    sources = { default = 8, min = 1, max = 90, description = "flood source addresses" },
+    flood = { default = 2048, min = 16, max = 1000000, description = "initiations per flood" },
+    attempts = { default = 5, min = 1, max = 100, description = "tries per check" },
+    wait = { default = 3, min = 0.5, max = 60, type = "number",
+             description = "s to wait for answers" },
+    windows = { default = 6, min = 1, max = 100, description = "rate windows measured under load" },
+    interval = { default = 0.01, min = 0.001, max = 1, description = "s between rate probes" },
+    reload = { default = 0.6, min = 0.1, max = 10, description = "s per rate window" },
+    skip = { default = 0.2, min = 0, max = 10, description = "s skipped at a window's start" },
+    burst_reps = { default = 3, min = 1, max = 100, description = "repetitions of the burst test" },
+  },
   timeout = 180,
 }
 

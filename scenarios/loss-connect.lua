@@ -17,7 +17,11 @@ scenario {
   description = "dropped handshake messages (REKEY_TIMEOUT retransmission), random loss",
   topology = "pair",
   families = { "ipv4", "ipv6" },
-  params = { rates = "0,1,5,10", duration = 2 },
+  params = {
+    rates = { default = "0,1,5,10", type = "list", min = 0, max = 50,
+              description = "loss rates in %, measured in turn" },
+    duration = { default = 2, min = 1, max = 60, description = "s of iperf per rate" },
+  },
   timeout = 240,
 }
 

@@ -17,7 +17,10 @@ scenario {
   description = "N sites as full mesh and hub-and-spoke: reachability, hub forwarding, peer removal",
   topology = "pair",
   families = { "ipv4", "ipv6" },
-  params = { n = 5, timeout = 5 },
+  params = {
+    n = { default = 5, min = 3, max = 20, description = "sites" },
+    timeout = { default = 5, min = 1, max = 60, description = "s for all sites to reach each other" },
+  },
   timeout = 300,
 }
 

@@ -20,7 +20,11 @@ scenario {
   description = "underlay MTU below the tunnel's: inner sizes, fragmentation, PMTU discovery",
   topology = "pair",
   families = { "ipv4", "ipv6" },
-  params = { underlay_mtu = 1280, count = 2, duration = 2 },
+  params = {
+    underlay_mtu = { default = 1280, min = 1280, max = 1500, description = "the narrow link's MTU" },
+    count = { default = 2, min = 1, max = 100, description = "probes per inner size" },
+    duration = { default = 2, min = 1, max = 60, description = "s per iperf run" },
+  },
   timeout = 180,
 }
 

@@ -16,7 +16,12 @@ scenario {
   description = "NAT mapping expiry without keepalive, keepalive interval, NAT rebinding",
   topology = "pair",
   families = { "ipv4", "ipv6" }, -- IPv6: NAT66 masquerade, as some CPE routers do
-  params = { ct_timeout = 3, keepalive = 1, learn_timeout = 4 },
+  params = {
+    ct_timeout = { default = 3, min = 1, max = 60, description = "s of the NAT's UDP conntrack timeout" },
+    keepalive = { default = 1, min = 1, max = 60, description = "s, persistent keepalive" },
+    learn_timeout = { default = 4, min = 1, max = 60,
+                      description = "s for the server to learn the client's endpoint" },
+  },
   timeout = 120,
 }
 

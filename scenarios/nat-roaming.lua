@@ -15,7 +15,13 @@ scenario {
   description = "client moves from one NAT to another mid-transfer: gap, loss, endpoint learned",
   topology = "pair",
   families = { "ipv4", "ipv6" },
-  params = { duration = 4, move_at = 1.5, bitrate = 20e6, learn_timeout = 3 },
+  params = {
+    duration = { default = 4, min = 2, max = 60, description = "s of UDP traffic across the move" },
+    move_at = { default = 1.5, min = 0, max = 60, description = "s into the traffic the NAT moves" },
+    bitrate = { default = 20e6, min = 1e3, max = 10e9, description = "bit/s of the UDP traffic" },
+    learn_timeout = { default = 3, min = 0.5, max = 60, type = "number",
+                      description = "s for the server to learn the new endpoint" },
+  },
   timeout = 120,
 }
 

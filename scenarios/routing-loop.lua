@@ -20,7 +20,10 @@ scenario {
   suite = "slow",
   topology = "single",
   families = { "ipv4", "ipv6" },
-  params = { packets = 10, recover = 8 },
+  params = {
+    packets = { default = 10, min = 1, max = 100, description = "packets sent into the loop" },
+    recover = { default = 8, min = 1, max = 120, description = "s allowed for recovery" },
+  },
   timeout = 60,
 }
 

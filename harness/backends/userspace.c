@@ -277,7 +277,7 @@ static void wait_event(int ifd, int pidfd, int timeout_ms)
  */
 static int wait_for_socket(struct wgl_wgdev *dev)
 {
-	long long deadline = wgl_now_ns() + START_TIMEOUT_MS * 1000000LL;
+	long long deadline = wgl_now_ns() + wgl_deadline_clamp_ms(START_TIMEOUT_MS) * 1000000LL;
 	struct us_dev *u = us(dev);
 	int ifd = inotify_init1(IN_CLOEXEC | IN_NONBLOCK);
 	int pidfd = (int)syscall(SYS_pidfd_open, u->pid, 0);

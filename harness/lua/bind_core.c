@@ -32,6 +32,39 @@ void wgl_lua_set_ctx(lua_State *L, struct wgl_lua_case *c)
 	lua_rawsetp(L, LUA_REGISTRYINDEX, &ctx_key);
 }
 
+/*
+ * Every binding runs through this: the count hook cannot fire inside C, so
+ * a script looping over a fast binding (building pairs, starting captures)
+ * would see the deadline only every thousand instructions, and a slow call
+ * would return past it as if in time. Checked before (nothing starts once
+ * the time is up) and after (a call that overran is the case's overrun).
+ * The binding runs in this frame, so its argument errors still name it.
+ */
+static int bounded(lua_State *L)
+{
+	lua_CFunction fn = lua_tocfunction(L, lua_upvalueindex(1));
+	int n;
+
+	wgl_lua_deadline_check(L);
+	n = fn(L);
+	wgl_lua_deadline_check(L);
+	return n;
+}
+
+static void push_bounded(lua_State *L, lua_CFunction fn)
+{
+	lua_pushcfunction(L, fn);
+	lua_pushcclosure(L, bounded, 1);
+}
+
+void wgl_lua_setfuncs(lua_State *L, const luaL_Reg *fns)
+{
+	for (; fns->name; fns++) {
+		push_bounded(L, fns->func);
+		lua_setfield(L, -2, fns->name);
+	}
+}
+
 void wgl_lua_setfn(lua_State *L, const char *name, lua_CFunction fn)
 {
 	if (lua_getglobal(L, "wglab") != LUA_TTABLE) {
@@ -40,7 +73,7 @@ void wgl_lua_setfn(lua_State *L, const char *name, lua_CFunction fn)
 		lua_pushvalue(L, -1);
 		lua_setglobal(L, "wglab");
 	}
-	lua_pushcfunction(L, fn);
+	push_bounded(L, fn);
 	lua_setfield(L, -2, name);
 	lua_pop(L, 1);
 }
@@ -49,7 +82,7 @@ void wgl_lua_class(lua_State *L, const char *tname, const luaL_Reg *methods, lua
 {
 	luaL_newmetatable(L, tname);
 	lua_newtable(L);
-	luaL_setfuncs(L, methods, 0);
+	wgl_lua_setfuncs(L, methods);
 	lua_setfield(L, -2, "__index");
 	if (gc) {
 		lua_pushcfunction(L, gc);

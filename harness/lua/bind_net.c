@@ -129,31 +129,40 @@ static int node_name(lua_State *L)
 	return 2;
 }
 
-static int check_err(lua_State *L, int err, const char *what, const char *arg)
+/* A failed call on link ifname of ns, explained (net_errors.c). */
+static void check_err(lua_State *L, int err, const char *fn, struct wgl_ns *ns,
+		      const char *ifname, const char *arg, const char *val)
 {
-	char msg[256];
-
-	if (err >= 0)
-		return 0;
-	snprintf(msg, sizeof(msg), "%s(%s)", what, arg ? arg : "");
-	return wgl_lua_errno(L, err, msg);
+	if (err < 0)
+		wgl_lua_net_error(L, err, fn, ns, ifname, arg, val);
 }
 
 static int node_veth(lua_State *L)
 {
 	struct wgl_ns *a = wgl_lua_checknode(L, 1), *b = wgl_lua_checknode(L, 3);
 	const char *na = luaL_checkstring(L, 2), *nb = luaL_checkstring(L, 4);
+	int err;
 
-	check_err(L, wgl_veth_add(a, na, b, nb), "veth", na);
+	wgl_lua_check_ifname(L, "veth", na);
+	wgl_lua_check_ifname(L, "veth", nb);
+	err = wgl_veth_add(a, na, b, nb);
+	/* Which end's name was taken: the kernel does not say. */
+	if (err == -EEXIST && wgl_link_index(a, na) < 0)
+		check_err(L, err, "veth", b, NULL, "link", nb);
+	check_err(L, err, "veth", a, NULL, "link", na);
 	return 0;
 }
 
 static int node_link_add(lua_State *L)
 {
 	struct wgl_ns *ns = wgl_lua_checknode(L, 1);
-	const char *ifname = luaL_checkstring(L, 2);
+	const char *ifname = luaL_checkstring(L, 2), *kind = luaL_checkstring(L, 3);
+	int err;
 
-	check_err(L, wgl_link_add(ns, ifname, luaL_checkstring(L, 3)), "link_add", ifname);
+	wgl_lua_check_ifname(L, "link_add", ifname);
+	err = wgl_link_add(ns, ifname, kind);
+	check_err(L, err, "link_add", ns, NULL, err == -EEXIST ? "link" : "kind",
+		  err == -EEXIST ? ifname : kind);
 	return 0;
 }
 
@@ -162,7 +171,7 @@ static int node_link_del(lua_State *L)
 	struct wgl_ns *ns = wgl_lua_checknode(L, 1);
 	const char *ifname = luaL_checkstring(L, 2);
 
-	check_err(L, wgl_link_del(ns, ifname), "link_del", ifname);
+	check_err(L, wgl_link_del(ns, ifname), "link_del", ns, ifname, "link", ifname);
 	return 0;
 }
 
@@ -177,7 +186,7 @@ static int node_up(lua_State *L)
 		up = lua_toboolean(L, 3);
 	}
 
-	check_err(L, wgl_link_set_up(ns, ifname, up), "up", ifname);
+	check_err(L, wgl_link_set_up(ns, ifname, up), "up", ns, ifname, "link", ifname);
 	return 0;
 }
 
@@ -185,16 +194,20 @@ static int node_mtu(lua_State *L)
 {
 	struct wgl_ns *ns = wgl_lua_checknode(L, 1);
 	const char *ifname = luaL_checkstring(L, 2);
-	int mtu;
+	int mtu, err;
 
 	if (!lua_isnoneornil(L, 3)) {
 		lua_Integer want = luaL_checkinteger(L, 3);
 
 		luaL_argcheck(L, want >= 68 && want <= 65535, 3, "mtu must be 68..65535");
-		check_err(L, wgl_link_set_mtu(ns, ifname, (unsigned int)want), "mtu", ifname);
+		err = wgl_link_set_mtu(ns, ifname, (unsigned int)want);
+		if (err == -EINVAL && wgl_link_index(ns, ifname) >= 0)
+			return luaL_error(L, "mtu: mtu %d: outside the range link '%s' of node "
+					  "%s takes", (int)want, ifname, ns->label);
+		check_err(L, err, "mtu", ns, ifname, "link", ifname);
 	}
 	mtu = wgl_link_mtu(ns, ifname);
-	check_err(L, mtu, "mtu", ifname);
+	check_err(L, mtu, "mtu", ns, ifname, "link", ifname);
 	lua_pushinteger(L, mtu);
 	return 1;
 }
@@ -204,7 +217,8 @@ static int node_addr(lua_State *L)
 	struct wgl_ns *ns = wgl_lua_checknode(L, 1);
 	const char *ifname = luaL_checkstring(L, 2), *cidr = luaL_checkstring(L, 3);
 
-	check_err(L, wgl_addr_add(ns, ifname, cidr), "addr", cidr);
+	wgl_lua_check_cidr(L, "addr", "cidr", cidr, false);
+	check_err(L, wgl_addr_add(ns, ifname, cidr), "addr", ns, ifname, "cidr", cidr);
 	return 0;
 }
 
@@ -213,7 +227,8 @@ static int node_addr_del(lua_State *L)
 	struct wgl_ns *ns = wgl_lua_checknode(L, 1);
 	const char *ifname = luaL_checkstring(L, 2), *cidr = luaL_checkstring(L, 3);
 
-	check_err(L, wgl_addr_del(ns, ifname, cidr), "addr_del", cidr);
+	wgl_lua_check_cidr(L, "addr_del", "cidr", cidr, false);
+	check_err(L, wgl_addr_del(ns, ifname, cidr), "addr_del", ns, ifname, "cidr", cidr);
 	return 0;
 }
 
@@ -221,8 +236,12 @@ static int node_route(lua_State *L)
 {
 	struct wgl_ns *ns = wgl_lua_checknode(L, 1);
 	const char *dst = luaL_checkstring(L, 2), *gw = luaL_optstring(L, 3, NULL);
+	const char *ifname = luaL_checkstring(L, 4);
 
-	check_err(L, wgl_route_add(ns, dst, gw, luaL_checkstring(L, 4)), "route", dst);
+	wgl_lua_check_cidr(L, "route", "dst", dst, false);
+	if (gw)
+		wgl_lua_check_cidr(L, "route", "gateway", gw, false);
+	check_err(L, wgl_route_add(ns, dst, gw, ifname), "route", ns, ifname, "dst", dst);
 	return 0;
 }
 
@@ -240,6 +259,9 @@ static int node_ping(lua_State *L)
 	}
 	if (!(timeout > 0 && timeout <= 3600) || !(interval > 0 && interval <= 60))
 		return luaL_error(L, "ping: field 'timeout' must be 0..3600 s and 'interval' 0..60 s");
+	if (strchr(dst, '/'))
+		return luaL_error(L, "ping: dst '%s': an address, not a prefix", dst);
+	wgl_lua_check_cidr(L, "ping", "dst", dst, false);
 	err = wgl_ping(ns, dst, wgl_lua_deadline_ms(L, timeout * 1000), (int)(interval * 1000),
 		       &elapsed, &rtt);
 	wgl_lua_deadline_check(L);
@@ -269,6 +291,8 @@ static int node_netem(lua_State *L)
 	int err;
 
 	luaL_checktype(L, 3, LUA_TTABLE);
+	if (wgl_link_index(ns, ifname) < 0) /* misuse, not an outcome: raised */
+		return wgl_lua_net_error(L, -ENODEV, "netem", ns, ifname, "link", ifname);
 	n.delay_us = (int)(wgl_lua_optnum_in(L, 3, "delay", 0, 0, 60) * 1e6);
 	n.jitter_us = (int)(wgl_lua_optnum_in(L, 3, "jitter", 0, 0, 60) * 1e6);
 	n.loss_pct = wgl_lua_optnum_in(L, 3, "loss", 0, 0, 100);
@@ -291,6 +315,8 @@ static int node_rate(lua_State *L)
 	double lat = lua_istable(L, 4) ? wgl_lua_optnum_in(L, 4, "latency", 0.05, 0, 60) : 0.05;
 	int err;
 
+	if (wgl_link_index(ns, ifname) < 0)
+		return wgl_lua_net_error(L, -ENODEV, "rate", ns, ifname, "link", ifname);
 	luaL_argcheck(L, bps >= 1 && bps <= 1e13, 3, "bit/s must be 1..1e13");
 	err = wgl_tbf_set(ns, ifname, (uint64_t)bps, (int)(lat * 1e6));
 
@@ -312,9 +338,13 @@ static int node_wg(lua_State *L)
 
 	if (wgl_backend_available(wgl_lua_ctx(L)->wg, backend, why, sizeof(why)) < 0)
 		return luaL_error(L, "wg: backend %s unavailable: %s", backend, why);
+	wgl_lua_check_ifname(L, "wg", ifname);
+	if (wgl_link_index(ns, ifname) >= 0)
+		return wgl_lua_net_error(L, -EEXIST, "wg", ns, NULL, "link", ifname);
 	dev = wgl_wg_create(backend, ns, ifname, wgl_lua_ctx(L)->wg);
 	if (!dev)
-		return wgl_lua_errno(L, -errno, "wg: cannot create device");
+		return luaL_error(L, "wg: link '%s': cannot create the %s device on node %s: %s "
+				  "(see the log)", ifname, backend, ns->label, strerror(errno));
 	push_wg(L, dev, true, 1);
 	return 1;
 }
@@ -337,7 +367,7 @@ static void key_field(lua_State *L, int idx, const char *field, uint8_t *key, ui
 	if (!b64)
 		return;
 	if (wgl_key_from_base64(key, b64) < 0)
-		luaL_error(L, "%s: not a base64 WireGuard key: '%s'", field, b64);
+		luaL_error(L, "wg:set: field '%s': not a base64 WireGuard key: '%s'", field, b64);
 	*flags |= flag;
 }
 
@@ -353,11 +383,28 @@ static void parse_allowed(lua_State *L, int idx, struct wgl_peer *p)
 				wgl_lua_field_error(L, idx, "allowed_ips", "element %d: string "
 						    "expected, got %s", (int)i, luaL_typename(L, -1));
 			if (!a || wgl_allowedip_parse(a, lua_tostring(L, -1)) < 0)
-				luaL_error(L, "allowed_ips: bad prefix '%s'", lua_tostring(L, -1));
+				luaL_error(L, "wg:set: field 'allowed_ips': '%s' is not an address/prefix "
+					   "(e.g. 198.19.0.2/32)", lua_tostring(L, -1));
 			lua_pop(L, 1);
 		}
 	}
 	lua_pop(L, 1);
+}
+
+/* The address of "IP:PORT" or "[IP6]:PORT" (already parsed) lies in wglab's ranges. */
+static bool endpoint_allowed(const char *ep)
+{
+	char host[64];
+	const char *end = ep[0] == '[' ? strchr(ep, ']') : strrchr(ep, ':');
+	size_t n;
+
+	ep += ep[0] == '[';
+	n = end ? (size_t)(end - ep) : strlen(ep);
+	if (n >= sizeof(host))
+		return false;
+	memcpy(host, ep, n);
+	host[n] = 0;
+	return wgl_addr_allowed(host);
 }
 
 static void parse_peer(lua_State *L, int idx, struct wgl_peer *p)
@@ -367,7 +414,7 @@ static void parse_peer(lua_State *L, int idx, struct wgl_peer *p)
 
 	key_field(L, idx, "public_key", p->public_key, &p->flags, WGL_PEER_HAS_PUBLIC_KEY);
 	if (!(p->flags & WGL_PEER_HAS_PUBLIC_KEY))
-		luaL_error(L, "peer without public_key");
+		luaL_error(L, "wg:set: field 'public_key': every peer needs one");
 	key_field(L, idx, "preshared_key", p->preshared_key, &p->flags,
 		  WGL_PEER_HAS_PRESHARED_KEY);
 	if (wgl_lua_optbool(L, idx, "remove", false))
@@ -375,7 +422,10 @@ static void parse_peer(lua_State *L, int idx, struct wgl_peer *p)
 	if (wgl_lua_optbool(L, idx, "replace_allowed_ips", true))
 		p->flags |= WGL_PEER_REPLACE_ALLOWEDIPS;
 	if (ep && wgl_endpoint_parse(p, ep) < 0)
-		luaL_error(L, "endpoint: expected IP:PORT or [IP6]:PORT, got '%s'", ep);
+		luaL_error(L, "wg:set: field 'endpoint': expected IP:PORT or [IP6]:PORT, got '%s'", ep);
+	if (ep && !endpoint_allowed(ep))
+		luaL_error(L, "wg:set: field 'endpoint': '%s' is outside the allowed ranges "
+			   "198.18.0.0/15 and 2001:2::/48", ep);
 	if (ka >= 0) {
 		if (ka > 65535)
 			luaL_error(L, "keepalive: %d out of range", (int)ka);

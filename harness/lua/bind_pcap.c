@@ -147,6 +147,7 @@ static int l_capture(lua_State *L)
 	}
 	if (strchr(name, '/'))
 		return luaL_error(L, "capture: file must be a plain name, got '%s'", name);
+	wgl_lua_check_ifname(L, "capture", ifname);
 	c = lua_newuserdatauv(L, sizeof(*c), 1);
 	c->cap = NULL;
 	luaL_setmetatable(L, CAPTURE_CLASS);
@@ -155,7 +156,7 @@ static int l_capture(lua_State *L)
 	wgl_lua_artifact(L, "pcap", name, c->path, sizeof(c->path));
 	c->cap = wgl_capture_start(ns, ifname, c->path, &o);
 	if (!c->cap)
-		return wgl_lua_errno(L, -errno, "capture");
+		return wgl_lua_net_error(L, -errno, "capture", ns, ifname, "link", ifname);
 	return 1;
 }
 

@@ -50,6 +50,18 @@ struct wgl_lua_sock *wgl_lua_checksock(lua_State *L, int idx)
 	return s;
 }
 
+/* Why bind() failed, in the scenario's terms (errno is bind's). */
+static int bind_error(lua_State *L, const struct wgl_ns *ns, const char *ip, int port)
+{
+	if (errno == EADDRNOTAVAIL)
+		return luaL_error(L, "udp: field 'bind': %s is not an address of node %s (node:addr "
+				  "it first)", ip, ns->label);
+	if (errno == EADDRINUSE)
+		return luaL_error(L, "udp: field 'port': %d on %s is already in use on node %s",
+				  port, ip, ns->label);
+	return wgl_lua_errno(L, -errno, "udp: bind");
+}
+
 static int node_udp(lua_State *L)
 {
 	struct wgl_ns *ns = wgl_lua_checknode(L, 1);
@@ -66,7 +78,8 @@ static int node_udp(lua_State *L)
 	if (wgl_lua_sockaddr(bind_ip, port, &a, &len) < 0)
 		return luaL_error(L, "udp: bad bind address '%s' or port %d", bind_ip, port);
 	if (!wgl_addr_allowed(bind_ip) && strcmp(bind_ip, "0.0.0.0") && strcmp(bind_ip, "::"))
-		return luaL_error(L, "udp: %s is outside the benchmarking ranges", bind_ip);
+		return luaL_error(L, "udp: field 'bind': '%s' is outside the allowed ranges "
+				  "198.18.0.0/15 and 2001:2::/48", bind_ip);
 	s = lua_newuserdatauv(L, sizeof(*s), 1);
 	s->fd = -1;
 	luaL_setmetatable(L, WGL_SOCK_CLASS);
@@ -77,7 +90,7 @@ static int node_udp(lua_State *L)
 	if (s->fd < 0)
 		return wgl_lua_errno(L, s->fd, "udp: socket");
 	if (bind(s->fd, &a.sa, len) < 0)
-		return wgl_lua_errno(L, -errno, "udp: bind");
+		return bind_error(L, ns, bind_ip, port);
 	return 1;
 }
 

@@ -32,6 +32,7 @@ static int l_router(lua_State *L)
 	struct wgl_ns *ns;
 	int err;
 
+	luaL_checkstring(L, 1); /* here, so the error names router, not node */
 	lua_getglobal(L, "wglab");
 	lua_getfield(L, -1, "node");
 	lua_pushvalue(L, 1);
@@ -240,6 +241,8 @@ static int node_drop(lua_State *L)
 		d.first_count = (int)wgl_lua_optint(L, 2, "first_count", d.first_type ? 1 : 0);
 		d.loss_pct = wgl_lua_optnum(L, 2, "loss", 0);
 	}
+	if (d.iifname[0] && wgl_link_index(ns, d.iifname) < 0)
+		return wgl_lua_net_error(L, -ENODEV, "drop", ns, d.iifname, "link", d.iifname);
 	err = wgl_drop_set(ns, &d);
 	if (err == -EINVAL)
 		return luaL_error(L, "drop: first_type 1..3, first_count 0..1000, loss 0..100 %%, "
@@ -275,7 +278,7 @@ void wgl_lua_open_topo(lua_State *L)
 {
 	luaL_getmetatable(L, NODE_CLASS);
 	lua_getfield(L, -1, "__index");
-	luaL_setfuncs(L, topo_node_methods, 0);
+	wgl_lua_setfuncs(L, topo_node_methods);
 	lua_pop(L, 2);
 	wgl_lua_setfn(L, "router", l_router);
 	wgl_lua_open_impair(L);

@@ -52,6 +52,12 @@ struct wgl_lua_case *wgl_lua_ctx(lua_State *L);
 
 /* Sets wglab.<name> = fn in the global "wglab" table. */
 void wgl_lua_setfn(lua_State *L, const char *name, lua_CFunction fn);
+/*
+ * Sets the functions fns in the table on top of the stack, each bounded by the
+ * case's deadline (checked before and after the call), as wgl_lua_setfn and
+ * wgl_lua_class do.
+ */
+void wgl_lua_setfuncs(lua_State *L, const luaL_Reg *fns);
 /* Creates metatable tname with methods as __index and gc as __gc (may be NULL). */
 void wgl_lua_class(lua_State *L, const char *tname, const luaL_Reg *methods, lua_CFunction gc);
 /* Raises "what: strerror(-err)". Never returns. */
@@ -95,6 +101,21 @@ void wgl_lua_field_int(lua_State *L, const char *key, lua_Integer value);
 void wgl_lua_field_num(lua_State *L, const char *key, lua_Number value);
 /* Pushes a jansson value as a Lua value (objects -> tables, arrays -> sequences). */
 void wgl_lua_push_json(lua_State *L, const json_t *v);
+
+/*
+ * Network arguments and failures, each raised as one line "fn: argument
+ * 'value': cause" (harness/lua/net_errors.c). check_ifname: a usable link
+ * name. check_cidr: an address (with a /prefix when need_len) inside the
+ * allowed ranges. net_error: err (-errno) of a call on node ns explained
+ * from the node's state (no such link, already there, link down...); arg
+ * names the argument that val is ("cidr", "link", "kind", "dst").
+ */
+struct wgl_ns;
+void wgl_lua_check_ifname(lua_State *L, const char *fn, const char *ifname);
+void wgl_lua_check_cidr(lua_State *L, const char *fn, const char *arg, const char *cidr,
+			bool need_len);
+int wgl_lua_net_error(lua_State *L, int err, const char *fn, struct wgl_ns *ns,
+		      const char *ifname, const char *arg, const char *val);
 
 /* The node class: struct wgl_ns * of a node userdata at idx (raises if not a node). */
 struct wgl_ns *wgl_lua_checknode(lua_State *L, int idx);

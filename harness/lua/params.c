@@ -11,7 +11,7 @@
 
 struct spec {
 	const json_t *def;      /* the default */
-	const char *type;       /* integer, number, string, boolean, table */
+	const char *type;       /* integer, number, string, boolean, list, table */
 	const json_t *min, *max, *one_of;
 };
 
@@ -77,16 +77,19 @@ static void describe(const struct spec *s, char *buf, size_t len)
 		snprintf(buf, len, "true or false");
 		return;
 	}
-	n = (size_t)snprintf(buf, len, "%s %s", integer ? "an" : "a", s->type);
+	if (!strcmp(s->type, "list"))
+		n = (size_t)snprintf(buf, len, "a comma-separated list of numbers");
+	else
+		n = (size_t)snprintf(buf, len, "%s %s", integer ? "an" : "a", s->type);
 	if (n >= len || (!s->min && !s->max))
 		return;
 	if (s->min && s->max)
-		snprintf(buf + n, len - n, " in %g..%g", json_number_value(s->min),
+		snprintf(buf + n, len - n, " in %.12g..%.12g", json_number_value(s->min),
 			 json_number_value(s->max));
 	else if (s->min)
-		snprintf(buf + n, len - n, " >= %g", json_number_value(s->min));
+		snprintf(buf + n, len - n, " >= %.12g", json_number_value(s->min));
 	else
-		snprintf(buf + n, len - n, " <= %g", json_number_value(s->max));
+		snprintf(buf + n, len - n, " <= %.12g", json_number_value(s->max));
 }
 
 static bool in_one_of(const json_t *one_of, const json_t *v)
@@ -100,10 +103,40 @@ static bool in_one_of(const json_t *one_of, const json_t *v)
 	return false;
 }
 
+static bool in_range(const struct spec *s, double x)
+{
+	return isfinite(x) && (!s->min || x >= json_number_value(s->min)) &&
+	       (!s->max || x <= json_number_value(s->max));
+}
+
+/* "0,1,5.5": at least one number, each in range (a single number may come as one). */
+static bool list_fits(const struct spec *s, const json_t *v)
+{
+	const char *p = json_string_value(v);
+	char *end;
+
+	if (json_is_number(v))
+		return in_range(s, json_number_value(v));
+	/* strtod alone would take signs, spaces, "inf" and hex. */
+	if (!p || !*p || strspn(p, "0123456789.,") != strlen(p))
+		return false;
+	for (;;) {
+		if (!in_range(s, strtod(p, &end)) || end == p)
+			return false;
+		if (!*end)
+			return true;
+		if (*end != ',')
+			return false;
+		p = end + 1;
+	}
+}
+
 static bool fits(const struct spec *s, const json_t *v)
 {
 	double x;
 
+	if (!strcmp(s->type, "list"))
+		return list_fits(s, v);
 	if (!strcmp(s->type, "table"))
 		return false; /* a -D value cannot be a table */
 	if (!strcmp(s->type, "boolean"))
@@ -117,10 +150,9 @@ static bool fits(const struct spec *s, const json_t *v)
 	if (!json_is_number(v))
 		return false;
 	x = json_number_value(v);
-	if (!isfinite(x) || (!strcmp(s->type, "integer") && x != floor(x)))
+	if (!strcmp(s->type, "integer") && x != floor(x))
 		return false;
-	return (!s->min || x >= json_number_value(s->min)) &&
-	       (!s->max || x <= json_number_value(s->max));
+	return in_range(s, x);
 }
 
 json_t *wgl_params_defaults(const json_t *decl)
@@ -145,7 +177,8 @@ static int decl_error(char *err, size_t len, const char *key, const char *why)
 
 int wgl_params_check_decl(const json_t *decl, char *err, size_t len)
 {
-	static const char *const types[] = { "integer", "number", "string", "boolean", "table" };
+	static const char *const types[] = { "integer", "number", "string", "boolean", "list",
+					     "table" };
 	const char *key;
 	json_t *entry;
 	struct spec s;
@@ -160,11 +193,18 @@ int wgl_params_check_decl(const json_t *decl, char *err, size_t len)
 		for (size_t i = 0; i < sizeof(types) / sizeof(types[0]); i++)
 			known |= !strcmp(s.type, types[i]);
 		if (!known)
-			return decl_error(err, len, key, "type must be integer, number, string or "
-					  "boolean");
+			return decl_error(err, len, key, "type must be integer, number, string, "
+					  "boolean or list");
 		if ((s.min && !json_is_number(s.min)) || (s.max && !json_is_number(s.max)) ||
 		    (s.min && s.max && json_number_value(s.min) > json_number_value(s.max)))
 			return decl_error(err, len, key, "min and max must be numbers, min <= max");
+		if (!strcmp(s.type, "integer") &&
+		    ((s.min && json_is_real(s.min) &&
+		      json_real_value(s.min) != floor(json_real_value(s.min))) ||
+		     (s.max && json_is_real(s.max) &&
+		      json_real_value(s.max) != floor(json_real_value(s.max)))))
+			return decl_error(err, len, key, "an integer's min and max must be whole "
+					  "(type = \"number\" for a fractional one)");
 		if (s.one_of && (!json_is_array(s.one_of) || !json_array_size(s.one_of)))
 			return decl_error(err, len, key, "one_of must be a list of values");
 		describe(&s, want, sizeof(want));
@@ -193,4 +233,51 @@ int wgl_params_check(const json_t *decl, const char *key, const json_t *value, c
 	}
 	describe(&s, err, len);
 	return -EINVAL;
+}
+
+bool wgl_params_bounded(const json_t *entry)
+{
+	struct spec s;
+
+	spec_of(entry, &s);
+	if (!strcmp(s.type, "boolean") || s.one_of)
+		return true;
+	return (!strcmp(s.type, "integer") || !strcmp(s.type, "number") ||
+		!strcmp(s.type, "list")) && s.min && s.max;
+}
+
+static int cmp_key(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+void wgl_params_print(FILE *f, const json_t *decl)
+{
+	const char *key, *keys[64];
+	json_t *entry;
+	size_t n = 0;
+	char text[512];
+
+	json_object_foreach((json_t *)decl, key, entry)
+		if (n < sizeof(keys) / sizeof(keys[0]))
+			keys[n++] = key;
+	qsort(keys, n, sizeof(keys[0]), cmp_key);
+	for (size_t i = 0; i < n; i++) {
+		wgl_params_describe(json_object_get(decl, keys[i]), text, sizeof(text));
+		fprintf(f, "    -D %-14s %s\n", keys[i], text);
+	}
+}
+
+void wgl_params_describe(const json_t *entry, char *buf, size_t len)
+{
+	struct spec s;
+	char *def, want[256];
+	const char *text = json_string_value(json_object_get(entry, "description"));
+
+	spec_of(entry, &s);
+	def = json_dumps(s.def, JSON_ENCODE_ANY | JSON_REAL_PRECISION(12));
+	describe(&s, want, sizeof(want));
+	snprintf(buf, len, "default %s, %s%s%s", def ? def : "?", want, text ? ": " : "",
+		 text ? text : "");
+	free(def);
 }

@@ -141,6 +141,7 @@ static void set_deadline(lua_State *L, struct wgl_lua_case *ctx, double timeout_
 	ctx->timeout_s = timeout_s;
 	ctx->deadline_ns = wgl_now_ns() + (long long)(timeout_s * 1e9);
 	ctx->timed_out = false;
+	wgl_deadline_set(ctx->deadline_ns);
 	lua_sethook(L, timeout_hook, LUA_MASKCOUNT, 1000);
 }
 
@@ -170,6 +171,7 @@ json_t *wgl_scenario_meta(const char *path)
 		meta = NULL;
 	}
 out:
+	wgl_deadline_set(0);
 	lua_close(L);
 	return meta;
 }
@@ -239,6 +241,8 @@ enum wgl_verdict wgl_scenario_run_case(const char *path, struct wgl_run *run,
 		lua_setfield(L, -2, "dir");
 		status = lua_pcall(L, 1, 0, base);
 	}
+	/* The teardown below gets its own timeouts, whatever time is left. */
+	wgl_deadline_set(0);
 	v = finish(L, &ctx, status);
 	/* All pairs' daemons stop at once; then closing the state runs every __gc. */
 	wgl_pairs_wind_down();

@@ -47,7 +47,7 @@ static void apply_client_opts(struct iperf_test *t, const struct wgl_iperf_opts 
 	iperf_set_test_num_streams(t, o->streams > 0 ? o->streams : 1);
 	iperf_set_test_reverse(t, o->reverse);
 	iperf_set_test_bidirectional(t, o->bidir);
-	iperf_set_test_connect_timeout(t, CONNECT_TIMEOUT_MS);
+	iperf_set_test_connect_timeout(t, wgl_deadline_clamp_ms(CONNECT_TIMEOUT_MS) ?: 1);
 	/* The server's JSON carries the sender's RTT in reverse mode. */
 	iperf_set_test_get_server_output(t, 1);
 	if (o->udp) {
@@ -240,7 +240,7 @@ int wgl_iperf_begin(struct wgl_iperf_run *run, struct wgl_ns *server_ns,
 		wgl_err("cannot start the iperf server in %s: %s", server_ns->name, strerror(-ret));
 		return ret;
 	}
-	ret = wgl_wait_listening(run->server.pid, port, READY_TIMEOUT_MS);
+	ret = wgl_wait_listening(run->server.pid, port, wgl_deadline_clamp_ms(READY_TIMEOUT_MS));
 	if (ret < 0) {
 		server_failed(run, server_ns, ret);
 		goto fail_ready;

@@ -43,6 +43,11 @@ expect 2 "invalid value for --userspace" -- run --userspace 'wireguard-go -f'
 expect 2 "syntax.lua:3:" -- run "$tmp/syntax.lua" --out "$tmp/r"
 expect 2 "topology must be" -- run "$tmp/topo.lua" --out "$tmp/r"
 expect 2 "no scenario{} declaration" -- run "$tmp/nodecl.lua" --out "$tmp/r"
+# --list shows each scenario's parameters: default, range or choices, description.
+expect 0 "^    -D reps  *default 3, an integer in 1..1000\$" -- run --list
+expect 0 "^    -D how  *default \"link\", one of link, address" -- run --list
+expect 0 "^    -D rates  *default \"0,1,5,10\", a comma-separated list of numbers in 0..50: loss rates in %, measured in turn" -- run --list
+expect 2 "\-D rates=0,60: loss-connect's rates must be a comma-separated list of numbers in 0..50" -- run loss-connect -D rates=0,60 --out "$tmp/r"
 # -D values are checked against the scenarios' parameter declarations before anything runs.
 expect 2 "\-D reps=0: connect's reps must be an integer in 1..1000" -- run connect -D reps=0 --out "$tmp/r"
 expect 2 "\-D reps=2.5: connect's reps must be an integer" -- run connect -D reps=2.5 --out "$tmp/r"

@@ -4,7 +4,9 @@
 # error verdict for that case, the next case still runs, result.json is
 # written), and a looping __gc (finalizers run without the hook: refused).
 # Each case must end with an error verdict within its deadline plus a
-# generous grace (a behaviour check, not a benchmark).
+# generous grace (a behaviour check, not a benchmark). With root, also one
+# long blocking binding call per kind (long-call.lua: iperf, echo, ping,
+# wait_running, probe recv) and loops of setup calls (pair, capture).
 set -u
 # See fuzz-api.sh: LeakSanitizer cannot run at wglab's exit.
 export ASAN_OPTIONS="detect_leaks=0${ASAN_OPTIONS:+:$ASAN_OPTIONS}"
@@ -48,6 +50,12 @@ run os-exit 30 "error pass " "os.exit is not available" "$dir/os-exit.lua" --bac
 if [ "$(id -u)" = 0 ]; then
 	# 1000 connects cannot fit in 1 s: the deadline also cuts waits inside the bindings.
 	run connect 1 "error error " "case timed out after 1 s" connect --backend userspace -D reps=1000
+	# One blocking call of 600 s (or a loop of setup calls, each with its own
+	# timeout of seconds) under --timeout 3: cut at the deadline, inside C.
+	for call in iperf echo ping wait_running probe_recv pair capture; do
+		run "long-call $call" 3 "error " "case timed out after 3 s" "$dir/long-call.lua" \
+			--backend userspace -D call=$call
+	done
 else
 	echo "SKIP connect --timeout 1: needs root for network namespaces"
 fi
