@@ -24,71 +24,42 @@
 #include "netns/mbox.h"
 #include "netns/netns.h"
 #include "netns/router.h"
+#include "tests/wgl_net3.h"
 #include "tests/wgl_test.h"
 
 #define MAXSEQ 4096
 
 struct net3 {
-	struct wgl_ns *client, *r, *server;
+	struct wgl_net3 ns;
 	int cfd, sfd;
 };
 
-static int udp_socket(struct wgl_ns *ns, const char *addr, uint16_t port)
-{
-	struct sockaddr_in sa = { .sin_family = AF_INET, .sin_port = htons(port) };
-	struct timeval tv = { .tv_sec = 1 };
-	int fd = wgl_ns_socket(ns, AF_INET, SOCK_DGRAM, 0), big = 4 << 20;
-
-	if (fd < 0)
-		return fd;
-	inet_pton(AF_INET, addr, &sa.sin_addr);
-	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
-	setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &big, sizeof(big));
-	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
-		close(fd);
-		return -errno;
-	}
-	return fd;
-}
-
+/* The line of wgl_net3.h, with a route back, and a socket at each end. */
 static int build(struct net3 *n)
 {
-	int err;
+	int big = 4 << 20, err;
 
-	n->client = wgl_ns_new("client", false);
-	n->r = wgl_ns_new("r", false);
-	n->server = wgl_ns_new("server", false);
-	if (!n->client || !n->r || !n->server)
-		return -errno;
-	err = wgl_veth_add(n->client, "eth0", n->r, "eth0");
-	err = err ?: wgl_veth_add(n->r, "eth1", n->server, "eth0");
-	err = err ?: wgl_addr_add(n->client, "eth0", "198.18.64.1/24");
-	err = err ?: wgl_addr_add(n->r, "eth0", "198.18.64.2/24");
-	err = err ?: wgl_addr_add(n->r, "eth1", "198.18.65.1/24");
-	err = err ?: wgl_addr_add(n->server, "eth0", "198.18.65.2/24");
-	err = err ?: wgl_link_set_up(n->client, "eth0", true);
-	err = err ?: wgl_link_set_up(n->r, "eth0", true);
-	err = err ?: wgl_link_set_up(n->r, "eth1", true);
-	err = err ?: wgl_link_set_up(n->server, "eth0", true);
-	err = err ?: wgl_link_wait_running(n->client, "eth0", 3000);
-	err = err ?: wgl_link_wait_running(n->server, "eth0", 3000);
-	err = err ?: wgl_route_add(n->client, "198.18.65.0/24", "198.18.64.2", "eth0");
-	err = err ?: wgl_route_add(n->server, "198.18.64.0/24", "198.18.65.1", "eth0");
-	err = err ?: wgl_router_forwarding(n->r, true);
+	n->cfd = n->sfd = -1;
+	err = wgl_net3_build(&n->ns);
+	err = err ?: wgl_link_wait_running(n->ns.client, "eth0", 3000);
+	err = err ?: wgl_link_wait_running(n->ns.server, "eth0", 3000);
+	err = err ?: wgl_route_add(n->ns.server, "198.18.64.0/24", "198.18.65.1", "eth0");
 	if (err)
 		return err;
-	n->cfd = udp_socket(n->client, "198.18.64.1", 40000);
-	n->sfd = udp_socket(n->server, "198.18.65.2", 9999);
+	n->cfd = wgl_net3_udp(n->ns.client, "198.18.64.1", 40000, 1);
+	n->sfd = wgl_net3_udp(n->ns.server, "198.18.65.2", 9999, 1);
+	if (n->sfd >= 0)
+		setsockopt(n->sfd, SOL_SOCKET, SO_RCVBUFFORCE, &big, sizeof(big));
 	return n->cfd < 0 ? n->cfd : n->sfd < 0 ? n->sfd : 0;
 }
 
 static void teardown(struct net3 *n)
 {
-	close(n->cfd);
-	close(n->sfd);
-	wgl_ns_free(n->server);
-	wgl_ns_free(n->r);
-	wgl_ns_free(n->client);
+	if (n->cfd >= 0)
+		close(n->cfd);
+	if (n->sfd >= 0)
+		close(n->sfd);
+	wgl_net3_free(&n->ns);
 }
 
 /* What the server must see: the decision logic played over n packets. */
@@ -151,7 +122,7 @@ static void through(const struct wgl_mbox_spec *s, int n, int queue)
 
 	inet_pton(AF_INET, "198.18.65.2", &dst.sin_addr);
 	CU_ASSERT_EQUAL_FATAL(build(&net), 0);
-	m = wgl_mbox_start(net.r, "eth1", queue, s);
+	m = wgl_mbox_start(net.ns.r, "eth1", queue, s);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(m);
 	for (uint32_t i = 0; i < (uint32_t)n; i++) {
 		CU_ASSERT_EQUAL(sendto(net.cfd, &i, sizeof(i), 0, (struct sockaddr *)&dst,

@@ -20,58 +20,8 @@
 #include "base/log.h"
 #include "netns/netns.h"
 #include "netns/router.h"
+#include "tests/wgl_net3.h"
 #include "tests/wgl_test.h"
-
-struct net3 {
-	struct wgl_ns *client, *r, *server;
-};
-
-static int build(struct net3 *n)
-{
-	int err;
-
-	n->client = wgl_ns_new("client", false);
-	n->r = wgl_ns_new("r", false);
-	n->server = wgl_ns_new("server", false);
-	if (!n->client || !n->r || !n->server)
-		return -errno;
-	err = wgl_veth_add(n->client, "eth0", n->r, "eth0");
-	err = err ?: wgl_veth_add(n->r, "eth1", n->server, "eth0");
-	err = err ?: wgl_addr_add(n->client, "eth0", "198.18.64.1/24");
-	err = err ?: wgl_addr_add(n->r, "eth0", "198.18.64.2/24");
-	err = err ?: wgl_addr_add(n->r, "eth1", "198.18.65.1/24");
-	err = err ?: wgl_addr_add(n->server, "eth0", "198.18.65.2/24");
-	err = err ?: wgl_link_set_up(n->client, "eth0", true);
-	err = err ?: wgl_link_set_up(n->r, "eth0", true);
-	err = err ?: wgl_link_set_up(n->r, "eth1", true);
-	err = err ?: wgl_link_set_up(n->server, "eth0", true);
-	err = err ?: wgl_route_add(n->client, "198.18.65.0/24", "198.18.64.2", "eth0");
-	return err ?: wgl_router_forwarding(n->r, true);
-}
-
-static void teardown(struct net3 *n)
-{
-	wgl_ns_free(n->server);
-	wgl_ns_free(n->r);
-	wgl_ns_free(n->client);
-}
-
-static int udp_socket(struct wgl_ns *ns, const char *addr, uint16_t port)
-{
-	struct sockaddr_in sa = { .sin_family = AF_INET, .sin_port = htons(port) };
-	struct timeval tv = { .tv_sec = 2 };
-	int fd = wgl_ns_socket(ns, AF_INET, SOCK_DGRAM, 0);
-
-	if (fd < 0)
-		return fd;
-	inet_pton(AF_INET, addr, &sa.sin_addr);
-	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
-	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
-		close(fd);
-		return -errno;
-	}
-	return fd;
-}
 
 /* Client sends one datagram; returns the source the server saw (0 on success). */
 static int seen_source(int cfd, int sfd, char *addr, uint16_t *port)
@@ -93,14 +43,14 @@ static int seen_source(int cfd, int sfd, char *addr, uint16_t *port)
 static void test_masquerade_and_rebind(void)
 {
 	struct wgl_nat nat = { .oifname = "eth1" };
-	struct net3 n = { 0 };
+	struct wgl_net3 n = { 0 };
 	int live = wgl_live_objects(), cfd = -1, sfd = -1;
 	char addr[INET_ADDRSTRLEN] = "";
 	uint16_t port = 0, ports[4] = { 0 };
 
-	CU_ASSERT_EQUAL_FATAL(build(&n), 0);
-	cfd = udp_socket(n.client, "198.18.64.1", 40000);
-	sfd = udp_socket(n.server, "198.18.65.2", 9999);
+	CU_ASSERT_EQUAL_FATAL(wgl_net3_build(&n), 0);
+	cfd = wgl_net3_udp(n.client, "198.18.64.1", 40000, 2);
+	sfd = wgl_net3_udp(n.server, "198.18.65.2", 9999, 2);
 	CU_ASSERT_FATAL(cfd >= 0 && sfd >= 0);
 	/* Control: no NAT, the server sees the client itself. */
 	CU_ASSERT_EQUAL(seen_source(cfd, sfd, addr, &port), 0);
@@ -126,7 +76,7 @@ static void test_masquerade_and_rebind(void)
 	CU_ASSERT_EQUAL(wgl_nat_clear(n.r), 0);
 	close(cfd);
 	close(sfd);
-	teardown(&n);
+	wgl_net3_free(&n);
 	CU_ASSERT_EQUAL(wgl_live_objects(), live);
 }
 
@@ -158,19 +108,19 @@ static void read_root(const char *path, char *buf, size_t len)
 static void test_root_untouched(void)
 {
 	char fwd0[8], fwd1[8], to0[16], to1[16];
-	struct net3 n = { 0 };
+	struct wgl_net3 n = { 0 };
 	struct wgl_nat nat = { .oifname = "eth1" };
 
 	read_root("/proc/sys/net/ipv4/ip_forward", fwd0, sizeof(fwd0));
 	read_root("/proc/sys/net/netfilter/nf_conntrack_udp_timeout", to0, sizeof(to0));
-	CU_ASSERT_EQUAL_FATAL(build(&n), 0);
+	CU_ASSERT_EQUAL_FATAL(wgl_net3_build(&n), 0);
 	CU_ASSERT_EQUAL(wgl_nat_set(n.r, &nat), 0);
 	CU_ASSERT_EQUAL(wgl_conntrack_udp_timeouts(n.r, 3, 3), 0);
 	read_root("/proc/sys/net/ipv4/ip_forward", fwd1, sizeof(fwd1));
 	read_root("/proc/sys/net/netfilter/nf_conntrack_udp_timeout", to1, sizeof(to1));
 	CU_ASSERT_STRING_EQUAL(fwd0, fwd1);
 	CU_ASSERT_STRING_EQUAL(to0, to1);
-	teardown(&n);
+	wgl_net3_free(&n);
 }
 
 static void test_nat_format(void)
