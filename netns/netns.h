@@ -97,6 +97,8 @@ struct wgl_netem {
 int wgl_netem_set(struct wgl_ns *ns, const char *ifname, const struct wgl_netem *n);
 /* Token bucket at rate_bps; packets queued longer than latency_us are dropped. */
 int wgl_tbf_set(struct wgl_ns *ns, const char *ifname, uint64_t rate_bps, int latency_us);
+/* Removes ifname's root qdisc (netem, tbf): the link is back to the default. 0 if none. */
+int wgl_qdisc_clear(struct wgl_ns *ns, const char *ifname);
 
 /* Translates a libnl NLE_* code (negative or positive) into a negative errno. */
 int wgl_nl_errno(int nlerr);

@@ -82,3 +82,22 @@ int wgl_tbf_set(struct wgl_ns *ns, const char *ifname, uint64_t rate_bps, int la
 	}
 	return install(ns, q);
 }
+
+int wgl_qdisc_clear(struct wgl_ns *ns, const char *ifname)
+{
+	int idx = wgl_link_index(ns, ifname), err;
+	struct rtnl_qdisc *q;
+
+	if (idx < 0)
+		return idx;
+	q = rtnl_qdisc_alloc();
+	if (!q)
+		return -ENOMEM;
+	rtnl_tc_set_ifindex(TC_CAST(q), idx);
+	rtnl_tc_set_parent(TC_CAST(q), TC_H_ROOT);
+	err = rtnl_qdisc_delete(ns->rt, q);
+	rtnl_qdisc_put(q);
+	/* No root qdisc of ours (the default one): nothing to take away. */
+	return err < 0 && wgl_nl_errno(err) != -ENOENT && wgl_nl_errno(err) != -EINVAL ?
+	       wgl_nl_errno(err) : 0;
+}

@@ -6,6 +6,8 @@
  * a rate. Which one ran is recorded in the case as a check's detail.
  */
 #include <errno.h>
+#include <net/if.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -18,6 +20,8 @@
 struct limpair {
 	struct wgl_mbox *mbox;      /* NULL for netem */
 	char via[16];
+	char ifname[IFNAMSIZ];
+	bool root_qdisc;            /* netem or tbf holds the link's root: stop() removes it */
 };
 
 /* NFQUEUE numbers are per namespace; one counter keeps them distinct everywhere. */
@@ -129,7 +133,7 @@ static int node_impair(lua_State *L)
 	if ((!via || !strcmp(via, "netem")) && netem_fits(&s, rate))
 		err = try_netem(ns, ifname, &s);
 	if (err == 0) {
-		push_impair(L, "netem");
+		push_impair(L, "netem")->root_qdisc = true;
 	} else if (via && !strcmp(via, "netem")) {
 		return luaL_error(L, "impair: netem on %s: %s", ifname, strerror(-err));
 	} else {
@@ -138,8 +142,9 @@ static int node_impair(lua_State *L)
 			if (err < 0)
 				return wgl_lua_errno(L, err, "impair: tbf rate");
 		}
-		start_mbox(L, ns, ifname, &s);
+		start_mbox(L, ns, ifname, &s)->root_qdisc = rate > 0;
 	}
+	snprintf(((struct limpair *)lua_touserdata(L, -1))->ifname, IFNAMSIZ, "%s", ifname);
 	record(L, ns, ifname, ((struct limpair *)lua_touserdata(L, -1))->via, &s, rate);
 	return 1;
 }
@@ -181,13 +186,39 @@ static int imp_index(lua_State *L)
 	return 1;
 }
 
-/* imp:stop(): held packets leave, the queue rule goes (netem stays until the link goes). */
-static int imp_stop(lua_State *L)
+/* Collected or closed: held packets leave, the queue rule goes. */
+static int imp_gc(lua_State *L)
 {
 	struct limpair *li = luaL_checkudata(L, 1, IMPAIR_CLASS);
 
 	wgl_mbox_stop(li->mbox);
 	li->mbox = NULL;
+	return 0;
+}
+
+static int clear_root(lua_State *L)
+{
+	int err = wgl_qdisc_clear(wgl_lua_checknode(L, 1), luaL_checkstring(L, 2));
+
+	return err < 0 ? wgl_lua_errno(L, err, "impair: stop: removing the root qdisc") : 0;
+}
+
+/*
+ * imp:stop(): held packets leave, the queue rule goes, and netem or tbf
+ * leave the link, so a later impairment of the same link starts clean.
+ */
+static int imp_stop(lua_State *L)
+{
+	struct limpair *li = luaL_checkudata(L, 1, IMPAIR_CLASS);
+
+	imp_gc(L);
+	if (!li->root_qdisc)
+		return 0;
+	li->root_qdisc = false;
+	lua_pushcfunction(L, clear_root);
+	lua_getiuservalue(L, 1, 1);
+	lua_pushstring(L, li->ifname);
+	lua_call(L, 2, 0);
 	return 0;
 }
 
@@ -203,7 +234,7 @@ void wgl_lua_open_impair(lua_State *L)
 	lua_setfield(L, -2, "methods");
 	lua_pushcfunction(L, imp_index);
 	lua_setfield(L, -2, "__index");
-	lua_pushcfunction(L, imp_stop);
+	lua_pushcfunction(L, imp_gc);
 	lua_setfield(L, -2, "__gc");
 	lua_pushcfunction(L, imp_stop);
 	lua_setfield(L, -2, "__close");

@@ -24,6 +24,10 @@
 #include "netns/mbox.h"
 #include "netns/netns.h"
 #include "netns/router.h"
+#include <netlink/route/qdisc.h>
+#include <netlink/route/tc.h>
+#include <linux/pkt_sched.h>
+
 #include "tests/wgl_net3.h"
 #include "tests/wgl_test.h"
 
@@ -196,6 +200,41 @@ static void test_clean(void)
 	through(&s, 300, 5);
 }
 
+/* The kind of ifname's root qdisc in ns ("noqueue" for a veth left alone). */
+static void root_kind(struct wgl_ns *ns, const char *ifname, char *kind, size_t len)
+{
+	struct nl_cache *cache = NULL;
+	struct rtnl_qdisc *q;
+
+	snprintf(kind, len, "none");
+	if (rtnl_qdisc_alloc_cache(ns->rt, &cache) < 0)
+		return;
+	q = rtnl_qdisc_get_by_parent(cache, wgl_link_index(ns, ifname), TC_H_ROOT);
+	if (q) {
+		snprintf(kind, len, "%s", rtnl_tc_get_kind(TC_CAST(q)));
+		rtnl_qdisc_put(q);
+	}
+	nl_cache_free(cache);
+}
+
+/* What imp:stop() relies on: a rate's tbf leaves the link, and clearing twice is fine. */
+static void test_qdisc_clear(void)
+{
+	struct wgl_net3 n = { 0 };
+	char kind[32];
+
+	CU_ASSERT_EQUAL_FATAL(wgl_net3_build(&n), 0);
+	CU_ASSERT_EQUAL(wgl_tbf_set(n.r, "eth1", 10000000, 50000), 0);
+	root_kind(n.r, "eth1", kind, sizeof(kind));
+	CU_ASSERT_STRING_EQUAL(kind, "tbf");
+	CU_ASSERT_EQUAL(wgl_qdisc_clear(n.r, "eth1"), 0);
+	root_kind(n.r, "eth1", kind, sizeof(kind));
+	CU_ASSERT_STRING_NOT_EQUAL(kind, "tbf");
+	CU_ASSERT_EQUAL(wgl_qdisc_clear(n.r, "eth1"), 0);
+	CU_ASSERT(wgl_qdisc_clear(n.r, "nolink") < 0);
+	wgl_net3_free(&n);
+}
+
 int main(void)
 {
 	cpu_set_t one;
@@ -213,5 +252,6 @@ int main(void)
 	CU_add_test(s, "duplicate", test_dup);
 	CU_add_test(s, "reorder", test_reorder);
 	CU_add_test(s, "all at once", test_all);
+	CU_add_test(s, "root qdisc cleared", test_qdisc_clear);
 	return wgl_test_run();
 }
