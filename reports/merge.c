@@ -290,6 +290,8 @@ static void merged_meta(struct wgl_run *out, struct wgl_run **runs, size_t n)
 		out->started = earliest(out->started, runs[i]->started, false);
 		out->finished = earliest(out->finished, runs[i]->finished, true);
 		out->emulated &= runs[i]->emulated;
+		/* A source stopped early (or still running) leaves the merge partial too. */
+		out->incomplete |= runs[i]->incomplete;
 		take_ab(out, runs[i]);
 		for (size_t k = 0; k < runs[i]->nimpls; k++) {
 			const struct wgl_impl *im = &runs[i]->impls[k];
@@ -320,6 +322,10 @@ static int take_cases(struct merger *m, struct wgl_run *run, long src)
 static int check_inputs(struct wgl_run **runs, const char *const *paths, size_t n, char *err,
 			size_t errlen)
 {
+	for (size_t i = 0; i < n; i++)
+		if (runs[i]->incomplete)
+			wgl_warn("merge: %s is an incomplete run (stopped early, or still running): "
+				 "the merged run is marked incomplete", paths[i]);
 	for (size_t i = 0; i < n; i++)
 		for (size_t j = 0; j < i; j++)
 			if (runs[i]->id && runs[j]->id && !strcmp(runs[i]->id, runs[j]->id))

@@ -276,6 +276,22 @@ static void test_missing_cases(void)
 	wgl_result_free(m);
 }
 
+/* A source still running (or stopped early) leaves the merged run marked incomplete. */
+static void test_incomplete_source(void)
+{
+	struct wgl_run *lab = connect_run(true, 40, "l1"), *m;
+
+	m = merge_two(connect_run(false, 10, "n1"), connect_run(true, 40, "l0"));
+	CU_ASSERT_PTR_NOT_NULL_FATAL(m);
+	CU_ASSERT_FALSE(m->incomplete);
+	wgl_result_free(m);
+	lab->incomplete = true;
+	m = merge_two(connect_run(false, 10, "n1"), lab);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(m);
+	CU_ASSERT_TRUE(m->incomplete);
+	wgl_result_free(m);
+}
+
 static struct wgl_run *shard(int i, int n, const char *id)
 {
 	struct wgl_run *run = connect_run(false, 10, id);
@@ -326,6 +342,7 @@ int main(void)
 	CU_add_test(s, "native + lab: one case each, skips replaced", test_native_and_lab);
 	CU_add_test(s, "a failure in any source fails the case", test_failure_wins);
 	CU_add_test(s, "cases a source did not run are reported", test_missing_cases);
+	CU_add_test(s, "an incomplete source makes the merge incomplete", test_incomplete_source);
 	CU_add_test(s, "missing shards reported, same run refused", test_shards_and_refusal);
 	return wgl_test_run();
 }
