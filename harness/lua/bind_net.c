@@ -596,7 +596,7 @@ static int family_of(lua_State *L, const char *s)
 	return luaL_error(L, "family must be \"ipv4\" or \"ipv6\", got '%s'", s);
 }
 
-static void set_pair_strings(lua_State *L, const char *field, const char *a, const char *b)
+void wgl_lua_set_pair_strings(lua_State *L, const char *field, const char *a, const char *b)
 {
 	lua_createtable(L, 2, 0);
 	lua_pushstring(L, a);
@@ -628,11 +628,11 @@ static void push_pair_table(lua_State *L, struct lpair *lp, int ud)
 		wgl_key_to_base64(pk[i], p->pub[i]);
 	}
 	lua_setfield(L, -2, "wg");
-	set_pair_strings(L, "tunnel", p->tunnel_addr[0], p->tunnel_addr[1]);
-	set_pair_strings(L, "underlay", p->underlay_addr[0], p->underlay_addr[1]);
-	set_pair_strings(L, "backend", p->backend[0], p->backend[1]);
-	set_pair_strings(L, "private_key", k[0], k[1]);
-	set_pair_strings(L, "public_key", pk[0], pk[1]);
+	wgl_lua_set_pair_strings(L, "tunnel", p->tunnel_addr[0], p->tunnel_addr[1]);
+	wgl_lua_set_pair_strings(L, "underlay", p->underlay_addr[0], p->underlay_addr[1]);
+	wgl_lua_set_pair_strings(L, "backend", p->backend[0], p->backend[1]);
+	wgl_lua_set_pair_strings(L, "private_key", k[0], k[1]);
+	wgl_lua_set_pair_strings(L, "public_key", pk[0], pk[1]);
 	wgl_lua_field_int(L, "port", p->port[0]);
 	wgl_lua_field_num(L, "configured_at", (double)p->configured_ns / 1e9);
 }

@@ -404,16 +404,6 @@ static int configure(struct wgl_remote_node *n, int i, const char *peer_ep,
 			       "config", cfg), CALL_MS, NULL);
 }
 
-static void set_strings(lua_State *L, const char *field, const char *a, const char *b)
-{
-	lua_createtable(L, 2, 0);
-	lua_pushstring(L, a);
-	lua_rawseti(L, -2, 1);
-	lua_pushstring(L, b);
-	lua_rawseti(L, -2, 2);
-	lua_setfield(L, -2, field);
-}
-
 static void push_table(lua_State *L, int ud, const char *under[2], int inner,
 		       const char b64[2][WGL_KEY_B64_LEN], const char pub[2][WGL_KEY_B64_LEN],
 		       long long configured_ns)
@@ -434,11 +424,11 @@ static void push_table(lua_State *L, int ud, const char *under[2], int inner,
 		lua_rawseti(L, -2, i + 1);
 	}
 	lua_setfield(L, -2, "wg");
-	set_strings(L, "tunnel", t[0], t[1]);
-	set_strings(L, "underlay", under[0], under[1]);
-	set_strings(L, "backend", p->backend[0], p->backend[1]);
-	set_strings(L, "private_key", b64[0], b64[1]);
-	set_strings(L, "public_key", pub[0], pub[1]);
+	wgl_lua_set_pair_strings(L, "tunnel", t[0], t[1]);
+	wgl_lua_set_pair_strings(L, "underlay", under[0], under[1]);
+	wgl_lua_set_pair_strings(L, "backend", p->backend[0], p->backend[1]);
+	wgl_lua_set_pair_strings(L, "private_key", b64[0], b64[1]);
+	wgl_lua_set_pair_strings(L, "public_key", pub[0], pub[1]);
 	wgl_lua_field_int(L, "port", WG_PORT);
 	wgl_lua_field_num(L, "configured_at", (double)configured_ns / 1e9);
 	lua_pushboolean(L, 1);

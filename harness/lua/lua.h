@@ -119,6 +119,8 @@ int wgl_lua_net_error(lua_State *L, int err, const char *fn, struct wgl_ns *ns,
 
 /* The node class: struct wgl_ns * of a node userdata at idx (raises if not a node). */
 struct wgl_ns *wgl_lua_checknode(lua_State *L, int idx);
+/* Sets t[field] = {a, b} on the table at the top of the stack (a pair's two sides). */
+void wgl_lua_set_pair_strings(lua_State *L, const char *field, const char *a, const char *b);
 /* The wg class: struct wgl_wgdev * of a device userdata at idx. */
 struct wgl_wgdev *wgl_lua_checkwg(lua_State *L, int idx);
 
