@@ -143,7 +143,7 @@ static const struct wgl_opt vm_opts[] = {
 	{ "accel", 0, true, opt_accel, "tcg (default) or kvm" },
 	{ "mem", 'm', true, opt_mem, "guest memory in MB (default 1024)" },
 	{ "smp", 0, true, opt_smp, "guest CPUs (default 2)" },
-	{ "timeout", 't', true, opt_timeout, "kill the VM after SEC seconds (default 900)" },
+	{ "timeout", 't', true, opt_timeout, "kill the VM after SEC seconds (default 900); the guest's wglab is stopped 60 s + 10% earlier, so its finished cases are kept" },
 	{ "out", 'o', true, opt_out, "results directory on the host (default " DEFAULT_OUT ")" },
 	{ "qemu", 0, true, opt_qemu, "qemu binary (default qemu-system-x86_64)" },
 	{ "add", 0, true, opt_add, "also install this executable as /usr/local/bin/NAME" },
@@ -281,6 +281,19 @@ static json_t *vm_info(const struct vm_cmd *v)
 			 "mem_mb", (int)v->mem_mb, "smp", (int)v->smp);
 }
 
+/*
+ * Seconds the guest's wglab may run before it is sent SIGTERM: the host's
+ * --timeout less time for the boot and for writing and copying back the
+ * results, so a run that overruns still leaves its finished cases (marked
+ * incomplete) instead of nothing. 0: too short a timeout for a budget.
+ */
+static int guest_budget_s(int timeout_s)
+{
+	int budget = timeout_s - 60 - timeout_s / 10;
+
+	return budget >= 30 ? budget : 0;
+}
+
 /* Base archive (tools, modules, scenarios) followed by the per-run one. */
 static int build_initrd(const struct vm_cmd *v, int argc, char **argv)
 {
@@ -289,7 +302,9 @@ static int build_initrd(const struct vm_cmd *v, int argc, char **argv)
 		.extra = v->add, .nextra = v->nadd,
 	};
 	char exe[PATH_MAX], *info_text = NULL, env_info[4096], env_sh[4096];
-	const char *src = getenv("WGLAB_SRCDIR"), *env[] = { env_info, NULL, NULL };
+	const char *src = getenv("WGLAB_SRCDIR"), *env[] = { env_info, NULL, NULL, NULL };
+	char env_budget[64];
+	int budget = guest_budget_s(v->timeout_s), nenv = 1;
 	json_t *info = vm_info(v);
 	ssize_t n = tmp_exe[0] ? (ssize_t)snprintf(exe, sizeof(exe), "%.*s", PATH_MAX - 1, tmp_exe) :
 		    readlink("/proc/self/exe", exe, sizeof(exe) - 1);
@@ -308,7 +323,11 @@ static int build_initrd(const struct vm_cmd *v, int argc, char **argv)
 	free(info_text);
 	if (v->sh) {
 		snprintf(env_sh, sizeof(env_sh), "WGLAB_VM_SH=%s", v->sh);
-		env[1] = env_sh;
+		env[nenv++] = env_sh;
+	}
+	if (budget > 0) {
+		snprintf(env_budget, sizeof(env_budget), "WGLAB_VM_BUDGET=%d", budget);
+		env[nenv++] = env_budget;
 	}
 	fd = open(tmp_initrd, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
 	if (fd < 0)
@@ -503,6 +522,41 @@ static void write_all_vm_json(const struct vm_cmd *v, const struct name_list *be
 }
 
 /*
+ * A run the guest's budget stopped wrote result.json after its last finished
+ * case but no reports: render them here, so the partial run reads like any.
+ */
+static void render_partial_runs(const struct vm_cmd *v, const struct name_list *before)
+{
+	DIR *d = opendir(v->out);
+	struct dirent *de;
+	char dir[PATH_MAX], path[PATH_MAX + 32], why[512];
+	struct wgl_run *run;
+
+	while (d && (de = readdir(d))) {
+		if (de->d_type == DT_LNK || !is_run_dir(v->out, de->d_name) ||
+		    listed(before, de->d_name))
+			continue;
+		snprintf(dir, sizeof(dir), "%s/%s", v->out, de->d_name);
+		snprintf(path, sizeof(path), "%s/summary.md", dir);
+		if (access(path, F_OK) == 0)
+			continue;
+		snprintf(path, sizeof(path), "%s/result.json", dir);
+		run = wgl_result_load(path, why, sizeof(why));
+		if (!run)
+			continue;
+		if (run->incomplete)
+			wgl_warn("vm: the guest's wglab was stopped at its budget (--timeout less "
+				 "60 s and 10%%): %zu finished cases kept in %s, marked incomplete",
+				 run->ncases, dir);
+		if (wgl_reports_write(run, dir) < 0)
+			wgl_warn("vm: cannot write the reports of %s", dir);
+		wgl_result_free(run);
+	}
+	if (d)
+		closedir(d);
+}
+
+/*
  * Boots, follows, unpacks; returns the guest wglab's exit code or
  * WGL_EXIT_FAIL. The VM's timings go to *out when out is not NULL.
  */
@@ -538,6 +592,7 @@ static int boot_and_collect(struct vm_cmd *v, struct wgl_vm_outcome *out)
 	if (code < 0)
 		code = r.guest_exit;
 	write_all_vm_json(v, &before, &r, code);
+	render_partial_runs(v, &before);
 	if (r.boot_s >= 0)
 		wgl_info("vm: %s, kernel %s: init after %.2f s, VM ran %.1f s, wglab exited %d",
 			 v->accel, v->release, r.boot_s, r.wall_s, code);

@@ -73,7 +73,10 @@ static const char init_script[] =
 	". /etc/wglab/run.sh\n"
 	"cd " WGL_VM_GUEST_OUT "\n"
 	"echo \"WGLAB-VM: running wglab $*\"\n"
-	"if [ -n \"$WGLAB_VM_SH\" ]; then sh -c \"$WGLAB_VM_SH\"; else /usr/bin/wglab \"$@\"; fi\n"
+	/* A budget short of the host's kill leaves time to stop, write the partial result, copy it back. */
+	"if [ -n \"$WGLAB_VM_SH\" ]; then sh -c \"$WGLAB_VM_SH\"\n"
+	"elif [ -n \"$WGLAB_VM_BUDGET\" ]; then timeout -s TERM \"$WGLAB_VM_BUDGET\" /usr/bin/wglab \"$@\"\n"
+	"else /usr/bin/wglab \"$@\"; fi\n"
 	"rc=$?\n"
 	"echo $rc > /out/exit-code\n"
 	"echo \"" WGL_VM_MARK_EXIT "$rc\"\n"

@@ -246,6 +246,36 @@ static void test_run_connect_kernel(void)
 	json_decref(res);
 }
 
+/*
+ * A guest run that outlives its budget (--timeout less 60 s and 10%) is
+ * stopped inside the guest, so the cases it finished come back, marked
+ * incomplete and rendered, instead of nothing: connect finishes, the
+ * ten-minute throughput does not.
+ */
+static void test_budget_keeps_finished_cases(void)
+{
+	char out[512], tmp[512], latest[600], path[700];
+	json_t *res;
+	int code;
+
+	fresh("budget", out, tmp, sizeof(out));
+	code = run((char *[]){ "wglab", "vm", "-q", "--timeout", "150", "--out", out, "--", "run",
+			       "connect", "throughput", "-f", "ipv4", "--backend", "kernel",
+			       "-D", "duration=600", NULL }, tmp);
+	CU_ASSERT_NOT_EQUAL(code, 0);
+	snprintf(latest, sizeof(latest), "%s/latest", out);
+	res = load(latest, "result.json");
+	CU_ASSERT_PTR_NOT_NULL_FATAL(res);
+	CU_ASSERT(json_is_false(json_object_get(res, "complete")));
+	CU_ASSERT_EQUAL(json_integer_value(json_object_get(json_object_get(res, "summary"),
+							   "passed")), 1);
+	snprintf(path, sizeof(path), "%s/summary.md", latest);
+	CU_ASSERT(file_contains(path, "Incomplete run"));
+	json_decref(res);
+	CU_ASSERT(dir_empty(tmp));
+	CU_ASSERT(!process_mentions(tmp));
+}
+
 static void test_missing_kernel_skips(void)
 {
 	char out[512], tmp[512];
@@ -277,6 +307,7 @@ int main(int argc, char **argv)
 	CU_add_test(s, "SIGINT kills qemu and cleans up", test_interrupt);
 	CU_add_test(s, "kernel backend test inside the guest", test_kernel_backend_inside);
 	CU_add_test(s, "run connect --backend kernel", test_run_connect_kernel);
+	CU_add_test(s, "a run past its budget keeps its finished cases", test_budget_keeps_finished_cases);
 	argc = wgl_test_run();
 	if (argc == 0) { /* keep the evidence of a failure, drop it otherwise */
 		snprintf(cmd, sizeof(cmd), "rm -rf '%s'", work);
