@@ -188,6 +188,7 @@ void wgl_case_free(struct wgl_case *c)
 		free(c->params[i].key), free(c->params[i].value);
 	free(c->params);
 	wgl_result_nodes_free(c);
+	wgl_result_hosts_free(c);
 	free(c->message);
 	for (i = 0; i < c->nchecks; i++)
 		free(c->checks[i].name), free(c->checks[i].detail);

@@ -84,6 +84,23 @@ struct wgl_case_node {
 	char *binary, *version; /* may be NULL */
 };
 
+/*
+ * What a host spent while a case ran (runs with remote nodes: the node's
+ * agent counters at the case's start and before its pair was torn down).
+ * The host-wide shares count everything the host did, the iperf endpoints
+ * too; kernel WireGuard's work shows only there (system + irq + softirq).
+ */
+struct wgl_case_host {
+	char *node;             /* the node's label: "a", "b" */
+	double wall_s;          /* between the two samples */
+	double cpus;            /* CPUs the host's counters cover */
+	double busy_pct;        /* host-wide busy time, % of all its CPUs */
+	double kernel_pct;      /* host-wide system + irq + softirq, % of all its CPUs */
+	double daemon_cpu_s;    /* the userspace WireGuard daemon's CPU seconds; NAN: none */
+	double daemon_max_rss;  /* its peak resident memory, bytes; NAN: none */
+	double mem_available;   /* the host's available memory at the end, bytes; NAN: unknown */
+};
+
 struct wgl_case {
 	/* identity: (scenario, name) is unique within a run */
 	char *scenario;
@@ -108,6 +125,8 @@ struct wgl_case {
 	size_t nartifacts;
 	struct wgl_case_node *nodes;
 	size_t nnodes;
+	struct wgl_case_host *hosts;    /* runs with remote nodes only */
+	size_t nhosts;
 	/*
 	 * Merged runs only (wglab merge): the index into run->sources of the
 	 * source this result came from (-1 otherwise), and the same case's
@@ -219,6 +238,8 @@ void wgl_result_add_impl(struct wgl_run *run, const char *backend, const char *c
 /* Records that impl (binary, version) served node in c; repeating an entry is a no-op. */
 void wgl_case_node(struct wgl_case *c, const char *node, const char *impl, const char *binary,
 		   const char *version);
+/* Records (or replaces) what host h->node spent during c; strings copied. 0 or -ENOMEM. */
+int wgl_case_host(struct wgl_case *c, const struct wgl_case_host *h);
 /* Appends a copy of cmp (strings and pairs copied). 0 or -ENOMEM. */
 int wgl_result_add_comparison(struct wgl_run *run, const struct wgl_comparison *cmp);
 /* Appends a gate's outcome. 0 or -ENOMEM. */

@@ -86,6 +86,8 @@ static json_t *case_json(const struct wgl_case *c, bool merged)
 	}
 	if (o)
 		json_object_set_new(o, "nodes", wgl_result_nodes_json(c));
+	if (o)
+		wgl_result_hosts_json(c, o);
 	/* Merged runs only: an unmerged result.json stays as it was. */
 	if (o && merged) {
 		json_t *also = json_array();
@@ -322,6 +324,7 @@ static struct wgl_case *load_one(const json_t *j, bool v1, long nsources)
 		c->source = (long)json_integer_value(src);
 	load_outcome(c, j);
 	wgl_result_nodes_load(c, json_object_get(j, "nodes"));
+	wgl_result_hosts_load(c, json_object_get(j, "hosts"));
 	json_array_foreach(json_object_get(j, "also"), i, x) {
 		struct wgl_case *o = json_is_object(x) ? load_one(x, v1, nsources) : NULL;
 

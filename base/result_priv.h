@@ -27,4 +27,10 @@ void wgl_result_ab_json(const struct wgl_run *run, json_t *o);
 void wgl_result_nodes_load(struct wgl_case *c, const json_t *a);
 void wgl_result_ab_load(struct wgl_run *run, const json_t *j);
 
+/* base/result_host.c: the per-case host figures, freed, in JSON and loaded. */
+void wgl_result_hosts_free(struct wgl_case *c);
+/* Adds "hosts" to the case object o when the case has any. */
+void wgl_result_hosts_json(const struct wgl_case *c, json_t *o);
+void wgl_result_hosts_load(struct wgl_case *c, const json_t *a);
+
 #endif

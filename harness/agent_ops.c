@@ -393,10 +393,21 @@ static json_t *num(double v)
 	return v == v ? json_real(v) : json_null();
 }
 
+/* Every RTT that came back, in send order: the scenario's samples, not only a summary. */
+static json_t *samples_json(const double *v, unsigned int n)
+{
+	json_t *a = json_array();
+
+	for (unsigned int i = 0; a && i < n; i++)
+		json_array_append_new(a, json_real(v[i]));
+	return a;
+}
+
 static int op_echo_probe(const json_t *args, json_t **res, char *why, size_t len)
 {
 	struct wgl_echo_opts o = { .addr = S(args, "addr") };
 	struct wgl_echo_result r;
+	unsigned int n = 0;
 	int err;
 
 	if (!wgl_addr_allowed(o.addr))
@@ -408,31 +419,46 @@ static int op_echo_probe(const json_t *args, json_t **res, char *why, size_t len
 	o.wait_ms = I(args, "wait_ms", 0);
 	if (o.count > 100000 || o.payload > 65000 || o.wait_ms > 60000 || o.interval_us > 10000000)
 		return fail(why, len, -EINVAL, "%s", "count, payload, wait_ms or interval_us too big");
+	o.samples_ms = malloc(sizeof(double) * (size_t)(o.count ? o.count : 100));
+	o.nsamples = &n;
+	if (!o.samples_ms)
+		return fail(why, len, -ENOMEM, "%s", "out of memory");
 	err = wgl_echo_probe(wgl_agent.ns, &o, &r);
-	if (err < 0)
+	if (err < 0) {
+		free(o.samples_ms);
 		return fail(why, len, err, "%.64s: cannot probe", o.addr);
-	*res = json_pack("{s:i s:i s:f s:o s:o s:o s:o s:o}", "sent", r.sent, "received",
+	}
+	*res = json_pack("{s:i s:i s:f s:o s:o s:o s:o s:o s:o s:o}", "sent", r.sent, "received",
 			 r.received, "loss_pct", r.loss_pct, "min_ms", num(r.min_ms), "p50_ms",
-			 num(r.p50_ms), "p99_ms", num(r.p99_ms), "max_ms", num(r.max_ms),
-			 "mean_ms", num(r.mean_ms));
+			 num(r.p50_ms), "p90_ms", num(r.p90_ms), "p99_ms", num(r.p99_ms), "max_ms",
+			 num(r.max_ms), "mean_ms", num(r.mean_ms), "rtt_ms",
+			 samples_json(o.samples_ms, n));
+	free(o.samples_ms);
 	return *res ? 0 : -ENOMEM;
 }
 
 static int iperf_opts(const json_t *args, struct wgl_iperf_opts *o, char *why, size_t len)
 {
+	double bitrate = json_number_value(json_object_get(args, "bitrate"));
+
 	memset(o, 0, sizeof(*o));
 	o->server_addr = S(args, "addr");
 	o->port = (uint16_t)I(args, "port", 0);
 	o->udp = B(args, "udp", false);
 	o->streams = I(args, "streams", 0);
 	o->reverse = B(args, "reverse", false);
+	o->bidir = B(args, "bidir", false);
 	o->duration_s = I(args, "duration_s", 0);
-	o->bitrate = (uint64_t)I(args, "bitrate", 0);
+	o->omit_s = I(args, "omit_s", 0);
+	o->blksize = I(args, "size", 0);
 	if (!wgl_addr_allowed(o->server_addr))
 		return fail(why, len, -EPERM, "%.64s: outside the benchmarking ranges",
 			    o->server_addr);
-	if (o->streams > 128 || o->duration_s > 3600)
-		return fail(why, len, -EINVAL, "%s", "streams or duration_s too big");
+	if (o->streams > 128 || o->duration_s > 3600 || o->omit_s > 600 || o->blksize > 1 << 20 ||
+	    bitrate > 1e13)
+		return fail(why, len, -EINVAL, "%s", "streams, duration_s, omit_s, size or bitrate "
+			    "too big");
+	o->bitrate = (uint64_t)bitrate;
 	return 0;
 }
 
@@ -455,24 +481,72 @@ static int op_iperf_server(const json_t *args, json_t **res, char *why, size_t l
 	return *res ? 0 : -ENOMEM;
 }
 
-static int op_iperf_client(const json_t *args, json_t **res, char *why, size_t len)
+/* The whole test's end as iperf itself would allow it: duration + omit + 20 s. */
+static long long client_deadline(const struct wgl_iperf_opts *o)
 {
-	struct wgl_iperf_proc p;
-	struct wgl_iperf_opts o;
+	return wgl_now_ns() + ((o->duration_s ? o->duration_s : 10) + o->omit_s + 20) *
+	       1000000000LL;
+}
+
+static int client_json(struct wgl_iperf_proc *p, long long deadline_ns, const char *addr,
+		       json_t **res, char *why, size_t len)
+{
 	char *js = NULL;
-	int err = iperf_opts(args, &o, why, len);
+	int err = wgl_iperf_collect(p, deadline_ns, &js);
 
 	if (err < 0)
-		return err;
-	err = wgl_iperf_client_start(&p, wgl_agent.ns, &o);
-	if (err == 0)
-		err = wgl_iperf_collect(&p, wgl_now_ns() + ((o.duration_s ? o.duration_s : 10) +
-							    20) * 1000000000LL, &js);
-	if (err < 0)
-		return fail(why, len, err, "%.64s: iperf client failed", o.server_addr);
+		return fail(why, len, err, "%.64s: iperf client failed", addr);
 	*res = json_loads(js, 0, NULL);
 	free(js);
 	return *res ? 0 : fail(why, len, -EIO, "%s", "iperf wrote no JSON");
+}
+
+/*
+ * A background client (the controller probes latency meanwhile, and the
+ * agent answers one request at a time) is a handle; iperf_wait collects it.
+ */
+static int op_iperf_client(const json_t *args, json_t **res, char *why, size_t len)
+{
+	struct wgl_agent_handle *h;
+	struct wgl_iperf_proc p;
+	struct wgl_iperf_opts o;
+	int id = -1, err = iperf_opts(args, &o, why, len);
+
+	if (err < 0)
+		return err;
+	if (B(args, "background", false) && (id = new_handle(WGL_AH_IPERF)) < 0)
+		return fail(why, len, id, "%s", "too many handles");
+	h = id >= 0 ? &wgl_agent.handles[id] : NULL;
+	err = wgl_iperf_client_start(h ? &h->iperf : &p, wgl_agent.ns, &o);
+	if (err < 0) {
+		if (h)
+			h->kind = WGL_AH_FREE;
+		return fail(why, len, err, "%.64s: iperf client failed", o.server_addr);
+	}
+	if (!h)
+		return client_json(&p, client_deadline(&o), o.server_addr, res, why, len);
+	h->deadline_ns = client_deadline(&o);
+	*res = json_pack("{s:i}", "handle", id);
+	return *res ? 0 : -ENOMEM;
+}
+
+/* Until a background client (or a server) ends: its JSON, and the handle is released. */
+static int op_iperf_wait(const json_t *args, json_t **res, char *why, size_t len)
+{
+	struct wgl_agent_handle *h = own_handle(args, WGL_AH_IPERF, why, len);
+	long long deadline;
+	int err;
+
+	if (!h)
+		return -ENOENT;
+	if (h->iperf.pid <= 0)
+		return fail(why, len, -EINVAL, "%s", "that iperf was already collected");
+	deadline = h->deadline_ns ? h->deadline_ns : wgl_now_ns() + 20000000000LL;
+	if (json_object_get(args, "timeout_ms"))
+		deadline = wgl_now_ns() + I(args, "timeout_ms", 0) * 1000000LL;
+	err = client_json(&h->iperf, deadline, "(background)", res, why, len);
+	wgl_agent_handle_release(h);
+	return err;
 }
 
 static int op_stop(const json_t *args, json_t **res, char *why, size_t len)
@@ -492,6 +566,34 @@ static int op_stop(const json_t *args, json_t **res, char *why, size_t len)
 	return 0;
 }
 
+/* "1234 kB" of a /proc status or meminfo line in bytes; -1 when unknown. */
+static json_int_t kb_bytes(const char *v)
+{
+	return v ? strtoll(v, NULL, 10) * 1024 : -1;
+}
+
+/* Host-wide busy and total CPU seconds of a sample, for a busy share between two. */
+static void host_totals(const struct wgl_cpu_sample *s, double *busy, double *total)
+{
+	*busy = (double)(s->user + s->nice + s->system + s->irq + s->softirq) / wgl_cpu_hz();
+	*total = *busy + (double)(s->idle + s->iowait + s->steal) / wgl_cpu_hz();
+}
+
+/* Each daemon's CPU seconds and peak RSS (VmHWM), by its device's name. */
+static void procs_json(const struct wgl_cpu_sample *s, const char *const *names, int n,
+		       json_t *cpu, json_t *hwm)
+{
+	for (int i = 0; i < n; i++) {
+		char path[64], *v;
+
+		json_object_set_new(cpu, names[i], json_real(wgl_cpu_proc_s(s, i)));
+		snprintf(path, sizeof(path), "/proc/%d/status", (int)s->pid[i]);
+		v = read_first(path, "VmHWM");
+		json_object_set_new(hwm, names[i], json_integer(kb_bytes(v)));
+		free(v);
+	}
+}
+
 static int op_counters(const json_t *args, json_t **res, char *why, size_t len)
 {
 	pid_t pids[WGL_CPU_PROCS] = { 0 };
@@ -499,7 +601,8 @@ static int op_counters(const json_t *args, json_t **res, char *why, size_t len)
 	struct wgl_cpu_sample s;
 	char *avail = read_first("/proc/meminfo", "MemAvailable");
 	char *rss = read_first("/proc/self/status", "VmRSS");
-	json_t *procs = json_object();
+	json_t *procs = json_object(), *hwm = json_object();
+	double busy, total;
 	int n = 0, err;
 
 	(void)args;
@@ -510,16 +613,17 @@ static int op_counters(const json_t *args, json_t **res, char *why, size_t len)
 		}
 	err = wgl_cpu_sample(&s, pids);
 	if (err < 0) {
-		free(avail), free(rss), json_decref(procs);
+		free(avail), free(rss), json_decref(procs), json_decref(hwm);
 		return fail(why, len, err, "%s", "cannot read /proc/stat");
 	}
-	for (int i = 0; i < n; i++)
-		json_object_set_new(procs, names[i],
-				    json_real(wgl_cpu_proc_s(&s, i)));
-	*res = json_pack("{s:I s:f s:f s:f s:o s:s? s:s?}", "wall_ns", (json_int_t)s.wall_ns,
-			 "host_kernel_s", wgl_cpu_host_kernel_s(&s), "host_idle_s",
-			 (double)s.idle / wgl_cpu_hz(), "hz", wgl_cpu_hz(), "procs_s", procs,
-			 "mem_available", avail, "agent_rss", rss);
+	procs_json(&s, names, n, procs, hwm);
+	host_totals(&s, &busy, &total);
+	*res = json_pack("{s:I s:f s:f s:f s:f s:f s:o s:o s:s? s:s? s:I s:I}", "wall_ns",
+			 (json_int_t)s.wall_ns, "host_kernel_s", wgl_cpu_host_kernel_s(&s),
+			 "host_idle_s", (double)s.idle / wgl_cpu_hz(), "host_busy_s", busy,
+			 "host_total_s", total, "hz", wgl_cpu_hz(), "procs_s", procs,
+			 "procs_max_rss", hwm, "mem_available", avail, "agent_rss", rss,
+			 "mem_available_bytes", kb_bytes(avail), "agent_rss_bytes", kb_bytes(rss));
 	free(avail), free(rss);
 	return *res ? 0 : -ENOMEM;
 }
@@ -563,6 +667,7 @@ int wgl_agent_dispatch(const struct wgl_agent_req *req, json_t **res, char *why,
 		[WGL_AGENT_IPERF_SERVER] = op_iperf_server,
 		[WGL_AGENT_IPERF_CLIENT] = op_iperf_client, [WGL_AGENT_STOP] = op_stop,
 		[WGL_AGENT_COUNTERS] = op_counters, [WGL_AGENT_PING] = op_ping,
+		[WGL_AGENT_IPERF_WAIT] = op_iperf_wait,
 	};
 
 	*res = NULL;

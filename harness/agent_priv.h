@@ -24,6 +24,7 @@ struct wgl_agent_handle {
 	char path[PATH_MAX];
 	struct wgl_echo_server echo;
 	struct wgl_iperf_proc iperf;
+	long long deadline_ns;          /* a background iperf client's end (wgl_now_ns()) */
 };
 
 struct wgl_agent_state {

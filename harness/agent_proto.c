@@ -15,7 +15,8 @@
 
 /*
  * Arguments of each op as "name:T" words, T one of s (string), i (integer
- * 0..INT_MAX), b (boolean), o (object); a trailing ? makes it optional.
+ * 0..INT_MAX), n (a number >= 0, for figures past INT_MAX such as bit
+ * rates), b (boolean), o (object); a trailing ? makes it optional.
  */
 static const struct {
 	const char *name;
@@ -40,11 +41,12 @@ static const struct {
 				   "addr:s port:i? count:i? interval_us:i? payload:i? wait_ms:i?" },
 	[WGL_AGENT_IPERF_SERVER] = { "iperf_server", "addr:s port:i?" },
 	[WGL_AGENT_IPERF_CLIENT] = { "iperf_client",
-				     "addr:s port:i? udp:b? streams:i? reverse:b? duration_s:i? "
-				     "bitrate:i?" },
+				     "addr:s port:i? udp:b? streams:i? reverse:b? bidir:b? "
+				     "duration_s:i? omit_s:i? bitrate:n? size:i? background:b?" },
 	[WGL_AGENT_STOP] = { "stop", "handle:i" },
 	[WGL_AGENT_COUNTERS] = { "counters", "" },
 	[WGL_AGENT_PING] = { "ping", "addr:s timeout_ms:i? interval_ms:i?" },
+	[WGL_AGENT_IPERF_WAIT] = { "iperf_wait", "handle:i timeout_ms:i?" },
 };
 
 const char *wgl_agent_op_name(enum wgl_agent_op op)
@@ -81,6 +83,7 @@ static bool type_ok(const json_t *v, char t)
 	case 's': return json_is_string(v);
 	case 'b': return json_is_boolean(v);
 	case 'o': return json_is_object(v);
+	case 'n': return json_is_number(v) && json_number_value(v) >= 0;
 	case 'i':
 		return json_is_integer(v) && json_integer_value(v) >= 0 &&
 		       json_integer_value(v) <= INT_MAX;
@@ -91,7 +94,7 @@ static bool type_ok(const json_t *v, char t)
 static const char *type_name(char t)
 {
 	return t == 's' ? "a string" : t == 'b' ? "a boolean" : t == 'o' ? "an object" :
-	       "an integer 0..2147483647";
+	       t == 'n' ? "a number >= 0" : "an integer 0..2147483647";
 }
 
 /* Finds "key:" in spec as a whole word; the type letter, '?' for optional in *opt. */

@@ -151,6 +151,19 @@ static void metrics(const struct wgl_case *c, FILE *f)
 	}
 }
 
+/* Runs with remote nodes: what each host spent during the case. */
+static void hosts(const struct wgl_case *c, FILE *f)
+{
+	char line[512];
+
+	for (size_t i = 0; i < c->nhosts; i++) {
+		wgl_report_case_host(&c->hosts[i], line, sizeof(line));
+		fputs("<div>host ", f);
+		esc(f, line);
+		fputs("</div>\n", f);
+	}
+}
+
 static void one_case(const struct wgl_case *c, FILE *f)
 {
 	enum wgl_verdict v = wgl_case_get_verdict(c);
@@ -165,6 +178,7 @@ static void one_case(const struct wgl_case *c, FILE *f)
 	fputs("</code></p>\n", f);
 	checks(c, f);
 	metrics(c, f);
+	hosts(c, f);
 	fprintf(f, "</details></td><td class=\"num\">%.2f</td><td%s>", c->duration_s,
 		v == WGL_PASS ? "" : " class=\"bad\"");
 	esc(f, c->message ? c->message : "");

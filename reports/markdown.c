@@ -238,6 +238,31 @@ static void metrics(const struct wgl_run *run, FILE *f)
 		fputc('\n', f);
 }
 
+/* Runs with remote nodes: what each host spent during each case. */
+static void case_hosts(const struct wgl_run *run, FILE *f)
+{
+	bool any = false;
+	char id[256], line[512];
+
+	for (size_t i = 0; i < run->ncases; i++) {
+		const struct wgl_case *c = run->cases[i];
+
+		for (size_t j = 0; j < c->nhosts; j++) {
+			if (!any)
+				fputs("## Remote hosts during each case\n\n", f);
+			any = true;
+			wgl_report_case_host(&c->hosts[j], line, sizeof(line));
+			fputs("- ", f);
+			md(f, wgl_case_id(c, id, sizeof(id)));
+			fputs(": ", f);
+			md(f, line);
+			fputc('\n', f);
+		}
+	}
+	if (any)
+		fputc('\n', f);
+}
+
 int wgl_write_markdown(const struct wgl_run *run, const struct wgl_plots *p, FILE *f)
 {
 	bool any = false;
@@ -250,6 +275,7 @@ int wgl_write_markdown(const struct wgl_run *run, const struct wgl_plots *p, FIL
 	cases(run, f);
 	failed_checks(run, f);
 	metrics(run, f);
+	case_hosts(run, f);
 	for (k = 0; k < WGL_PLOT_N; k++) {
 		if (!p || !p->svg[k])
 			continue;

@@ -1,5 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
+#include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 
 #include "reports/remote_nodes.h"
 
@@ -18,6 +20,14 @@ static void clock_text(const json_t *clk, char *buf, size_t len)
 	snprintf(buf, len, "clock offset %+.3f ms ± %.3f ms",
 		 json_number_value(json_object_get(clk, "offset_ns")) / 1e6,
 		 json_number_value(json_object_get(clk, "error_ns")) / 1e6);
+}
+
+/* Bytes of a facts value: a number, or /proc/meminfo's text "16342876 kB". */
+static double bytes(const json_t *v)
+{
+	if (json_is_string(v))
+		return strtod(json_string_value(v), NULL) * 1024;
+	return json_number_value(v);
 }
 
 bool wgl_report_remote_node(const struct wgl_run *run, size_t i, char *name, size_t nlen,
@@ -40,7 +50,24 @@ bool wgl_report_remote_node(const struct wgl_run *run, size_t i, char *name, siz
 	snprintf(value, vlen, "%s (%s): kernel %s, %s × %lld cores, %.1f GiB; %s; wglab %s",
 		 str(n, "url"), str(f, "host"), str(f, "kernel"), str(f, "cpu_model"),
 		 (long long)json_integer_value(json_object_get(f, "cores")),
-		 json_number_value(json_object_get(f, "mem_total")) / (1024.0 * 1024 * 1024), clk,
+		 bytes(json_object_get(f, "mem_total")) / (1024.0 * 1024 * 1024), clk,
 		 str(json_object_get(n, "agent"), "wglab"));
 	return true;
+}
+
+void wgl_report_case_host(const struct wgl_case_host *h, char *buf, size_t len)
+{
+	int n = snprintf(buf, len, "node %s: CPU %.1f%% busy of %.0f CPUs (kernel %.1f%%) over "
+			 "%.1f s", h->node, h->busy_pct, h->cpus, h->kernel_pct, h->wall_s);
+
+	if (n > 0 && (size_t)n < len && isfinite(h->daemon_cpu_s))
+		n += snprintf(buf + n, len - (size_t)n, "; WireGuard daemon %.2f CPU-s (%.1f%% of "
+			      "one CPU)", h->daemon_cpu_s, h->wall_s > 0 ? 100 * h->daemon_cpu_s /
+			      h->wall_s : NAN);
+	if (n > 0 && (size_t)n < len && isfinite(h->daemon_max_rss))
+		n += snprintf(buf + n, len - (size_t)n, ", peak RSS %.1f MiB",
+			      h->daemon_max_rss / (1024.0 * 1024));
+	if (n > 0 && (size_t)n < len && isfinite(h->mem_available))
+		snprintf(buf + n, len - (size_t)n, "; %.2f GiB available",
+			 h->mem_available / (1024.0 * 1024 * 1024));
 }

@@ -553,6 +553,13 @@ bool wgl_lua_is_remote_node(lua_State *L, int idx)
 	return luaL_testudata(L, idx, RNODE_CLASS) != NULL;
 }
 
+int wgl_lua_remote_node_index(lua_State *L, int idx)
+{
+	struct rref *r = luaL_testudata(L, idx, RNODE_CLASS);
+
+	return r ? r->i : -1;
+}
+
 /* wglab.capture(remote_node, ifname, {file=, snaplen=, filter=}) */
 int wgl_lua_remote_capture(lua_State *L)
 {

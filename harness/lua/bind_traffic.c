@@ -54,7 +54,7 @@ static void nodes(lua_State *L, int idx, struct wgl_ns **server, struct wgl_ns *
 	lua_pop(L, 2);
 }
 
-static void push_iperf(lua_State *L, int err, const struct wgl_iperf_result *r)
+void wgl_lua_push_iperf(lua_State *L, int err, const struct wgl_iperf_result *r)
 {
 	lua_newtable(L);
 	lua_pushboolean(L, err == 0);
@@ -96,12 +96,15 @@ static int l_iperf(lua_State *L)
 {
 	struct liperf h = { 0 };
 	struct wgl_iperf_result r = { 0 };
-	int err = iperf_begin(L, &h);
+	int err;
 
+	if (wgl_lua_remote_traffic(L, 1))
+		return wgl_lua_remote_iperf(L);
+	err = iperf_begin(L, &h);
 	if (!err)
 		err = wgl_iperf_end(&h.run, &r, NULL);
 	wgl_lua_deadline_check(L);
-	push_iperf(L, err, &r);
+	wgl_lua_push_iperf(L, err, &r);
 	return 1;
 }
 
@@ -112,6 +115,8 @@ static int l_iperf_start(lua_State *L)
 	int err;
 
 	luaL_checktype(L, 1, LUA_TTABLE);
+	if (wgl_lua_remote_traffic(L, 1))
+		return wgl_lua_remote_iperf_start(L);
 	h = lua_newuserdatauv(L, sizeof(*h), 2);
 	memset(h, 0, sizeof(*h));
 	luaL_setmetatable(L, IPERF_CLASS);
@@ -137,7 +142,7 @@ static int iperf_wait(lua_State *L)
 	err = wgl_iperf_end(&h->run, &r, NULL);
 	h->running = false;
 	wgl_lua_deadline_check(L);
-	push_iperf(L, err, &r);
+	wgl_lua_push_iperf(L, err, &r);
 	return 1;
 }
 
@@ -164,6 +169,8 @@ static int l_echo(lua_State *L)
 	bool cut;
 
 	luaL_checktype(L, 1, LUA_TTABLE);
+	if (wgl_lua_remote_traffic(L, 1))
+		return wgl_lua_remote_echo(L);
 	nodes(L, 1, &server, &client);
 	o.addr = wgl_lua_optstring(L, 1, "dst", NULL);
 	if (!o.addr || !wgl_addr_allowed(o.addr))
@@ -225,4 +232,5 @@ void wgl_lua_open_traffic(lua_State *L)
 	wgl_lua_setfn(L, "iperf", l_iperf);
 	wgl_lua_setfn(L, "iperf_start", l_iperf_start);
 	wgl_lua_setfn(L, "echo", l_echo);
+	wgl_lua_open_rtraffic(L);
 }

@@ -163,6 +163,25 @@ int wgl_lua_remote_capture(lua_State *L);
 int wgl_lua_remote_unsupported(lua_State *L, const char *what);
 /* The same, naming the running binding (a local-node one handed a remote node). */
 int wgl_lua_remote_unsupported_caller(lua_State *L);
+/*
+ * Traffic with remote nodes (bind_rtraffic.c). wglab.iperf, iperf_start and
+ * echo hand over to these when the table at idx names a remote server or
+ * client (wgl_lua_remote_traffic). node_index: the remote node (0 a, 1 b)
+ * of the value at idx, -1 when it is not one. The case hooks sample the
+ * agents' counters at a case's start and before its pair is torn down, and
+ * record each host's CPU and memory in the case (no-ops without remote nodes).
+ */
+int wgl_lua_remote_node_index(lua_State *L, int idx);
+bool wgl_lua_remote_traffic(lua_State *L, int idx);
+int wgl_lua_remote_iperf(lua_State *L);
+int wgl_lua_remote_iperf_start(lua_State *L);
+int wgl_lua_remote_echo(lua_State *L);
+void wgl_lua_open_rtraffic(lua_State *L);
+void wgl_lua_remote_case_begin(void);
+void wgl_lua_remote_case_end(struct wgl_case *c);
+/* Pushes an iperf result table ({ok, error} or the figures), as wglab.iperf returns it. */
+struct wgl_iperf_result;
+void wgl_lua_push_iperf(lua_State *L, int err, const struct wgl_iperf_result *r);
 /* Analyses the pcap at path (options table at opts_idx) and pushes the summary. */
 int wgl_lua_analyze_push(lua_State *L, const char *path, int opts_idx);
 

@@ -231,6 +231,7 @@ enum wgl_verdict wgl_scenario_run_case(const char *path, struct wgl_run *run,
 	snprintf(ctx.dir, sizeof(ctx.dir), "%s", dir);
 	wgl_lua_set_ctx(L, &ctx);
 	set_deadline(L, &ctx, timeout_s);
+	wgl_lua_remote_case_begin();
 	status = load_script(L, path);
 	if (status == LUA_OK) {
 		lua_pushcfunction(L, traceback);
@@ -244,6 +245,8 @@ enum wgl_verdict wgl_scenario_run_case(const char *path, struct wgl_run *run,
 	/* The teardown below gets its own timeouts, whatever time is left. */
 	wgl_deadline_set(0);
 	v = finish(L, &ctx, status);
+	/* While the pair still stands: its daemon's CPU and memory are still there to read. */
+	wgl_lua_remote_case_end(c);
 	/* All pairs' daemons stop at once; then closing the state runs every __gc. */
 	wgl_pairs_wind_down();
 	lua_close(L);

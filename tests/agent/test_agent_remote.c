@@ -329,6 +329,14 @@ static void check_echo(struct wgl_agent_client *c)
 	      json_integer_value(json_object_get(res, "received")) > 0,
 	      "echo agent -> local through the tunnel: %lld of 20 back",
 	      (long long)json_integer_value(json_object_get(res, "received")));
+	/* Every RTT, not only a summary: a scenario's latency metrics are the samples. */
+	CHECK(json_array_size(json_object_get(res, "rtt_ms")) ==
+	      (size_t)json_integer_value(json_object_get(res, "received")) &&
+	      json_number_value(json_array_get(json_object_get(res, "rtt_ms"), 0)) > 0 &&
+	      json_number_value(json_object_get(res, "p90_ms")) > 0,
+	      "echo_probe returns each of its %zu RTTs (first %.3f ms)",
+	      json_array_size(json_object_get(res, "rtt_ms")),
+	      json_number_value(json_array_get(json_object_get(res, "rtt_ms"), 0)));
 	json_decref(res);
 	wgl_echo_server_stop(&srv);
 }
@@ -381,6 +389,45 @@ static void check_iperf(struct wgl_agent_client *c)
 	CHECK(call(c, "stop", json_pack("{s:i}", "handle", h), &res) == 0 && json_is_object(res),
 	      "the agent's iperf server reports its side of the test");
 	json_decref(res);
+}
+
+/*
+ * A background client: the agent answers other requests while it runs,
+ * iperf_wait returns its figures once, and the handle is gone afterwards.
+ */
+static void check_iperf_background(struct wgl_agent_client *c)
+{
+	struct wgl_iperf_opts o = { .server_addr = "198.19.0.1" };
+	struct wgl_iperf_result r = { 0 };
+	struct wgl_iperf_proc srv;
+	json_t *res = NULL;
+	char *text = NULL, why[256] = "";
+	int h = -1, err, verbosity = wgl_log_verbosity;
+
+	CHECK(wgl_iperf_server_start(&srv, L, &o) == 0, "local iperf server for the agent");
+	if (call(c, "iperf_client", json_pack("{s:s s:i s:b}", "addr", "198.19.0.1", "duration_s",
+		 2, "background", 1), &res) == 0)
+		h = handle_of(res);
+	res = NULL;
+	CHECK(h >= 0 && call(c, "clock", NULL, &res) == 0,
+	      "the agent answers while its background iperf client %d runs", h);
+	json_decref(res);
+	res = NULL;
+	if (call(c, "iperf_wait", json_pack("{s:i}", "handle", h), &res) == 0)
+		text = json_dumps(res, JSON_COMPACT);
+	CHECK(text && wgl_iperf_parse(text, &r) == 0 && r.bytes_received > 0,
+	      "iperf_wait: agent -> local through the tunnel: %.1f Mbit/s", r.received_bps / 1e6);
+	free(text);
+	json_decref(res);
+	wgl_log_verbosity = -1; /* the agent logs the refusal; not an error here */
+	err = wgl_agent_call(c, "iperf_wait", json_pack("{s:i}", "handle", h), 5000, NULL, why,
+			     sizeof(why));
+	wgl_log_verbosity = verbosity;
+	CHECK(err == -ENOENT, "a collected client's handle is released: %s", why);
+	text = NULL;
+	if (wgl_iperf_collect(&srv, wgl_now_ns() + 5000000000LL, &text) < 0)
+		printf("note: the local iperf server left no output\n");
+	free(text);
 }
 
 static void check_refusals(struct wgl_agent_client *c)
@@ -446,12 +493,20 @@ static void run_steps(struct wgl_agent_client *c)
 	json_decref(g);
 	check_capture(c, cap);
 	check_iperf(c);
+	check_iperf_background(c);
 	res = NULL;
 	CHECK(call(c, "counters", NULL, &res) == 0 &&
-	      json_is_real(json_object_get(json_object_get(res, "procs_s"), "wgr")),
-	      "counters: wgr's daemon %.2f CPU s, host kernel %.1f CPU s",
+	      json_is_real(json_object_get(json_object_get(res, "procs_s"), "wgr")) &&
+	      json_integer_value(json_object_get(json_object_get(res, "procs_max_rss"), "wgr")) > 0 &&
+	      json_real_value(json_object_get(res, "host_busy_s")) <=
+	      json_real_value(json_object_get(res, "host_total_s")),
+	      "counters: wgr's daemon %.2f CPU s, peak RSS %lld bytes, host kernel %.1f of "
+	      "%.1f busy CPU s",
 	      json_real_value(json_object_get(json_object_get(res, "procs_s"), "wgr")),
-	      json_real_value(json_object_get(res, "host_kernel_s")));
+	      (long long)json_integer_value(json_object_get(json_object_get(res, "procs_max_rss"),
+							    "wgr")),
+	      json_real_value(json_object_get(res, "host_kernel_s")),
+	      json_real_value(json_object_get(res, "host_busy_s")));
 	json_decref(res);
 	check_refusals(c);
 	wgl_wg_destroy(wl);

@@ -325,10 +325,10 @@ static void test_load_errors(void)
 /* ---- docs/result-schema.md against the code ---- */
 
 enum { DOC_RUN, DOC_CASE, DOC_CHECK, DOC_METRIC, DOC_ARTIFACT, DOC_IMPL, DOC_SUMMARY,
-       DOC_SOURCE, DOC_NODE, DOC_COMPARISON, DOC_GATE, DOC_N };
+       DOC_SOURCE, DOC_NODE, DOC_COMPARISON, DOC_GATE, DOC_HOST, DOC_N };
 static const char *const doc_sections[DOC_N] = { "Run", "Case", "Check", "Metric", "Artifact",
 						 "Implementation", "Summary", "Source", "Node",
-						 "Comparison", "Gate" };
+						 "Comparison", "Gate", "Host" };
 
 struct doc_keys {
 	char *keys[DOC_N][64];
@@ -414,6 +414,10 @@ static struct wgl_run *full_run(void)
 		.metric = "tcp_throughput", .unit = "bit/s", .impl_a = "base", .impl_b = "pr",
 		.case_a = "throughput[base:base,ipv4]", .case_b = "throughput[pr:pr,ipv4]",
 		.better = WGL_BETTER_HIGHER, .a = ab, .b = bb, .n = 2 };
+	/* A kernel-backend host: no daemon, so its daemon figures are null. */
+	const struct wgl_case_host host = { .node = "b", .wall_s = 9.5, .cpus = 2,
+		.busy_pct = 43.5, .kernel_pct = 12.25, .daemon_cpu_s = NAN,
+		.daemon_max_rss = NAN, .mem_available = 1.5e9 };
 
 	setenv("WGLAB_VM_INFO", "{\"vm\": true, \"accel\": \"tcg\", \"emulated\": true}", 1);
 	run = fixture_run(20);
@@ -434,6 +438,7 @@ static struct wgl_run *full_run(void)
 	run->cases[0]->source = 0;
 	CU_ASSERT_EQUAL(wgl_case_add_also(run->cases[0], other), 0);
 	wgl_case_node(run->cases[0], "a", "base", "/usr/bin/wireguard-go", "0.0.2");
+	CU_ASSERT_EQUAL(wgl_case_host(run->cases[0], &host), 0);
 	CU_ASSERT_EQUAL(wgl_result_add_comparison(run, &cmp), 0);
 	CU_ASSERT_EQUAL(wgl_result_add_gate(run, "tcp_throughput<-5%", WGL_FAIL, "x"), 0);
 	wgl_result_finish(run);
@@ -470,12 +475,46 @@ static void test_schema_doc(void)
 	doc_match(&d, DOC_NODE, json_array_get(json_object_get(c, "nodes"), 0));
 	doc_match(&d, DOC_COMPARISON, json_array_get(json_object_get(doc, "comparisons"), 0));
 	doc_match(&d, DOC_GATE, json_array_get(json_object_get(doc, "gates"), 0));
+	doc_match(&d, DOC_HOST, json_array_get(json_object_get(c, "hosts"), 0));
 	for (int k = 0; k < DOC_N; k++)
 		for (size_t i = 0; i < d.n[k]; i++)
 			free(d.keys[k][i]);
 	json_decref(doc);
 	wgl_result_free(run);
 	free(text);
+}
+
+/* A case's host figures survive result.json, an unknown one (null) staying unknown. */
+static void test_hosts_round_trip(void)
+{
+	const struct wgl_case_host u = { .node = "a", .wall_s = 3, .cpus = 4, .busy_pct = 90,
+		.kernel_pct = 30, .daemon_cpu_s = 2.5, .daemon_max_rss = 20e6,
+		.mem_available = NAN };
+	struct wgl_run *run = full_run(), *back;
+	const struct wgl_case_host *h;
+	json_t *a, *b;
+	char dir[64];
+
+	CU_ASSERT_EQUAL(wgl_case_host(run->cases[0], &u), 0);
+	CU_ASSERT_EQUAL(run->cases[0]->nhosts, 2);
+	back = save_and_load(run, dir, sizeof(dir));
+	CU_ASSERT_PTR_NOT_NULL_FATAL(back);
+	a = wgl_result_to_json(run);
+	b = wgl_result_to_json(back);
+	CU_ASSERT(json_equal(a, b));
+	CU_ASSERT_EQUAL_FATAL(back->cases[0]->nhosts, 2);
+	h = &back->cases[0]->hosts[1];
+	CU_ASSERT_STRING_EQUAL(h->node, "a");
+	CU_ASSERT_DOUBLE_EQUAL(h->daemon_cpu_s, 2.5, 1e-9);
+	CU_ASSERT(isnan(h->mem_available));
+	CU_ASSERT(isnan(back->cases[0]->hosts[0].daemon_cpu_s));
+	CU_ASSERT_EQUAL(back->cases[1]->nhosts, 0);
+	CU_ASSERT_PTR_NULL(json_object_get(json_array_get(json_object_get(b, "cases"), 1),
+					   "hosts"));
+	json_decref(a), json_decref(b);
+	wgl_result_free(back);
+	wgl_result_free(run);
+	fixture_rmdir(dir);
 }
 
 int main(void)
@@ -496,5 +535,6 @@ int main(void)
 	CU_add_test(s, "schema 1 files load into the typed identity", test_load_v1);
 	CU_add_test(s, "load errors name file and problem", test_load_errors);
 	CU_add_test(s, "docs/result-schema.md names every key written", test_schema_doc);
+	CU_add_test(s, "per-case hosts survive a round trip", test_hosts_round_trip);
 	return wgl_test_run();
 }
