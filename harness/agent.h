@@ -169,5 +169,10 @@ json_t *wgl_agent_node_meta(struct wgl_agent_client *c, int clock_samples);
  * clean up and exit (then kills it). Returns the wait status, or -errno.
  */
 int wgl_agent_close(struct wgl_agent_client *c, int timeout_ms);
+/*
+ * Closes the agent's stdin without bye, as a dropped connection would: the
+ * agent sees EOF and tears down. c then only takes wgl_agent_close().
+ */
+void wgl_agent_hangup(struct wgl_agent_client *c);
 
 #endif

@@ -269,6 +269,15 @@ int wgl_agent_clock_offset(struct wgl_agent_client *c, int n, struct wgl_agent_c
 	return out->samples ? 0 : -EINVAL;
 }
 
+void wgl_agent_hangup(struct wgl_agent_client *c)
+{
+	if (!c || c->to_fd < 0)
+		return;
+	close(c->to_fd);
+	c->to_fd = -1;
+	c->dead = true;
+}
+
 int wgl_agent_close(struct wgl_agent_client *c, int timeout_ms)
 {
 	char why[256];

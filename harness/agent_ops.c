@@ -617,6 +617,12 @@ static int op_counters(const json_t *args, json_t **res, char *why, size_t len)
 		return fail(why, len, err, "%s", "cannot read /proc/stat");
 	}
 	procs_json(&s, names, n, procs, hwm);
+	/* A kernel device has no daemon: null says so, where 0 would claim an idle one. */
+	for (int i = 0; i < WGL_AGENT_MAX_DEVS; i++)
+		if (wgl_agent.devs[i] && wgl_wg_pid(wgl_agent.devs[i]) <= 0) {
+			json_object_set_new(procs, wgl_agent.devs[i]->ifname, json_null());
+			json_object_set_new(hwm, wgl_agent.devs[i]->ifname, json_null());
+		}
 	host_totals(&s, &busy, &total);
 	*res = json_pack("{s:I s:f s:f s:f s:f s:f s:o s:o s:s? s:s? s:I s:I}", "wall_ns",
 			 (json_int_t)s.wall_ns, "host_kernel_s", wgl_cpu_host_kernel_s(&s),

@@ -6,13 +6,16 @@
  *   test-agent-remote pipe   the agent runs in R as our child, on pipes
  *   test-agent-remote ssh    Debian's OpenSSH server runs in R and the agent
  *                            is started through `ssh root@198.18.0.2`
+ *   ... pipe|ssh kernel      both peers on the kernel backend (default:
+ *                            userspace); the kernel lab runs `pipe kernel`
  *
  * Either way: greeting, host facts, the clock offset (one host, one clock:
  * the true offset 0 must lie inside the estimate's error bar), a WireGuard
  * tunnel between a local userspace peer and the agent's peer with UDP echo
  * both ways through it and a capture fetched back, refusals of objects the
  * agent did not create, counters. Then the connection is dropped (ssh:
- * SIGKILL of the ssh client; pipe: SIGHUP to the agent) and R is checked to
+ * SIGKILL of the ssh client; pipe: SIGHUP to the agent, or with the kernel
+ * backend EOF on its stdin, a dropped pipe) and R is checked to
  * hold nothing the agent made: no process but sshd's listener, no link but
  * lo and the veth end, no UDP socket, no TCP listener but sshd's, and no
  * agent directory.
@@ -47,6 +50,7 @@
 
 static struct wgl_ns *L, *R;
 static bool use_ssh;
+static const char *backend = "userspace";
 static char dir[64];          /* ssh keys and config; removed at exit */
 static pid_t sshd_pid = -1;
 static int failures;
@@ -242,17 +246,18 @@ static json_t *peer_cfg(const char *priv, int port, const char *pub, const char 
 static void check_facts(struct wgl_agent_client *c)
 {
 	const json_t *h = wgl_agent_hello(c);
+	const char *b = strcmp(backend, "kernel") ? "userspace" : "kernel_module";
 	json_t *f = NULL;
 
 	CHECK(json_integer_value(json_object_get(h, "protocol")) == WGL_AGENT_PROTOCOL &&
 	      !strcmp(json_string_value(json_object_get(h, "wglab")) ?: "", WGLAB_VERSION),
 	      "hello: protocol %d, wglab %s", WGL_AGENT_PROTOCOL, WGLAB_VERSION);
 	CHECK(call(c, "facts", NULL, &f) == 0 && json_string_value(json_object_get(f, "kernel")) &&
-	      json_is_true(json_object_get(json_object_get(f, "userspace"), "available")),
-	      "facts: kernel %s, cpu %s, userspace %s",
+	      json_is_true(json_object_get(json_object_get(f, b), "available")),
+	      "facts: kernel %s, cpu %s, %s available (%s)",
 	      json_string_value(json_object_get(f, "kernel")) ?: "?",
-	      json_string_value(json_object_get(f, "cpu_model")) ?: "?",
-	      json_string_value(json_object_get(json_object_get(f, "userspace"), "note")) ?: "?");
+	      json_string_value(json_object_get(f, "cpu_model")) ?: "?", b,
+	      json_string_value(json_object_get(json_object_get(f, b), "note")) ?: "");
 	json_decref(f);
 }
 
@@ -269,7 +274,7 @@ static void check_clock(struct wgl_agent_client *c)
 
 static struct wgl_wgdev *local_peer(const char *lpriv, const char *rpub)
 {
-	struct wgl_wgdev *wl = wgl_wg_create("userspace", L, "wgl", NULL);
+	struct wgl_wgdev *wl = wgl_wg_create(backend, L, "wgl", NULL);
 	json_t *j = peer_cfg(lpriv, 51820, rpub, "198.18.0.2:51821", "198.19.0.2/32");
 	struct wgl_device *cfg = NULL;
 	char why[256];
@@ -282,22 +287,29 @@ static struct wgl_wgdev *local_peer(const char *lpriv, const char *rpub)
 	err = err ?: wgl_link_set_up(L, "wgl", true);
 	wgl_device_free(cfg);
 	json_decref(j);
-	CHECK(err == 0, "local userspace peer wgl up at 198.19.0.1");
+	CHECK(err == 0, "local %s peer wgl up at 198.19.0.1", backend);
 	return wl;
 }
 
 static void remote_peer(struct wgl_agent_client *c, const char *rpriv, const char *lpub)
 {
+	json_t *res = NULL;
+	const char *impl;
 	int err;
 
-	err = call(c, "wg_create", json_pack("{s:s s:s}", "ifname", "wgr", "backend", "userspace"),
-		   NULL);
+	err = call(c, "wg_create", json_pack("{s:s s:s}", "ifname", "wgr", "backend", backend),
+		   &res);
+	impl = json_string_value(json_object_get(res, "impl")) ?: "?";
 	err = err ?: call(c, "wg_set", json_pack("{s:s s:o}", "ifname", "wgr", "config",
 			  peer_cfg(rpriv, 51821, lpub, "198.18.0.1:51820", "198.19.0.1/32")), NULL);
 	err = err ?: call(c, "addr_add", json_pack("{s:s s:s}", "ifname", "wgr", "addr",
 			  "198.19.0.2/24"), NULL);
 	err = err ?: call(c, "link_up", json_pack("{s:s}", "ifname", "wgr"), NULL);
-	CHECK(err == 0, "agent's userspace peer wgr up at 198.19.0.2");
+	/* The kernel's device is the module's, with no daemon: not a userspace stand-in. */
+	CHECK(err == 0 && (strcmp(backend, "kernel") || (!strncmp(impl, "linux ", 6) &&
+	      json_integer_value(json_object_get(res, "pid")) == -1)),
+	      "agent's %s peer wgr up at 198.19.0.2: %s", backend, impl);
+	json_decref(res);
 }
 
 static int handle_of(json_t *r)
@@ -430,6 +442,35 @@ static void check_iperf_background(struct wgl_agent_client *c)
 	free(text);
 }
 
+/* A userspace device's daemon has CPU seconds and a peak RSS; a kernel device has none: null. */
+static void check_counters(struct wgl_agent_client *c)
+{
+	json_t *res = NULL, *cpu, *rss;
+	bool host_ok;
+
+	if (call(c, "counters", NULL, &res) < 0)
+		res = json_object();
+	cpu = json_object_get(json_object_get(res, "procs_s"), "wgr");
+	rss = json_object_get(json_object_get(res, "procs_max_rss"), "wgr");
+	host_ok = json_real_value(json_object_get(res, "host_kernel_s")) > 0 &&
+		  json_real_value(json_object_get(res, "host_busy_s")) <=
+		  json_real_value(json_object_get(res, "host_total_s"));
+	if (!strcmp(backend, "kernel"))
+		CHECK(host_ok && json_is_null(cpu) && json_is_null(rss),
+		      "counters: wgr is a kernel device, its daemon CPU and peak RSS are null; "
+		      "host kernel %.2f of %.2f busy CPU s, %.2f total",
+		      json_real_value(json_object_get(res, "host_kernel_s")),
+		      json_real_value(json_object_get(res, "host_busy_s")),
+		      json_real_value(json_object_get(res, "host_total_s")));
+	else
+		CHECK(host_ok && json_is_real(cpu) && json_integer_value(rss) > 0,
+		      "counters: wgr's daemon %.2f CPU s, peak RSS %lld bytes, host kernel %.1f of "
+		      "%.1f busy CPU s", json_real_value(cpu), (long long)json_integer_value(rss),
+		      json_real_value(json_object_get(res, "host_kernel_s")),
+		      json_real_value(json_object_get(res, "host_busy_s")));
+	json_decref(res);
+}
+
 static void check_refusals(struct wgl_agent_client *c)
 {
 	json_t *bad = peer_cfg("kEGDtmGpbnEmLMImKDYTx7Y8QrXqUYJbnKjnkzTTC2k=", 1,
@@ -494,20 +535,7 @@ static void run_steps(struct wgl_agent_client *c)
 	check_capture(c, cap);
 	check_iperf(c);
 	check_iperf_background(c);
-	res = NULL;
-	CHECK(call(c, "counters", NULL, &res) == 0 &&
-	      json_is_real(json_object_get(json_object_get(res, "procs_s"), "wgr")) &&
-	      json_integer_value(json_object_get(json_object_get(res, "procs_max_rss"), "wgr")) > 0 &&
-	      json_real_value(json_object_get(res, "host_busy_s")) <=
-	      json_real_value(json_object_get(res, "host_total_s")),
-	      "counters: wgr's daemon %.2f CPU s, peak RSS %lld bytes, host kernel %.1f of "
-	      "%.1f busy CPU s",
-	      json_real_value(json_object_get(json_object_get(res, "procs_s"), "wgr")),
-	      (long long)json_integer_value(json_object_get(json_object_get(res, "procs_max_rss"),
-							    "wgr")),
-	      json_real_value(json_object_get(res, "host_kernel_s")),
-	      json_real_value(json_object_get(res, "host_busy_s")));
-	json_decref(res);
+	check_counters(c);
 	check_refusals(c);
 	wgl_wg_destroy(wl);
 }
@@ -621,8 +649,11 @@ static void drop_and_check(struct wgl_agent_client *c)
 	      "mid-run: wgr, a capture, an echo server, %d processes in R and %s", procs_in_r(false),
 	      adir);
 	json_decref(res);
-	/* ssh: the connection drops under the agent; pipe: the agent is told to hang up. */
-	kill(wgl_agent_pid(c), use_ssh ? SIGKILL : SIGHUP);
+	/* ssh: the connection drops under the agent; pipe: SIGHUP, or (kernel) EOF on its stdin. */
+	if (!use_ssh && !strcmp(backend, "kernel"))
+		wgl_agent_hangup(c);
+	else
+		kill(wgl_agent_pid(c), use_ssh ? SIGKILL : SIGHUP);
 	while (procs_in_r(false) && wgl_now_ns() < deadline)
 		wgl_sleep_ms(50);
 	CHECK(procs_in_r(true) == 0, "no process left in R (agent, daemons, captures, servers)");
@@ -632,19 +663,95 @@ static void drop_and_check(struct wgl_agent_client *c)
 	wgl_agent_close(c, 5000);
 }
 
+/* "net:[INODE]" of the namespace pid holds by a file descriptor other than R: the agent's own. */
+static int agent_netns(pid_t pid, char *out, size_t len)
+{
+	char path[300], link[64], r_ns[64];
+	struct dirent *e;
+	struct stat st;
+	DIR *d;
+
+	fstat(R->fd, &st);
+	snprintf(r_ns, sizeof(r_ns), "net:[%lu]", (unsigned long)st.st_ino);
+	snprintf(path, sizeof(path), "/proc/%d/fd", (int)pid);
+	d = opendir(path);
+	out[0] = '\0';
+	while (d && !out[0] && (e = readdir(d))) {
+		ssize_t n;
+
+		snprintf(path, sizeof(path), "/proc/%d/fd/%s", (int)pid, e->d_name);
+		n = readlink(path, link, sizeof(link) - 1);
+		link[n > 0 ? n : 0] = '\0';
+		if (!strncmp(link, "net:[", 5) && strcmp(link, r_ns))
+			snprintf(out, len, "%s", link);
+	}
+	if (d)
+		closedir(d);
+	return out[0] ? 0 : -ENOENT;
+}
+
+/* Whether any process is in, or holds a descriptor of, the namespace ns ("net:[INODE]"). */
+static bool ns_referenced(const char *ns)
+{
+	char cmd[160];
+
+	snprintf(cmd, sizeof(cmd), "ls -l /proc/[0-9]*/ns/net /proc/[0-9]*/fd/ 2>/dev/null | "
+		 "grep -qF '%s'", ns);
+	return system(cmd) == 0;
+}
+
+/*
+ * The agent's default, a namespace of its own (no --here): a device and a
+ * capture in it, then EOF on its stdin. The agent exits and nothing holds
+ * its namespace any more, so the namespace and the device in it are gone.
+ */
+static void check_own_ns_agent(void)
+{
+	char *argv[] = { getenv("WGLAB"), "agent", NULL };
+	long long deadline = wgl_now_ns() + 30000000000LL;
+	struct wgl_agent_client *c;
+	char why[256] = "", ns[64] = "";
+
+	wgl_ns_enter(R);
+	c = wgl_agent_connect(argv, 20000, why, sizeof(why));
+	wgl_ns_leave();
+	CHECK(c && json_is_false(json_object_get(wgl_agent_hello(c), "here")) &&
+	      call(c, "wg_create", json_pack("{s:s s:s}", "ifname", "wgn", "backend", backend),
+		   NULL) == 0 && call(c, "link_up", json_pack("{s:s}", "ifname", "wgn"), NULL) == 0 &&
+	      call(c, "capture_start", json_pack("{s:s}", "ifname", "wgn"), NULL) == 0 &&
+	      agent_netns(wgl_agent_pid(c), ns, sizeof(ns)) == 0 &&
+	      wgl_link_index(R, "wgn") == -ENODEV && ns_referenced(ns),
+	      "an agent in a namespace of its own, %s: %s device wgn up and captured there, not in R",
+	      ns, backend);
+	if (!c)
+		return;
+	wgl_agent_hangup(c);
+	while (procs_in_r(false) && wgl_now_ns() < deadline)
+		wgl_sleep_ms(50);
+	CHECK(procs_in_r(true) == 0, "after EOF on its stdin, the agent and its children are gone");
+	CHECK(ns[0] && !ns_referenced(ns), "nothing holds the agent's namespace %s any more: it "
+	      "and its device wgn are gone", ns);
+	wgl_agent_close(c, 5000);
+}
 
 int main(int argc, char **argv)
 {
 	struct wgl_agent_client *c;
 	char why[512];
 
-	if (argc != 2 || (strcmp(argv[1], "pipe") && strcmp(argv[1], "ssh"))) {
-		fprintf(stderr, "usage: %s pipe|ssh\n", argv[0]);
+	if (argc < 2 || argc > 3 || (strcmp(argv[1], "pipe") && strcmp(argv[1], "ssh")) ||
+	    (argc == 3 && strcmp(argv[2], "kernel") && strcmp(argv[2], "userspace"))) {
+		fprintf(stderr, "usage: %s pipe|ssh [userspace|kernel]\n", argv[0]);
 		return 2;
 	}
 	use_ssh = !strcmp(argv[1], "ssh");
+	backend = argc == 3 ? argv[2] : backend;
 	wgl_test_require_root();
-	if (access("/usr/bin/wireguard-go", X_OK) && system("command -v wireguard-go >/dev/null"))
+	if (!strcmp(backend, "kernel") &&
+	    wgl_backend_available(NULL, "kernel", why, sizeof(why)) < 0)
+		wgl_test_skip(why);
+	if (strcmp(backend, "kernel") && access("/usr/bin/wireguard-go", X_OK) &&
+	    system("command -v wireguard-go >/dev/null"))
 		wgl_test_skip("wireguard-go not installed");
 	if (use_ssh && (access("/usr/sbin/sshd", X_OK) || access("/usr/bin/ssh", X_OK)))
 		wgl_test_skip("needs Debian's openssh-server and openssh-client");
@@ -677,10 +784,12 @@ int main(int argc, char **argv)
 	if (use_ssh)
 		check_remote_cmd();
 	drop_and_check(c);
+	if (!strcmp(backend, "kernel"))
+		check_own_ns_agent();
 	if (sshd_pid > 0)
 		wgl_child_stop(sshd_pid, 2000);
 	wgl_ns_free(L);
 	wgl_ns_free(R);
-	printf("%s: %d failure(s)\n", argv[1], failures);
+	printf("%s %s: %d failure(s)\n", argv[1], backend, failures);
 	return failures ? 1 : 0;
 }
