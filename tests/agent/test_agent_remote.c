@@ -11,14 +11,16 @@
  *
  * Either way: greeting, host facts, the clock offset (one host, one clock:
  * the true offset 0 must lie inside the estimate's error bar), a WireGuard
- * tunnel between a local userspace peer and the agent's peer with UDP echo
+ * tunnel between a local peer and the agent's peer with UDP echo
  * both ways through it and a capture fetched back, refusals of objects the
  * agent did not create, counters. Then the connection is dropped (ssh:
  * SIGKILL of the ssh client; pipe: SIGHUP to the agent, or with the kernel
  * backend EOF on its stdin, a dropped pipe) and R is checked to
  * hold nothing the agent made: no process but sshd's listener, no link but
  * lo and the veth end, no UDP socket, no TCP listener but sshd's, and no
- * agent directory.
+ * agent directory. Pipe mode then starts an agent in a namespace of its own
+ * (no --here) with a device in it and checks that after EOF on its stdin
+ * nothing holds that namespace any more.
  *
  * Host keys: this test makes a throwaway host key and user key in a private
  * temporary directory (removed at the end) and pins the host key: ssh runs
@@ -254,7 +256,7 @@ static void check_facts(struct wgl_agent_client *c)
 	      "hello: protocol %d, wglab %s", WGL_AGENT_PROTOCOL, WGLAB_VERSION);
 	CHECK(call(c, "facts", NULL, &f) == 0 && json_string_value(json_object_get(f, "kernel")) &&
 	      json_is_true(json_object_get(json_object_get(f, b), "available")),
-	      "facts: kernel %s, cpu %s, %s available (%s)",
+	      "facts: kernel %s, cpu %s, %s available %s",
 	      json_string_value(json_object_get(f, "kernel")) ?: "?",
 	      json_string_value(json_object_get(f, "cpu_model")) ?: "?", b,
 	      json_string_value(json_object_get(json_object_get(f, b), "note")) ?: "");
@@ -784,7 +786,7 @@ int main(int argc, char **argv)
 	if (use_ssh)
 		check_remote_cmd();
 	drop_and_check(c);
-	if (!strcmp(backend, "kernel"))
+	if (!use_ssh)
 		check_own_ns_agent();
 	if (sshd_pid > 0)
 		wgl_child_stop(sshd_pid, 2000);
