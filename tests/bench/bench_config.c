@@ -294,7 +294,7 @@ static void mark(struct row *r, int i, pid_t pid)
  * CPU columns: wglab and the daemon over apply + link up, both over the
  * read-back, and wglab + daemon per peer over apply + link up.
  */
-static void print_row(const char *backend, const struct mode *m, size_t n, const struct row *r)
+static double print_row(const char *backend, const struct mode *m, size_t n, const struct row *r)
 {
 	double self = r->self[2] - r->self[0], daemon = r->daemon[2] - r->daemon[0];
 	double read = r->self[3] - r->self[2] + r->daemon[3] - r->daemon[2];
@@ -305,6 +305,7 @@ static void print_row(const char *backend, const struct mode *m, size_t n, const
 	printf("%-10s %-8s %6zu %9.1f %10s %9.1f %10.1f %10.1f %9.1f %9.1f\n", backend, m->name, n,
 	       (double)(r->t[1] - r->t[0]) / 1e6, up, (double)(r->t[3] - r->t[2]) / 1e6, self,
 	       daemon, read, 1e3 * (self + daemon) / (double)n);
+	return 1e3 * (self + daemon) / (double)n;
 }
 
 /* The measured part of a row: apply (link up or down), link up, read back, check. */
@@ -331,8 +332,8 @@ static int run_row(struct wgl_ns *ns, struct wgl_wgdev *wg, const struct mode *m
 	return err;
 }
 
-/* One row: apply and read back n peers on a fresh device of backend. */
-static int measure(const char *backend, const struct mode *m, size_t n)
+/* One row: apply and read back n peers on a fresh device of backend; *us: CPU us per peer. */
+static int measure(const char *backend, const struct mode *m, size_t n, double *us)
 {
 	struct wgl_ns *ns = wgl_ns_new("cfgscale", false);
 	struct wgl_device *cfg = make_config(n, m->options);
@@ -342,8 +343,9 @@ static int measure(const char *backend, const struct mode *m, size_t n)
 
 	if (wg && cfg)
 		err = run_row(ns, wg, m, cfg, &r);
+	*us = -1;
 	if (!err)
-		print_row(backend, m, n, &r);
+		*us = print_row(backend, m, n, &r);
 	else if (err == -EOPNOTSUPP)
 		printf("%-10s %-8s %6zu   skipped: the daemon stays up on link down\n", backend,
 		       m->name, n);
@@ -364,12 +366,43 @@ static const struct mode *find_mode(const char *name)
 	return NULL;
 }
 
+#define MAX_SIZES 16
+
+/*
+ * What a handshake adds to a peer, from the rows just printed: CPU per peer
+ * of up-bare against up. For the kernel the handshake runs in workqueues
+ * (not in the CPU columns), so only wall time shows it there.
+ */
+static void print_split(const char *backend, const size_t *sizes, int nsizes,
+			const double *bare, const double *up)
+{
+	for (int i = 0; i < nsizes; i++) {
+		if (bare[i] <= 0 || up[i] <= 0)
+			continue;
+		printf("  %s, %zu peers: %.0f us CPU per peer without a handshake (up-bare), "
+		       "%.0f us with one (up): %.0f%% of a peer's cost is its first handshake\n",
+		       backend, sizes[i], bare[i], up[i], 100.0 * (up[i] - bare[i]) / up[i]);
+	}
+}
+
+/* The peer counts of the command line (default 1000 10000); their number. */
+static int sizes_of(int argc, char **argv, size_t *sizes)
+{
+	int n = 0;
+
+	for (int i = 2; i < (argc > 2 ? argc : 4) && n < MAX_SIZES; i++)
+		sizes[n++] = argc > 2 ? strtoul(argv[i], NULL, 10) : i == 2 ? 1000 : 10000;
+	return n;
+}
+
 /* Every mode of WGLAB_BENCH_MODES for backend, for each size; 1 if a row failed. */
 static int run_backend(const char *backend, int argc, char **argv)
 {
 	const char *env = getenv("WGLAB_BENCH_MODES");
+	double bare[MAX_SIZES] = { 0 }, up[MAX_SIZES] = { 0 };
+	size_t sizes[MAX_SIZES];
+	int nsizes = sizes_of(argc, argv, sizes), rc = 0;
 	char list[256];
-	int rc = 0;
 
 	snprintf(list, sizeof(list), "%s", env && *env ? env : "up,up-bare,down");
 	for (char *save = NULL, *name = strtok_r(list, ",", &save); name;
@@ -381,13 +414,18 @@ static int run_backend(const char *backend, int argc, char **argv)
 			rc = 1;
 			continue;
 		}
-		for (int i = 2; i < (argc > 2 ? argc : 4); i++) {
-			size_t n = argc > 2 ? strtoul(argv[i], NULL, 10) : i == 2 ? 1000 : 10000;
+		for (int i = 0; i < nsizes; i++) {
+			double us;
 
-			if (measure(backend, m, n) < 0)
+			if (measure(backend, m, sizes[i], &us) < 0)
 				rc = 1;
+			if (!strcmp(m->name, "up"))
+				up[i] = us;
+			else if (!strcmp(m->name, "up-bare"))
+				bare[i] = us;
 		}
 	}
+	print_split(backend, sizes, nsizes, bare, up);
 	return rc;
 }
 
