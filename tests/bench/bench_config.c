@@ -16,13 +16,16 @@
  *   up-bare  link up, key and allowed IP only: no handshake;
  *   down     link down during the apply, then up; "link-up ms" is the time the
  *            device takes to start the peers (and their handshakes);
- *   chunked  as up, in transactions of 1,000 peers (WGLAB_BENCH_CHUNK).
+ *   chunked  as up, in transactions of 1,000 peers (WGLAB_BENCH_CHUNK);
+ *   no-key   as up-bare on a device without a private key: the kernel then
+ *            skips each peer's static-static X25519 (wireguard-go does not).
  * A backend not usable on this host is listed as skipped, with the reason.
  * Beside wall time, the CPU milliseconds of wglab (for the kernel backend
  * this includes the kernel's netlink work, done in wglab's system calls) and
  * of the daemon serving the device (userspace); a loaded machine inflates
  * those far less. The kernel's handshake work runs in its workqueues and is
- * in neither column.
+ * in neither column. "delete ms" is the device's deletion (the kernel
+ * removes each peer in turn; userspace: the daemon stops).
  *
  * In the kernel lab (no wireguard module needed on the host), for example:
  *   wglab vm --add BUILD/tests/bench/bench-config --sh 'bench-config kernel 1000 10000'
@@ -49,25 +52,31 @@ struct mode {
 	bool options;   /* endpoint + persistent keepalive */
 	bool down;      /* link down during the apply */
 	bool chunked;   /* several transactions */
+	bool no_key;    /* the device has no private key */
 };
 
 static const struct mode modes[] = {
-	{ "up", true, false, false },
-	{ "up-bare", false, false, false },
-	{ "down", true, true, false },
-	{ "chunked", true, false, true },
+	{ "up", true, false, false, false },
+	{ "up-bare", false, false, false, false },
+	{ "down", true, true, false, false },
+	{ "chunked", true, false, true, false },
+	{ "no-key", false, false, false, true },
 };
 
 /* A device of n peers: key i, endpoint 198.18.x.y:51820, 198.19.x.y/32 allowed. */
-static struct wgl_device *make_config(size_t n, bool options)
+static struct wgl_device *make_config(size_t n, const struct mode *m)
 {
 	struct wgl_device *dev = calloc(1, sizeof(*dev));
+	bool options = m->options;
 
 	if (!dev)
 		return NULL;
-	dev->flags = WGL_DEV_HAS_PRIVATE_KEY | WGL_DEV_HAS_LISTEN_PORT | WGL_DEV_REPLACE_PEERS;
+	dev->flags = WGL_DEV_HAS_LISTEN_PORT | WGL_DEV_REPLACE_PEERS;
 	dev->listen_port = LISTEN_PORT;
-	wgl_key_generate_private(dev->private_key);
+	if (!m->no_key) {
+		dev->flags |= WGL_DEV_HAS_PRIVATE_KEY;
+		wgl_key_generate_private(dev->private_key);
+	}
 	for (size_t i = 0; i < n; i++) {
 		struct wgl_peer *p = wgl_device_add_peer(dev);
 		struct wgl_allowedip *a = p ? wgl_peer_add_allowedip(p) : NULL;
@@ -280,6 +289,7 @@ static size_t chunk_size(void)
 /* Times and CPU of one row. */
 struct row {
 	long long t[4];              /* before apply, after apply, after link up, after read-back */
+	long long delete_ns;         /* deleting the device (kernel: removing every peer) */
 	double self[4], daemon[4];
 };
 
@@ -302,9 +312,9 @@ static double print_row(const char *backend, const struct mode *m, size_t n, con
 
 	if (m->down)
 		snprintf(up, sizeof(up), "%.1f", (double)(r->t[2] - r->t[1]) / 1e6);
-	printf("%-10s %-8s %6zu %9.1f %10s %9.1f %10.1f %10.1f %9.1f %9.1f\n", backend, m->name, n,
-	       (double)(r->t[1] - r->t[0]) / 1e6, up, (double)(r->t[3] - r->t[2]) / 1e6, self,
-	       daemon, read, 1e3 * (self + daemon) / (double)n);
+	printf("%-10s %-8s %6zu %9.1f %10s %9.1f %10.1f %10.1f %9.1f %9.1f %9.1f\n", backend,
+	       m->name, n, (double)(r->t[1] - r->t[0]) / 1e6, up, (double)(r->t[3] - r->t[2]) / 1e6,
+	       self, daemon, read, 1e3 * (self + daemon) / (double)n, (double)r->delete_ns / 1e6);
 	return 1e3 * (self + daemon) / (double)n;
 }
 
@@ -336,13 +346,19 @@ static int run_row(struct wgl_ns *ns, struct wgl_wgdev *wg, const struct mode *m
 static int measure(const char *backend, const struct mode *m, size_t n, double *us)
 {
 	struct wgl_ns *ns = wgl_ns_new("cfgscale", false);
-	struct wgl_device *cfg = make_config(n, m->options);
+	struct wgl_device *cfg = make_config(n, m);
 	struct wgl_wgdev *wg = ns ? wgl_wg_create(backend, ns, "wg0", NULL) : NULL;
 	struct row r;
 	int err = -ENOMEM;
 
 	if (wg && cfg)
 		err = run_row(ns, wg, m, cfg, &r);
+	if (!err) {
+		r.delete_ns = wgl_now_ns();
+		wgl_wg_destroy(wg);
+		wg = NULL;
+		r.delete_ns = wgl_now_ns() - r.delete_ns;
+	}
 	*us = -1;
 	if (!err)
 		*us = print_row(backend, m, n, &r);
@@ -410,7 +426,7 @@ static int run_backend(const char *backend, int argc, char **argv)
 		const struct mode *m = find_mode(name);
 
 		if (!m) {
-			printf("unknown mode '%s' (up, up-bare, down, chunked)\n", name);
+			printf("unknown mode '%s' (up, up-bare, down, chunked, no-key)\n", name);
 			rc = 1;
 			continue;
 		}
@@ -442,9 +458,9 @@ int main(int argc, char **argv)
 	wgl_cleanup_install_signals();
 	if (sodium_init() < 0)
 		return 1;
-	printf("%-10s %-8s %6s %9s %10s %9s %10s %10s %9s %9s\n", "backend", "mode", "peers",
+	printf("%-10s %-8s %6s %9s %10s %9s %10s %10s %9s %9s %9s\n", "backend", "mode", "peers",
 	       "apply ms", "link-up ms", "read ms", "wglab cpu", "daemon cpu", "read cpu",
-	       "us/peer");
+	       "us/peer", "delete ms");
 	snprintf(list, sizeof(list), "%s", backends);
 	for (char *save = NULL, *b = strtok_r(list, ",", &save); b;
 	     b = strtok_r(NULL, ",", &save)) {
