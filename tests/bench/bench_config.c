@@ -23,12 +23,15 @@
  * Beside wall time, the CPU milliseconds of wglab in user mode (building
  * and parsing messages) and in system calls (for the kernel backend, the
  * kernel's netlink work on the device), and of the daemon serving the device
- * (userspace); a loaded machine inflates those far less. The kernel's handshake work runs in its workqueues and is
- * in neither column. "delete ms" is the device's deletion (the kernel
- * removes each peer in turn; userspace: the daemon stops).
+ * (userspace); a loaded machine inflates those far less. The kernel's
+ * handshake work runs in its workqueues and is in neither column. "delete ms"
+ * is the device's deletion (the kernel removes each peer in turn; userspace:
+ * the daemon stops). A down row whose daemon does not go down on a link-down
+ * event is skipped, with the reason.
  *
- * In the kernel lab (no wireguard module needed on the host), for example:
- *   wglab vm --add BUILD/tests/bench/bench-config --sh 'bench-config kernel 1000 10000'
+ * In the kernel lab (no wireguard module needed on the host): the benchmark
+ * config-scale-lab (config-scale-lab.sh), or for example
+ *   wglab vm --add BUILD/tests/bench/bench-config --sh 'bench-config kernel 1000'
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -219,8 +222,8 @@ static int wait_udp(pid_t pid, unsigned int port, bool want, int timeout_ms)
 
 /*
  * Brings the device down before the apply. wireguard-go learns the link
- * state from netlink and from a write probe; on recent kernels the probe
- * reports a down tun as up, so the daemon starts out running. An up/down
+ * state from netlink and from a write probe; on the 6.1 and 6.18 kernels
+ * tried, the probe reports a down tun as up, so the daemon starts out running. An up/down
  * toggle should make it see a down event, and its UDP socket closing shows
  * the event was handled. wireguard-go 0.0.20220316 misses it (its netlink
  * reader forgets an "up" between two reads), so the mode is skipped when the
