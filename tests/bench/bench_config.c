@@ -32,6 +32,12 @@
  * In the kernel lab (no wireguard module needed on the host): the benchmark
  * config-scale-lab (config-scale-lab.sh), or for example
  *   wglab vm --add BUILD/tests/bench/bench-config --sh 'bench-config kernel 1000'
+ *
+ * To see where a daemon spends the time, run this under `perf record -g`
+ * (children are followed) with WGLAB_USERSPACE naming a wireguard-go that
+ * has symbols: Debian's is stripped, but the same source
+ * (golang-golang.zx2c4-wireguard-dev) builds one with
+ *   GO111MODULE=off GOPATH=/usr/share/gocode go build golang.zx2c4.com/wireguard
  */
 #include <arpa/inet.h>
 #include <errno.h>
