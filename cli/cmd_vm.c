@@ -162,6 +162,8 @@ static const char synopsis[] = "[options] -- WGLAB-ARGS...";
 static char tmp_dir[PATH_MAX], tmp_initrd[PATH_MAX + 16], tmp_disk[PATH_MAX + 16];
 /* --impl: the copy of wglab every boot installs (see copy_self()), "" when none. */
 static char tmp_exe[PATH_MAX + 16];
+/* Seconds the last initramfs took to build and the last results to unpack; < 0: not yet. */
+static double initrd_build_s = -1, results_extract_s = -1;
 
 /* The cleanup hook: plain syscalls only, it may run in a signal handler. */
 static void remove_tmp_files(void)
@@ -335,9 +337,10 @@ static int build_initrd(const struct vm_cmd *v, int argc, char **argv)
 	err = wgl_initramfs_write_base(fd, &o);
 	if (!err)
 		err = wgl_initramfs_write_run(fd, argc, argv, env);
+	initrd_build_s = (double)(wgl_now_ns() - t0) / 1e9;
 	if (!err && fstat(fd, &st) == 0)
 		wgl_dbg("vm: initramfs of %.1f MB built in %.2f s", (double)st.st_size / 1e6,
-			(double)(wgl_now_ns() - t0) / 1e9);
+			initrd_build_s);
 	if (close(fd) < 0 && !err)
 		err = -errno;
 	return err;
@@ -438,6 +441,34 @@ static int extract_results(const char *out, int *exit_code)
 	return err;
 }
 
+/* key: seconds, or null when unknown (< 0). */
+static void set_seconds(json_t *j, const char *key, double s)
+{
+	json_object_set_new(j, key, s >= 0 ? json_real(s) : json_null());
+}
+
+/* The lab's own costs, beside what the guest command took, for the closing line. */
+static void log_lab_costs(const struct wgl_vm_outcome *r)
+{
+	if (r->boot_s < 0 || r->exit_s < 0)
+		return;
+	wgl_info("vm: initramfs %.2f s, qemu start to init %.2f s, command %.1f s, results "
+		 "written in the guest %.2f s, unpacked on the host %.2f s, power-off %.2f s",
+		 initrd_build_s, r->boot_s, r->exit_s - r->boot_s,
+		 r->written_s >= 0 ? r->written_s - r->exit_s : -1, results_extract_s,
+		 r->written_s >= 0 ? r->wall_s - r->written_s : -1);
+}
+
+/* extract_results(), timed into results_extract_s. */
+static int extract_timed(const char *out, int *exit_code)
+{
+	long long t0 = wgl_now_ns();
+	int err = extract_results(out, exit_code);
+
+	results_extract_s = (double)(wgl_now_ns() - t0) / 1e9;
+	return err;
+}
+
 static int write_vm_json(const struct vm_cmd *v, const char *dir,
 			 const struct wgl_vm_outcome *r, int exit_code)
 {
@@ -451,6 +482,10 @@ static int write_vm_json(const struct vm_cmd *v, const char *dir,
 	json_object_set_new(j, "guest_uptime_at_init_s",
 			    r->guest_uptime_s >= 0 ? json_real(r->guest_uptime_s) : json_null());
 	json_object_set_new(j, "wall_s", json_real(r->wall_s));
+	set_seconds(j, "initramfs_s", initrd_build_s);
+	set_seconds(j, "results_write_s",
+		    r->written_s >= 0 && r->exit_s >= 0 ? r->written_s - r->exit_s : -1);
+	set_seconds(j, "results_extract_s", results_extract_s);
 	json_object_set_new(j, "timed_out", json_boolean(r->timed_out));
 	json_object_set_new(j, "exit_code", exit_code >= 0 ? json_integer(exit_code) : json_null());
 	snprintf(path, sizeof(path), "%s/vm.json", dir);
@@ -587,7 +622,7 @@ static int boot_and_collect(struct vm_cmd *v, struct wgl_vm_outcome *out)
 			WIFSIGNALED(r.qemu_status) ? "killed by signal" : "exited with",
 			WIFSIGNALED(r.qemu_status) ? WTERMSIG(r.qemu_status) :
 			WEXITSTATUS(r.qemu_status), path);
-	else if (!r.timed_out && extract_results(v->out, &code) < 0)
+	else if (!r.timed_out && extract_timed(v->out, &code) < 0)
 		wgl_err("vm: the guest returned no results (see %s)", path);
 	if (code < 0)
 		code = r.guest_exit;
@@ -596,6 +631,7 @@ static int boot_and_collect(struct vm_cmd *v, struct wgl_vm_outcome *out)
 	if (r.boot_s >= 0)
 		wgl_info("vm: %s, kernel %s: init after %.2f s, VM ran %.1f s, wglab exited %d",
 			 v->accel, v->release, r.boot_s, r.wall_s, code);
+	log_lab_costs(&r);
 	free(before.names);
 	if (out)
 		*out = r;

@@ -81,7 +81,7 @@ static const char init_script[] =
 	"echo $rc > /out/exit-code\n"
 	"echo \"" WGL_VM_MARK_EXIT "$rc\"\n"
 	"if tar -cf " WGL_VM_RESULTS_DEV " -C /out . && sync; then\n"
-	"\techo 'WGLAB-VM: results written'\n"
+	"\techo '" WGL_VM_MARK_WRITTEN "'\n"
 	"else\n"
 	"\techo 'WGLAB-VM: writing results failed'\n"
 	"fi\n"

@@ -18,6 +18,7 @@
 /* Console markers the init prints; the host parses them. */
 #define WGL_VM_MARK_INIT "WGLAB-VM: init reached"
 #define WGL_VM_MARK_EXIT "WGLAB-VM-EXIT="
+#define WGL_VM_MARK_WRITTEN "WGLAB-VM: results written"
 /* Guest paths. */
 #define WGL_VM_GUEST_OUT "/out/results"
 #define WGL_VM_GUEST_SRCDIR "/usr/share/wglab"

@@ -69,9 +69,13 @@ void wgl_vm_scan_line(const char *line, double t, struct wgl_vm_outcome *out)
 		char *end;
 		long rc = strtol(p + strlen(WGL_VM_MARK_EXIT), &end, 10);
 
-		if (end != p + strlen(WGL_VM_MARK_EXIT) && rc >= 0 && rc <= 255)
+		if (end != p + strlen(WGL_VM_MARK_EXIT) && rc >= 0 && rc <= 255) {
 			out->guest_exit = (int)rc;
+			out->exit_s = t;
+		}
 	}
+	if (strstr(line, WGL_VM_MARK_WRITTEN))
+		out->written_s = t;
 }
 
 struct follower {
@@ -141,7 +145,8 @@ int wgl_vm_boot(const struct wgl_vm_opts *o, struct wgl_vm_outcome *out)
 	int pfd[2], err, st = 0;
 	pid_t pid;
 
-	*out = (struct wgl_vm_outcome){ .boot_s = -1, .guest_uptime_s = -1, .guest_exit = -1 };
+	*out = (struct wgl_vm_outcome){ .boot_s = -1, .guest_uptime_s = -1, .guest_exit = -1,
+					.exit_s = -1, .written_s = -1 };
 	if (wgl_vm_qemu_argv(o, argv, WGL_ARRAY_SIZE(argv), buf, sizeof(buf)) < 0)
 		return -ENOSPC;
 	if (pipe2(pfd, O_CLOEXEC) < 0)

@@ -24,6 +24,8 @@ struct wgl_vm_opts {
 struct wgl_vm_outcome {
 	double boot_s;         /* qemu start to the init marker; < 0: never reached */
 	double guest_uptime_s; /* the guest's own uptime when init started; < 0: unknown */
+	double exit_s;         /* qemu start to the guest command's exit marker; < 0: none */
+	double written_s;      /* qemu start to "results written" (tar + sync done); < 0: none */
 	double wall_s;         /* qemu start to qemu exit */
 	int guest_exit;        /* exit code of the guest's wglab; < 0: never reported */
 	bool timed_out;

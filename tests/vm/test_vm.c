@@ -151,6 +151,10 @@ static void test_exit_code(void)
 	CU_ASSERT_STRING_EQUAL(json_string_value(json_object_get(vm, "accel")), "tcg");
 	CU_ASSERT(json_is_true(json_object_get(vm, "emulated")));
 	CU_ASSERT(json_real_value(json_object_get(vm, "boot_s")) > 0);
+	/* The lab's own costs: each step ran, so each took some time. */
+	CU_ASSERT(json_real_value(json_object_get(vm, "initramfs_s")) > 0);
+	CU_ASSERT(json_real_value(json_object_get(vm, "results_write_s")) > 0);
+	CU_ASSERT(json_real_value(json_object_get(vm, "results_extract_s")) > 0);
 	CU_ASSERT(strstr(json_string_value(json_object_get(vm, "kernel")) ?: "", "cloud") != NULL);
 	json_decref(vm);
 	CU_ASSERT(dir_empty(tmp));

@@ -221,7 +221,8 @@ static void test_modprobe_lines(void)
 
 static void test_console_markers(void)
 {
-	struct wgl_vm_outcome o = { .boot_s = -1, .guest_uptime_s = -1, .guest_exit = -1 };
+	struct wgl_vm_outcome o = { .boot_s = -1, .guest_uptime_s = -1, .guest_exit = -1,
+				    .exit_s = -1, .written_s = -1 };
 
 	wgl_vm_scan_line("[    1.0] random kernel line", 1.0, &o);
 	CU_ASSERT(o.boot_s < 0);
@@ -234,8 +235,13 @@ static void test_console_markers(void)
 	CU_ASSERT_EQUAL(o.guest_exit, -1);
 	wgl_vm_scan_line(WGL_VM_MARK_EXIT "256", 4.0, &o);
 	CU_ASSERT_EQUAL(o.guest_exit, -1);
+	CU_ASSERT(o.exit_s < 0);
 	wgl_vm_scan_line("noise " WGL_VM_MARK_EXIT "77", 4.0, &o);
 	CU_ASSERT_EQUAL(o.guest_exit, 77);
+	CU_ASSERT_DOUBLE_EQUAL(o.exit_s, 4.0, 1e-9);
+	CU_ASSERT(o.written_s < 0);
+	wgl_vm_scan_line(WGL_VM_MARK_WRITTEN, 4.75, &o);
+	CU_ASSERT_DOUBLE_EQUAL(o.written_s, 4.75, 1e-9);
 }
 
 static bool has_pair(char **argv, const char *a, const char *b)
