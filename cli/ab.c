@@ -47,18 +47,18 @@ int wgl_ab_opt_gate(struct wgl_ab_opts *ab, const char *arg)
 
 	if (n == 0 || n >= sizeof(g.metric) || (arg[n] != '<' && arg[n] != '>') ||
 	    strlen(arg) >= sizeof(g.spec)) {
-		fprintf(stderr, "wglab run: --gate '%s': expected METRIC<PCT%% or METRIC>PCT%% "
+		fprintf(stderr, "wglab: --gate '%s': expected METRIC<PCT%% or METRIC>PCT%% "
 			"(e.g. 'tcp_throughput<-5%%')\n", arg);
 		return -EINVAL;
 	}
 	g.pct = strtod(arg + n + 1, &end);
 	if (end == arg + n + 1 || strcmp(end, "%") || !isfinite(g.pct)) {
-		fprintf(stderr, "wglab run: --gate '%s': the threshold must be a number of "
+		fprintf(stderr, "wglab: --gate '%s': the threshold must be a number of "
 			"percent ending in %% (e.g. -5%%)\n", arg);
 		return -EINVAL;
 	}
 	if (ab->ngates == WGL_AB_MAX_GATES) {
-		fprintf(stderr, "wglab run: --gate '%s': at most %d gates\n", arg, WGL_AB_MAX_GATES);
+		fprintf(stderr, "wglab: --gate '%s': at most %d gates\n", arg, WGL_AB_MAX_GATES);
 		return -EINVAL;
 	}
 	snprintf(g.metric, sizeof(g.metric), "%.*s", (int)n, arg);
@@ -74,7 +74,7 @@ int wgl_ab_opt_confidence(struct wgl_ab_opts *ab, const char *arg)
 	double v = strtod(arg, &end);
 
 	if (end == arg || *end || !(v >= 0.5 && v <= 0.999)) {
-		fprintf(stderr, "wglab run: --confidence '%s': a level from 0.5 to 0.999 "
+		fprintf(stderr, "wglab: --confidence '%s': a level from 0.5 to 0.999 "
 			"(default 0.95)\n", arg);
 		return -EINVAL;
 	}

@@ -22,34 +22,18 @@
 
 #include "base/child.h"
 #include "cli/cli.h"
+#include "cli/vm_priv.h"
 #include "base/log.h"
 #include "base/util.h"
 #include "reports/merge.h"
 #include "reports/results_dir.h"
 #include "reports/write.h"
-#include "vm/ab.h"
 #include "vm/initramfs.h"
 #include "vm/qemu.h"
 
 #define DEFAULT_KERNEL_CACHE "/var/cache/wglab/kernel"
 #define DEFAULT_OUT "wglab-vm-results"
 
-struct vm_cmd {
-	const char *kernel, *modules, *accel, *out, *qemu;
-	const char *sh;        /* --sh: a shell command instead of wglab (lab debugging) */
-	const char *add[16];   /* --add: extra executables for the guest */
-	size_t nadd;
-	unsigned int mem_mb, smp;
-	int timeout_s;
-	bool quiet, help;
-	/* --impl: one boot per implementation and round (vm/ab.h) */
-	struct wgl_ab_impl impls[WGL_AB_MAX_IMPLS];
-	size_t nimpls;
-	unsigned int rounds;
-	const char *version;   /* kernel series of the boot being prepared; NULL: default */
-	char release[128];
-	char kernel_buf[PATH_MAX], modules_buf[PATH_MAX];
-};
 
 static int opt_kernel(void *c, const char *a) { ((struct vm_cmd *)c)->kernel = a; return 0; }
 static int opt_modules(void *c, const char *a) { ((struct vm_cmd *)c)->modules = a; return 0; }
@@ -70,7 +54,7 @@ static int opt_impl(void *c, const char *a)
 {
 	struct vm_cmd *v = c;
 
-	if (v->nimpls == WGL_AB_MAX_IMPLS)
+	if (v->nimpls == WGL_LAB_AB_IMPLS)
 		return -EINVAL;
 	return wgl_ab_parse_impl(a, &v->impls[v->nimpls++]);
 }
@@ -83,6 +67,16 @@ static int opt_rounds(void *c, const char *a)
 	if (!err)
 		((struct vm_cmd *)c)->rounds = (unsigned int)v;
 	return err;
+}
+
+static int opt_gate(void *c, const char *a)
+{
+	return wgl_ab_opt_gate(&((struct vm_cmd *)c)->ab, a);
+}
+
+static int opt_confidence(void *c, const char *a)
+{
+	return wgl_ab_opt_confidence(&((struct vm_cmd *)c)->ab, a);
 }
 
 static int opt_verbose(void *c, const char *a)
@@ -149,6 +143,9 @@ static const struct wgl_opt vm_opts[] = {
 	{ "add", 0, true, opt_add, "also install this executable as /usr/local/bin/NAME" },
 	{ "impl", 0, true, opt_impl, "NAME=kernel[:VERSION]: compare two kernels (give two)" },
 	{ "rounds", 0, true, opt_rounds, "with --impl: boots per kernel, in ABBA order (default 1)" },
+	{ "gate", 0, true, opt_gate, "with --impl: METRIC<PCT% fail when B is worse than A beyond PCT "
+	  "over the rounds (repeatable)" },
+	{ "confidence", 0, true, opt_confidence, "LEVEL of the rounds' intervals (default 0.95)" },
 	{ "sh", 0, true, opt_sh, "run this shell command in the guest instead of wglab" },
 	{ "quiet", 'q', false, opt_quiet, "do not copy the guest console to stderr" },
 	{ "verbose", 'v', false, opt_verbose, "debug logging on the host side" },
@@ -235,7 +232,7 @@ static void version_dir(const char *cache, const char *version, char *dir, size_
  * resolved modules directory. Returns 0, or -ENOENT with the reason printed
  * (the caller skips with 77).
  */
-static int resolve_kernel(struct vm_cmd *v)
+int wgl_vm_resolve_kernel(struct vm_cmd *v)
 {
 	const char *cache = getenv("WGLAB_KERNEL_CACHE");
 	char real[PATH_MAX], dir[PATH_MAX - 16];
@@ -595,7 +592,7 @@ static void render_partial_runs(const struct vm_cmd *v, const struct name_list *
  * Boots, follows, unpacks; returns the guest wglab's exit code or
  * WGL_EXIT_FAIL. The VM's timings go to *out when out is not NULL.
  */
-static int boot_and_collect(struct vm_cmd *v, struct wgl_vm_outcome *out)
+int wgl_vm_boot_collect(struct vm_cmd *v, struct wgl_vm_outcome *out)
 {
 	struct wgl_vm_opts o = {
 		.qemu = v->qemu, .kernel = v->kernel, .initrd = tmp_initrd, .disk = tmp_disk,
@@ -639,126 +636,11 @@ static int boot_and_collect(struct vm_cmd *v, struct wgl_vm_outcome *out)
 }
 
 /*
- * One boot of the A/B comparison: the kernel of its implementation, results
- * in BASE/boots/NN-NAME/, tagged with the implementation (vm/ab.h). The
- * tagged run's result.json path goes to path. Returns the guest's exit code,
- * or WGL_EXIT_FAIL when there is no result to merge (path left empty).
- */
-static int ab_boot(struct vm_cmd *v, const char *base, size_t i, int ninner, char **inner,
-		   json_t *boots, char *path, size_t len)
-{
-	const struct wgl_ab_impl *im = &v->impls[wgl_ab_boot_impl(i)];
-	struct wgl_vm_outcome r = { .boot_s = -1, .wall_s = 0 };
-	char dir[PATH_MAX - 64], err_text[512], real[PATH_MAX];
-	struct wgl_run *run = NULL;
-	int code = WGL_EXIT_FAIL, err;
-
-	path[0] = '\0';
-	v->version = im->version;
-	snprintf(dir, sizeof(dir), "%s/boots/%02zu-%s", base, i + 1, im->name);
-	v->out = dir;
-	unlink(tmp_initrd);
-	unlink(tmp_disk);
-	err = resolve_kernel(v) < 0 ? -ENOENT : wgl_mkdir_p(dir);
-	if (!err)
-		err = build_initrd(v, ninner, inner);
-	if (!err)
-		err = make_disk(v);
-	if (err < 0) {
-		wgl_err("vm: cannot prepare boot %zu (%s): %s", i + 1, im->name, strerror(-err));
-		return WGL_EXIT_FAIL;
-	}
-	wgl_info("vm: boot %zu: %s = %s (%s)", i + 1, im->name, im->spec, v->release);
-	code = boot_and_collect(v, &r);
-	json_array_append_new(boots, json_pack("{s:s, s:s, s:i, s:o, s:f, s:i}", "impl", im->name,
-		"kernel", v->release, "round", (int)(i / 2 + 1),
-		"boot_s", r.boot_s >= 0 ? json_real(r.boot_s) : json_null(), "wall_s", r.wall_s,
-		"exit_code", code));
-	snprintf(path, len, "%s/latest/result.json", dir);
-	run = wgl_result_load(path, err_text, sizeof(err_text));
-	if (!run || wgl_ab_tag_run(run, im, v->release) < 0) {
-		wgl_err("vm: boot %zu (%s) left no usable result: %s", i + 1, im->name,
-			run ? "out of memory" : err_text);
-		path[0] = '\0';
-	} else {
-		snprintf(real, sizeof(real), "%s/latest", dir);
-		if (wgl_reports_write_result(run, real) < 0)
-			path[0] = '\0';
-		/* The merged run's sources name the run folder, not the moving "latest". */
-		else if (realpath(path, real))
-			snprintf(path, len, "%s", real);
-	}
-	wgl_result_free(run);
-	return path[0] ? code : WGL_EXIT_FAIL;
-}
-
-/* The A/B table of the merged run: on stdout and in DIR/ab.md. */
-static void ab_table(const struct vm_cmd *v, const struct wgl_run *merged, const char *dir)
-{
-	const char *a = v->impls[0].name, *b = v->impls[1].name;
-	struct wgl_ab_table t;
-	char path[PATH_MAX + 8];
-	FILE *f;
-
-	if (wgl_ab_pairs(merged, a, b, &t) < 0) {
-		wgl_err("vm: out of memory pairing the cases");
-		return;
-	}
-	printf("\nA/B (emulated, TCG): A = %s, B = %s\n\n", a, b);
-	wgl_ab_print(&t, a, b, stdout);
-	snprintf(path, sizeof(path), "%s/ab.md", dir);
-	f = fopen(path, "we");
-	if (f) {
-		fprintf(f, "# Kernel A/B in the lab (emulated): A = %s, B = %s\n\n", a, b);
-		wgl_ab_print(&t, a, b, f);
-		fclose(f);
-	}
-	wgl_ab_table_free(&t);
-}
-
-/* Merges the tagged boots into BASE/<id>/ with every report and the A/B table. */
-static int ab_merge(const struct vm_cmd *v, const char *base, char (*paths)[PATH_MAX],
-		    size_t n, json_t *ab)
-{
-	struct wgl_run **runs = calloc(n ? n : 1, sizeof(*runs)), *merged = NULL;
-	const char **names = calloc(n ? n : 1, sizeof(*names));
-	char err[512], dir[PATH_MAX];
-	int ret = WGL_EXIT_FAIL;
-
-	for (size_t i = 0; runs && names && i < n; i++) {
-		names[i] = paths[i];
-		if (!(runs[i] = wgl_result_load(paths[i], err, sizeof(err)))) {
-			wgl_err("vm: %s", err);
-			goto out;
-		}
-	}
-	merged = runs && names ? wgl_merge(runs, names, n, err, sizeof(err)) : NULL;
-	if (!merged) {
-		wgl_err("vm: cannot merge the boots: %s", runs && names ? err : "out of memory");
-		goto out;
-	}
-	wgl_result_set_meta(merged, "ab", json_incref(ab));
-	if (wgl_results_dir_new(base, dir, sizeof(dir)) < 0 || wgl_reports_write(merged, dir) < 0)
-		goto out;
-	wgl_results_dir_latest(base, dir);
-	ab_table(v, merged, dir);
-	printf("\nmerged %zu boots into %s: %ld cases, %ld failed\n", n, dir,
-	       merged->summary.total, merged->summary.failed + merged->summary.errors);
-	ret = merged->summary.failed + merged->summary.errors ? WGL_EXIT_FAIL : WGL_EXIT_OK;
-out:
-	for (size_t i = 0; runs && i < n; i++)
-		wgl_result_free(runs[i]);
-	wgl_result_free(merged);
-	free(runs), free(names);
-	return ret;
-}
-
-/*
  * The boots of one A/B run span minutes: a rebuild of wglab meanwhile would
  * leave /proc/self/exe "(deleted)" and the later boots without a binary, or
  * with another one. Every boot installs this copy of the running binary.
  */
-static int copy_self(void)
+int wgl_vm_copy_self(void)
 {
 	int in = open("/proc/self/exe", O_RDONLY | O_CLOEXEC), out = -1, err = 0;
 	char buf[65536];
@@ -784,63 +666,16 @@ static int copy_self(void)
 	return err;
 }
 
-/*
- * wglab vm --impl A=kernel:V --impl B=kernel:W: a VM holds one kernel, so
- * each implementation gets rounds boots, in ABBA order, each running the
- * whole command; the boots' results are merged into one run.
- */
-static int run_ab(struct vm_cmd *v, int ninner, char **inner)
+int wgl_vm_prepare_boot(struct vm_cmd *v, int argc, char **argv)
 {
-	size_t nboots = 2 * (size_t)v->rounds, nok = 0;
-	char (*paths)[PATH_MAX] = calloc(nboots, sizeof(*paths));
-	const char *base = v->out;
-	json_t *boots = json_array();
-	int ret = WGL_EXIT_OK, code;
+	int err;
 
-	if (!paths || !boots || copy_self() < 0) {
-		json_decref(boots);
-		free(paths);
-		return WGL_EXIT_FAIL;
-	}
-	for (size_t i = 0; i < nboots; i++) {
-		code = ab_boot(v, base, i, ninner, inner, boots, paths[nok], sizeof(paths[nok]));
-		if (paths[nok][0])
-			nok++;
-		if (code != WGL_EXIT_OK && ret == WGL_EXIT_OK)
-			ret = code;
-	}
-	v->out = base;
-	if (nok) {
-		json_t *ab = json_pack("{s:[s,s], s:i, s:O}", "impls", v->impls[0].name,
-				       v->impls[1].name, "rounds", (int)v->rounds, "boots", boots);
-
-		code = ab_merge(v, base, paths, nok, ab);
-		json_decref(ab);
-		if (ret == WGL_EXIT_OK)
-			ret = code;
-	} else {
-		ret = WGL_EXIT_FAIL;
-	}
-	json_decref(boots);
-	free(paths);
-	return ret;
-}
-
-/* --impl needs two distinct names and no --kernel/--modules; every kernel must be there. */
-static int check_impls(struct vm_cmd *v)
-{
-	if (v->nimpls != 2 || !strcmp(v->impls[0].name, v->impls[1].name) ||
-	    v->kernel || v->modules || v->sh) {
-		fprintf(stderr, "wglab vm: --impl takes two distinct names, without --kernel, "
-			"--modules or --sh\n");
-		return WGL_EXIT_USAGE;
-	}
-	for (size_t i = 0; i < v->nimpls; i++) {
-		v->version = v->impls[i].version;
-		if (resolve_kernel(v) < 0)
-			return WGL_EXIT_SKIP;
-	}
-	return 0;
+	unlink(tmp_initrd);
+	unlink(tmp_disk);
+	err = build_initrd(v, argc, argv);
+	if (!err)
+		err = make_disk(v);
+	return err;
 }
 
 int wgl_cmd_vm(int argc, char **argv)
@@ -860,9 +695,14 @@ int wgl_cmd_vm(int argc, char **argv)
 		fprintf(stderr, "wglab vm: no wglab command given (wglab vm -- run ...)\n");
 		return WGL_EXIT_USAGE;
 	}
-	if (v.nimpls && (err = check_impls(&v)) != 0)
+	if ((v.ab.ngates || v.ab.confidence > 0) && !v.nimpls) {
+		fprintf(stderr, "wglab vm: --gate and --confidence judge two kernels' rounds: give "
+			"--impl A=kernel:V --impl B=kernel:W\n");
+		return WGL_EXIT_USAGE;
+	}
+	if (v.nimpls && (err = wgl_vm_check_impls(&v)) != 0)
 		return err;
-	if (!v.nimpls && resolve_kernel(&v) < 0)
+	if (!v.nimpls && wgl_vm_resolve_kernel(&v) < 0)
 		return WGL_EXIT_SKIP;
 	if (!have_program(v.qemu ? v.qemu : "qemu-system-x86_64")) {
 		fprintf(stderr, "wglab vm: %s not found (apt-get install qemu-system-x86)\n",
@@ -882,7 +722,7 @@ int wgl_cmd_vm(int argc, char **argv)
 	if (make_tmp() < 0)
 		goto out_args;
 	if (v.nimpls) {
-		ret = run_ab(&v, ninner, inner);
+		ret = wgl_vm_run_ab(&v, ninner, inner);
 		goto out_tmp;
 	}
 	err = build_initrd(&v, ninner, inner);
@@ -891,7 +731,7 @@ int wgl_cmd_vm(int argc, char **argv)
 	if (err < 0)
 		wgl_err("vm: cannot prepare the VM in %s: %s", tmp_dir, strerror(-err));
 	else
-		ret = boot_and_collect(&v, NULL);
+		ret = wgl_vm_boot_collect(&v, NULL);
 out_tmp:
 	remove_tmp();
 out_args:

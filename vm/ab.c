@@ -123,9 +123,10 @@ int wgl_ab_tag_run(struct wgl_run *run, const struct wgl_ab_impl *impl, const ch
 	return 0;
 }
 
-static struct wgl_ab_row *row_get(struct wgl_ab_table *t, const char *scenario, const char *key,
-				  const struct wgl_metric *m)
+static struct wgl_ab_row *row_get(struct wgl_ab_table *t, const struct wgl_case *c,
+				  const char *key, const struct wgl_metric *m)
 {
+	const char *scenario = c->scenario;
 	struct wgl_ab_row *r;
 
 	for (size_t i = 0; i < t->n; i++)
@@ -139,9 +140,10 @@ static struct wgl_ab_row *row_get(struct wgl_ab_table *t, const char *scenario, 
 	r = &r[t->n];
 	*r = (struct wgl_ab_row){ .scenario = strdup(scenario), .key = strdup(key),
 				  .metric = strdup(m->name), .unit = strdup(m->unit ?: ""),
-				  .better = m->better };
+				  .better = m->better, .family = c->family ? strdup(c->family) : NULL };
 	t->n++;
-	return r->scenario && r->key && r->metric && r->unit ? r : NULL;
+	return r->scenario && r->key && r->metric && r->unit && (r->family || !c->family) ?
+	       r : NULL;
 }
 
 /* Adds the metrics of one result c (a case or one of its `also`) to side. */
@@ -154,7 +156,7 @@ static int add_case(struct wgl_ab_table *t, const struct wgl_case *c, const char
 		return 0;
 	for (size_t i = 0; i < c->nmetrics; i++) {
 		const struct wgl_metric *m = &c->metrics[i];
-		struct wgl_ab_row *r = row_get(t, c->scenario, key, m);
+		struct wgl_ab_row *r = row_get(t, c, key, m);
 		double *v;
 
 		if (!r)
@@ -233,27 +235,48 @@ void wgl_ab_table_free(struct wgl_ab_table *t)
 	for (size_t i = 0; i < t->n; i++) {
 		struct wgl_ab_row *r = &t->rows[i];
 
-		free(r->scenario), free(r->key), free(r->metric), free(r->unit);
+		free(r->scenario), free(r->key), free(r->metric), free(r->unit), free(r->family);
 		free(r->v[0]), free(r->v[1]), free(r->round[0]), free(r->round[1]);
 	}
 	free(t->rows);
 	*t = (struct wgl_ab_table){ NULL, 0 };
 }
 
+int wgl_ab_table_comparisons(const struct wgl_ab_table *t, struct wgl_run *run, const char *a,
+			     const char *b, double confidence)
+{
+	for (size_t i = 0; i < t->n; i++) {
+		const struct wgl_ab_row *r = &t->rows[i];
+		size_t n = r->nround[0] < r->nround[1] ? r->nround[0] : r->nround[1];
+		struct wgl_comparison cmp = {
+			.scenario = r->scenario, .family = r->family, .metric = r->metric,
+			.unit = r->unit, .impl_a = (char *)a, .impl_b = (char *)b,
+			.case_a = r->key, .case_b = r->key, .better = r->better,
+			.confidence = confidence, .a = r->round[0], .b = r->round[1], .n = n,
+		};
+
+		if (r->better != WGL_BETTER_NONE && n && wgl_result_add_comparison(run, &cmp) < 0)
+			return -ENOMEM;
+	}
+	return 0;
+}
+
 /* The per-boot medians of r as pairs: Hodges-Lehmann over the rounds (base/stats.h). */
-static void verdict_text(const struct wgl_ab_row *r, char *buf, size_t len)
+static void verdict_text(const struct wgl_ab_row *r, double confidence, char *buf, size_t len)
 {
 	size_t n = r->nround[0] < r->nround[1] ? r->nround[0] : r->nround[1];
 	struct wgl_paired p;
 
 	if (r->better == WGL_BETTER_NONE || n == 0 ||
-	    wgl_paired_compare(r->round[0], r->round[1], n, 0.95, &p, NULL) < 0)
+	    wgl_paired_compare(r->round[0], r->round[1], n, confidence > 0 ? confidence : 0.95, &p,
+			       NULL) < 0)
 		snprintf(buf, len, "-");
 	else
 		wgl_paired_text(&p, r->better == WGL_BETTER_HIGHER, buf, len);
 }
 
-void wgl_ab_print(const struct wgl_ab_table *t, const char *a, const char *b, FILE *f)
+void wgl_ab_print(const struct wgl_ab_table *t, const char *a, const char *b, double confidence,
+		  FILE *f)
 {
 	char verdict[256];
 
@@ -270,7 +293,7 @@ void wgl_ab_print(const struct wgl_ab_table *t, const char *a, const char *b, FI
 			fprintf(f, "%+.1f%%", 100.0 * (mb - ma) / fabs(ma));
 		else
 			fputs("-", f);
-		verdict_text(r, verdict, sizeof(verdict));
+		verdict_text(r, confidence, verdict, sizeof(verdict));
 		fprintf(f, " | %zu/%zu | %s |\n", r->n[0], r->n[1], verdict);
 	}
 }

@@ -20,7 +20,7 @@
 
 #include "base/result.h"
 
-#define WGL_AB_MAX_IMPLS 2
+#define WGL_LAB_AB_IMPLS 2
 
 /* One --impl NAME=kernel[:VERSION]. */
 struct wgl_ab_impl {
@@ -47,6 +47,7 @@ int wgl_ab_tag_run(struct wgl_run *run, const struct wgl_ab_impl *impl, const ch
 /* One metric of one case key: the values of A and of B (over all boots). */
 struct wgl_ab_row {
 	char *scenario, *key, *metric, *unit;
+	char *family;           /* of the cases, NULL when they have none */
 	enum wgl_better better;
 	double *v[2];           /* [0] = A, [1] = B, in the order measured */
 	size_t n[2];
@@ -73,7 +74,19 @@ struct wgl_ab_table {
 int wgl_ab_pairs(const struct wgl_run *run, const char *a, const char *b,
 		 struct wgl_ab_table *t);
 void wgl_ab_table_free(struct wgl_ab_table *t);
-/* A plain Markdown table: medians, change of B against A, value counts. */
-void wgl_ab_print(const struct wgl_ab_table *t, const char *a, const char *b, FILE *f);
+/*
+ * Adds to run one comparison (base/result.h) per row of t with a direction:
+ * the per-boot medians paired round by round, A = a, B = b, at confidence
+ * (0: 0.95), so `--gate` and the reports judge the lab's rounds as they do
+ * `wglab run --impl` rounds. 0 or -ENOMEM.
+ */
+int wgl_ab_table_comparisons(const struct wgl_ab_table *t, struct wgl_run *run, const char *a,
+			     const char *b, double confidence);
+/*
+ * A plain Markdown table: medians, change of B against A, value counts and
+ * the paired verdict over the rounds at confidence (0: 0.95).
+ */
+void wgl_ab_print(const struct wgl_ab_table *t, const char *a, const char *b, double confidence,
+		  FILE *f);
 
 #endif

@@ -11,6 +11,7 @@
 
 #include "base/result.h"
 #include "reports/merge.h"
+#include "cli/ab.h"
 #include "vm/ab.h"
 #include "tests/wgl_test.h"
 
@@ -148,6 +149,61 @@ static void test_tag_and_pair(void)
 	wgl_result_free(m);
 }
 
+/*
+ * Eight boots in ABBA order whose connect_latency per boot is a[i] (k61) or
+ * b[i] (k612); merged, paired into comparisons (one per row, the boots'
+ * medians round by round) and judged by the gate. True when it tripped.
+ */
+static bool gate_over_boots(const double *a, const double *b, const char *gate, size_t *npairs)
+{
+	static const char *paths[8] = { "/1", "/2", "/3", "/4", "/5", "/6", "/7", "/8" };
+	struct wgl_ab_opts ab = { .confidence = 0 };
+	struct wgl_run *runs[8], *m;
+	struct wgl_ab_table t;
+	size_t ka = 0, kb = 0;
+	char id[8], err[256];
+	bool tripped;
+
+	for (size_t i = 0; i < 8; i++) {
+		bool is_b = wgl_ab_boot_impl(i) == 1;
+		double v = is_b ? b[kb++] : a[ka++];
+
+		snprintf(id, sizeof(id), "r%zu", i);
+		runs[i] = boot_run(id, is_b ? "k612=kernel:6.12" : "k61=kernel:6.1",
+				   is_b ? "6.12.117+deb12-cloud-amd64" : "6.1.0-57-cloud-amd64", &v, 1);
+	}
+	m = wgl_merge(runs, paths, 8, err, sizeof(err));
+	CU_ASSERT_FATAL(m != NULL);
+	CU_ASSERT_EQUAL_FATAL(wgl_ab_pairs(m, "k61", "k612", &t), 0);
+	CU_ASSERT_EQUAL_FATAL(wgl_ab_table_comparisons(&t, m, "k61", "k612", 0), 0);
+	CU_ASSERT_EQUAL_FATAL(m->ncomparisons, 1);
+	CU_ASSERT_STRING_EQUAL(m->comparisons[0].family, "ipv4");
+	*npairs = m->comparisons[0].n;
+	CU_ASSERT_EQUAL_FATAL(wgl_ab_opt_gate(&ab, gate), 0);
+	tripped = wgl_ab_gates(&ab, m);
+	CU_ASSERT_EQUAL(m->ngates, 1);
+	wgl_ab_table_free(&t);
+	for (size_t i = 0; i < 8; i++)
+		wgl_result_free(runs[i]);
+	wgl_result_free(m);
+	return tripped;
+}
+
+static void test_gate_over_rounds(void)
+{
+	static const double a[] = { 50, 52, 49, 51 }, slower[] = { 100, 98, 103, 99 },
+			    same[] = { 51, 49, 52, 50 };
+	size_t n = 0;
+
+	/* B twice as slow in every round: beyond +10%, the gate trips. */
+	CU_ASSERT(gate_over_boots(a, slower, "connect_latency>10%", &n));
+	CU_ASSERT_EQUAL(n, 4);
+	/* The same kernel twice, rounds either way: the interval holds 0, no trip. */
+	CU_ASSERT(!gate_over_boots(a, same, "connect_latency>10%", &n));
+	/* A threshold beyond the difference does not trip either. */
+	CU_ASSERT(!gate_over_boots(a, slower, "connect_latency>200%", &n));
+}
+
 int main(void)
 {
 	CU_pSuite s;
@@ -159,5 +215,6 @@ int main(void)
 	CU_add_test(s, "ABBA boot order", test_boot_order);
 	CU_add_test(s, "case names take the impl's name", test_rename);
 	CU_add_test(s, "tagged boots merge and pair", test_tag_and_pair);
+	CU_add_test(s, "--gate over the rounds of the boots", test_gate_over_rounds);
 	return wgl_test_run();
 }

@@ -104,7 +104,9 @@ static void test_two_kernels(void)
 	snprintf(out, sizeof(out), "%s/out", work);
 	snprintf(log, sizeof(log), "%s/vm.log", work);
 	CU_ASSERT_EQUAL_FATAL(run((char *[]){ "wglab", "vm", "-q", "--timeout", "300",
-		"--impl", "k61=kernel:6.1", "--impl", "k612=kernel:6.12", "--out", out, "--",
+		"--impl", "k61=kernel:6.1", "--impl", "k612=kernel:6.12", "--out", out,
+		/* One round is too few pairs for a verdict: the gate is judged, never tripped. */
+		"--gate", "connect_latency>1000%", "--",
 		"run", "connect", "-f", "ipv4", "-D", "reps=2", NULL }, log), 0);
 	snprintf(latest, sizeof(latest), "%s/latest/result.json", out);
 	res = json_load_file(latest, 0, NULL);
@@ -120,6 +122,11 @@ static void test_two_kernels(void)
 	impls = json_object_get(res, "implementations");
 	CU_ASSERT_STRING_EQUAL(str(json_object_get(impls, "k61"), "version"), r61);
 	CU_ASSERT_STRING_EQUAL(str(json_object_get(impls, "k612"), "command"), "kernel:6.12");
+	/* The rounds' comparison and the gate on it reach the merged result. */
+	CU_ASSERT(json_array_size(json_object_get(res, "comparisons")) >= 1);
+	CU_ASSERT_EQUAL(json_array_size(json_object_get(res, "gates")), 1);
+	CU_ASSERT_STRING_EQUAL(str(json_array_get(json_object_get(res, "gates"), 0), "verdict"),
+			       "pass");
 	json_array_foreach(json_object_get(json_object_get(res, "ab"), "boots"), i, src)
 		CU_ASSERT_EQUAL(json_integer_value(json_object_get(src, "exit_code")), 0);
 	json_decref(res);
