@@ -42,8 +42,18 @@ end
 function run(case)
   local fam = case.family
   local latencies, rtts = {}, {}
+  local control_net
   for rep = 1, case.reps do
-    local net = wglab.pair { backends = { case.backend_a, case.backend_b }, outer = fam, inner = fam }
+    -- The negative control's pair is built with the first one, so their four
+    -- daemons start at once; it idles (no traffic, so no handshake) until the
+    -- control. A remote run builds one pair at a time (control_net nil).
+    local net
+    if rep == 1 then
+      net, control_net = wglab.pair { backends = { case.backend_a, case.backend_b }, outer = fam,
+                                      inner = fam, count = 2 }
+    else
+      net = wglab.pair { backends = { case.backend_a, case.backend_b }, outer = fam, inner = fam }
+    end
     local cap = capture_start(net, "connect-" .. rep)
     -- a's static key lets Wireshark open the capture's handshake (wg.keylog_file)
     wglab.keylog(wglab.artifact("connect-" .. rep .. ".keylog", "keylog"),
@@ -81,7 +91,8 @@ function run(case)
                           or math.min(case.timeout, 2)
   log(string.format("negative control waits %.3f s", control_timeout))
   expect_fail("peer with the wrong public key", function()
-    local net = wglab.pair { backends = { case.backend_a, case.backend_b }, outer = fam, inner = fam }
+    local net = control_net
+                or wglab.pair { backends = { case.backend_a, case.backend_b }, outer = fam, inner = fam }
     local _, stranger = wglab.genkey()
     net.wg[2]:set { replace_peers = true,
                     peers = { { public_key = stranger, allowed_ips = { net.tunnel[1] .. (fam == "ipv6" and "/128" or "/32") } } } }
