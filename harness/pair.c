@@ -134,8 +134,8 @@ static int configure_wireguard(struct wgl_pair *p, const struct wgl_pair_opts *o
 	return err;
 }
 
-/* Namespaces and the underlay of one pair (p zeroed). */
-static int build_nodes(struct wgl_pair *p, const struct wgl_pair_opts *o, bool wg)
+/* The namespaces of one pair (p zeroed). */
+static int build_nodes(struct wgl_pair *p, const struct wgl_pair_opts *o)
 {
 	static const char *const label[2] = { "a", "b" };
 	int err;
@@ -151,17 +151,18 @@ static int build_nodes(struct wgl_pair *p, const struct wgl_pair_opts *o, bool w
 			return err;
 		}
 	}
-	err = build_underlay(p, &(struct wgl_pair_opts){ .mtu = o->mtu,
-				 .outer_family = p->outer_family });
-	if (err) {
-		wgl_err("pair: building the underlay failed: %s", strerror(-err));
-		return err;
-	}
-	if (wg && (!strcmp(o->backend[0], "none") || !strcmp(o->backend[1], "none"))) {
-		wgl_err("pair: backend 'none' cannot be mixed with a WireGuard backend");
-		return -EINVAL;
-	}
 	return 0;
+}
+
+/* The veth between the nodes, addressed and running. */
+static int build_links(struct wgl_pair *p, const struct wgl_pair_opts *o)
+{
+	int err = build_underlay(p, &(struct wgl_pair_opts){ .mtu = o->mtu,
+				     .outer_family = p->outer_family });
+
+	if (err)
+		wgl_err("pair: building the underlay failed: %s", strerror(-err));
+	return err;
 }
 
 static void list_up(struct wgl_pair *p, bool wg)
@@ -187,10 +188,17 @@ int wgl_pairs_up(struct wgl_pair *const p[], int n, const struct wgl_pair_opts *
 
 	for (i = 0; i < n; i++)
 		memset(p[i], 0, sizeof(*p[i]));
+	if (wg && (!strcmp(o->backend[0], "none") || !strcmp(o->backend[1], "none"))) {
+		wgl_err("pair: backend 'none' cannot be mixed with a WireGuard backend");
+		return -EINVAL;
+	}
 	for (i = 0; i < n && !err; i++)
-		err = build_nodes(p[i], o, wg);
+		err = build_nodes(p[i], o);
+	/* The daemons need their namespace only: they start while the links are made. */
 	for (i = 0; wg && i < n && !err; i++)
 		err = start_wireguard(p[i], o);
+	for (i = 0; i < n && !err; i++)
+		err = build_links(p[i], o);
 	for (i = 0; wg && i < n && !err; i++)
 		err = wait_wireguard(p[i]);
 	for (i = 0; wg && i < n && !err; i++)
