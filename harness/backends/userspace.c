@@ -190,7 +190,7 @@ static int probe_start(const char *binary, pid_t *pid, int *fd)
 	close(pfd[1]);
 	if (*pid <= 0) {
 		close(pfd[0]);
-		return -ECHILD;
+		return *pid < 0 ? (int)*pid : -ECHILD;
 	}
 	*fd = pfd[0];
 	return 0;
