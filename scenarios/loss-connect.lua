@@ -113,8 +113,8 @@ local function random_loss(case)
     -- on one side only (the lab once saw 18170 arrive of 18169 sent). A
     -- packet is in flight for half a round trip: 20 round trips of the echo
     -- through this tunnel (it may include the handshake, so it errs long),
-    -- at least 0.1 s, at most the 1 s it once was, which the emulated lab
-    -- reaches on its own.
+    -- at least 0.1 s, at most the 1 s it once was; a slower host (the
+    -- emulated lab) measures a longer round trip and so waits longer.
     wglab.sleep(math.min(1, math.max(0.1, 20 * (rtt_ms or 50) / 1000)))
     local wc, ws = cc:stop(), cs:stop()
     local got_pct, sent, arrived = measured_loss(wc, ws, net)
