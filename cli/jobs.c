@@ -290,17 +290,40 @@ static bool may_start(const struct wgl_jobs *s, const struct wgl_job *next,
 	return nrun < s->max;
 }
 
+/*
+ * The order jobs start in: the benchmarks first, then the functional cases
+ * (each group in job order; the run keeps job order whatever the start
+ * order). A benchmark starts only once everything running has ended, so one
+ * placed among functional cases idled the other slots while the longest
+ * case before it finished (7.5 s of a suite's 4.6 min); a block at the start
+ * drains nothing. NULL on ENOMEM.
+ */
+static size_t *start_order(const struct wgl_jobs *s)
+{
+	size_t *o = malloc((s->n ? s->n : 1) * sizeof(*o)), k = 0;
+
+	for (int pass = 0; o && pass < 2; pass++)
+		for (size_t i = 0; i < s->n; i++)
+			if (s->v[i].benchmark == (pass == 0))
+				o[k++] = i;
+	return o;
+}
+
 int wgl_jobs_run(struct wgl_jobs *s)
 {
 	struct wgl_job *run[64];
-	size_t next = 0;
+	size_t next = 0, *order = start_order(s);
 	int nrun = 0, err = 0;
 
+	if (!order) {
+		wgl_err("jobs: out of memory");
+		return -ENOMEM;
+	}
 	if (s->max > (int)WGL_ARRAY_SIZE(run))
 		s->max = (int)WGL_ARRAY_SIZE(run);
 	while (err >= 0 && (next < s->n || nrun > 0)) {
-		while (err >= 0 && next < s->n && may_start(s, &s->v[next], run, nrun)) {
-			struct wgl_job *j = &s->v[next++];
+		while (err >= 0 && next < s->n && may_start(s, &s->v[order[next]], run, nrun)) {
+			struct wgl_job *j = &s->v[order[next++]];
 
 			err = start(s, j);
 			if (err >= 0 && j->pid)
@@ -314,6 +337,7 @@ int wgl_jobs_run(struct wgl_jobs *s)
 	/* On ENOMEM the workers still running are stopped: the run ends here. */
 	for (int i = 0; i < nrun; i++)
 		wgl_child_stop(run[i]->pid, 1000);
+	free(order);
 	return err < 0 ? err : 0;
 }
 

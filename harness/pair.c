@@ -86,11 +86,9 @@ static int configure(struct wgl_pair *p, int i, const struct wgl_pair_opts *o)
 	return wgl_wg_set(p->wg[i], &dev);
 }
 
-/* Starts both devices before waiting for either: two daemons come up in parallel. */
+/* Keys and ports, and both daemons started: wait_wireguard() waits for them. */
 static int start_wireguard(struct wgl_pair *p, const struct wgl_pair_opts *o)
 {
-	int err = 0;
-
 	for (int i = 0; i < 2; i++) {
 		wgl_key_generate_private(p->priv[i]);
 		wgl_key_public(p->pub[i], p->priv[i]);
@@ -99,6 +97,13 @@ static int start_wireguard(struct wgl_pair *p, const struct wgl_pair_opts *o)
 		if (!p->wg[i])
 			return -errno;
 	}
+	return 0;
+}
+
+static int wait_wireguard(struct wgl_pair *p)
+{
+	int err = 0;
+
 	for (int i = 0; i < 2 && !err; i++) {
 		err = wgl_wg_ready(p->wg[i]);
 		if (err)
@@ -107,12 +112,11 @@ static int start_wireguard(struct wgl_pair *p, const struct wgl_pair_opts *o)
 	return err;
 }
 
-static int build_wireguard(struct wgl_pair *p, const struct wgl_pair_opts *o)
+/* Tunnel addresses and both configs, once the devices are ready. */
+static int configure_wireguard(struct wgl_pair *p, const struct wgl_pair_opts *o)
 {
-	int err = start_wireguard(p, o);
+	int err = 0;
 
-	if (err)
-		return err;
 	for (int i = 0; i < 2; i++) {
 		err = add_addr(p->ns[i], "wg0", tunnel4[i], 24);
 		err = err ?: add_addr(p->ns[i], "wg0", tunnel6[i], 64);
@@ -126,16 +130,16 @@ static int build_wireguard(struct wgl_pair *p, const struct wgl_pair_opts *o)
 			wgl_err("pair: configuring wg0 in %s failed: %s", p->ns[i]->label,
 				strerror(-err));
 	}
+	p->configured_ns = wgl_now_ns();
 	return err;
 }
 
-int wgl_pair_up(struct wgl_pair *p, const struct wgl_pair_opts *o)
+/* The namespaces of one pair (p zeroed). */
+static int build_nodes(struct wgl_pair *p, const struct wgl_pair_opts *o)
 {
 	static const char *const label[2] = { "a", "b" };
-	bool wg = strcmp(o->backend[0], "none") || strcmp(o->backend[1], "none");
-	int err = 0;
+	int err;
 
-	memset(p, 0, sizeof(*p));
 	p->outer_family = o->outer_family ? o->outer_family : AF_INET;
 	p->inner_family = o->inner_family ? o->inner_family : AF_INET;
 	for (int i = 0; i < 2; i++) {
@@ -144,33 +148,74 @@ int wgl_pair_up(struct wgl_pair *p, const struct wgl_pair_opts *o)
 		if (!p->ns[i]) {
 			err = -errno;
 			wgl_err("pair: cannot create namespace: %s", strerror(errno));
-			goto fail;
+			return err;
 		}
 	}
-	err = build_underlay(p, &(struct wgl_pair_opts){ .mtu = o->mtu,
-				 .outer_family = p->outer_family });
-	if (err) {
+	return 0;
+}
+
+/* The veth between the nodes, addressed and running. */
+static int build_links(struct wgl_pair *p, const struct wgl_pair_opts *o)
+{
+	int err = build_underlay(p, &(struct wgl_pair_opts){ .mtu = o->mtu,
+				     .outer_family = p->outer_family });
+
+	if (err)
 		wgl_err("pair: building the underlay failed: %s", strerror(-err));
-		goto fail;
-	}
-	if (wg && (!strcmp(o->backend[0], "none") || !strcmp(o->backend[1], "none"))) {
-		wgl_err("pair: backend 'none' cannot be mixed with a WireGuard backend");
-		err = -EINVAL;
-		goto fail;
-	}
-	if (wg && (err = build_wireguard(p, o)))
-		goto fail;
+	return err;
+}
+
+static void list_up(struct wgl_pair *p, bool wg)
+{
 	for (int i = 0; i < 2; i++)
 		snprintf(p->tunnel_addr[i], sizeof(p->tunnel_addr[i]), "%s",
 			 !wg ? (p->inner_family == AF_INET6 ? underlay6[i] : underlay4[i])
 			     : (p->inner_family == AF_INET6 ? tunnel6[i] : tunnel4[i]));
-	p->configured_ns = wgl_now_ns();
+	if (!wg)
+		p->configured_ns = wgl_now_ns();
 	p->next_up = pairs_up;
 	pairs_up = p;
+}
+
+/*
+ * Each step for every pair before the next step: all daemons start before
+ * any is waited for, so n pairs cost about one daemon start, not n.
+ */
+int wgl_pairs_up(struct wgl_pair *const p[], int n, const struct wgl_pair_opts *o)
+{
+	bool wg = strcmp(o->backend[0], "none") || strcmp(o->backend[1], "none");
+	int err = 0, i;
+
+	for (i = 0; i < n; i++)
+		memset(p[i], 0, sizeof(*p[i]));
+	if (wg && (!strcmp(o->backend[0], "none") || !strcmp(o->backend[1], "none"))) {
+		wgl_err("pair: backend 'none' cannot be mixed with a WireGuard backend");
+		return -EINVAL;
+	}
+	for (i = 0; i < n && !err; i++)
+		err = build_nodes(p[i], o);
+	/* The daemons need their namespace only: they start while the links are made. */
+	for (i = 0; wg && i < n && !err; i++)
+		err = start_wireguard(p[i], o);
+	for (i = 0; i < n && !err; i++)
+		err = build_links(p[i], o);
+	for (i = 0; wg && i < n && !err; i++)
+		err = wait_wireguard(p[i]);
+	for (i = 0; wg && i < n && !err; i++)
+		err = configure_wireguard(p[i], o);
+	if (err) {
+		for (i = n - 1; i >= 0; i--)
+			wgl_pair_down(p[i]);
+		return err;
+	}
+	for (i = 0; i < n; i++)
+		list_up(p[i], wg);
 	return 0;
-fail:
-	wgl_pair_down(p);
-	return err;
+}
+
+int wgl_pair_up(struct wgl_pair *p, const struct wgl_pair_opts *o)
+{
+	return wgl_pairs_up(&p, 1, o);
 }
 
 static void unlist(struct wgl_pair *p)

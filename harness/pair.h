@@ -51,6 +51,11 @@ struct wgl_pair {
  * removed, the reason is logged, and -errno is returned.
  */
 int wgl_pair_up(struct wgl_pair *p, const struct wgl_pair_opts *o);
+/*
+ * Builds n pairs with the same options at once: every daemon of every pair
+ * starts before any is waited for. All up, or none (each removed, -errno).
+ */
+int wgl_pairs_up(struct wgl_pair *const p[], int n, const struct wgl_pair_opts *o);
 /* Removes everything wgl_pair_up() made; safe on a zeroed or half-built pair. */
 void wgl_pair_down(struct wgl_pair *p);
 /*

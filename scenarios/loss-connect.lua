@@ -104,14 +104,18 @@ local function random_loss(case)
     local cs = wglab.capture(t.server, "eth0", { file = "loss-" .. rate .. "-server.pcap", snaplen = 96 })
     local net = tunnel(case, t)
     -- Up to five attempts: at 10 % loss each fails with about 19 % chance.
-    local ok = net.a:ping(net.tunnel[2], { timeout = 5 * REKEY_TIMEOUT + 1, interval = 0.2 })
+    local ok, _, rtt_ms = net.a:ping(net.tunnel[2], { timeout = 5 * REKEY_TIMEOUT + 1, interval = 0.2 })
     local hs_s = ok and (wglab.now() - net.configured_at) or nil
     local r = ok and wglab.iperf { client = net.a, server = net.b, dst = net.tunnel[2],
                                    duration = case.duration } or { ok = false }
     -- Let the last packets of the transfer land before the two captures stop
     -- one after the other: one stopped while a packet is in flight counts it
-    -- on one side only (the lab once saw 18170 arrive of 18169 sent).
-    wglab.sleep(1)
+    -- on one side only (the lab once saw 18170 arrive of 18169 sent). A
+    -- packet is in flight for half a round trip: 20 round trips of the echo
+    -- through this tunnel (it may include the handshake, so it errs long),
+    -- at least 0.1 s, at most the 1 s it once was; a slower host (the
+    -- emulated lab) measures a longer round trip and so waits longer.
+    wglab.sleep(math.min(1, math.max(0.1, 20 * (rtt_ms or 50) / 1000)))
     local wc, ws = cc:stop(), cs:stop()
     local got_pct, sent, arrived = measured_loss(wc, ws, net)
     log(string.format("loss %s%%: handshake %s, measured loss %s%% (%d sent, %d arrived; capture drops %d), TCP %s bit/s",

@@ -174,7 +174,59 @@ static void version_remember(const char *binary, const struct stat *st, const ch
 	snprintf(e->version, sizeof(e->version), "%s", version);
 }
 
-static void probe_version_uncached(const char *binary, char *out, size_t len);
+/* Starts `BINARY --version` with its stdout on a pipe (*fd); 0 or -errno. */
+static int probe_start(const char *binary, pid_t *pid, int *fd)
+{
+	struct wgl_child_opts o = WGL_CHILD_OPTS_INIT;
+	char *argv[] = { (char *)binary, "--version", NULL };
+	int pfd[2];
+
+	if (pipe2(pfd, O_CLOEXEC) < 0)
+		return -errno;
+	o.stdout_fd = pfd[1];
+	/* A command that takes --version for an interface name keeps its socket to itself. */
+	o.private_run = true;
+	*pid = wgl_child_exec(&o, "version-probe", argv);
+	close(pfd[1]);
+	if (*pid <= 0) {
+		close(pfd[0]);
+		return *pid < 0 ? (int)*pid : -ECHILD;
+	}
+	*fd = pfd[0];
+	return 0;
+}
+
+/* The first line the probe printed into out ("unknown" without one); reaps it, closes fd. */
+static void probe_finish(pid_t pid, int fd, char *out, size_t len)
+{
+	struct pollfd pf = { .fd = fd, .events = POLLIN };
+	char buf[256];
+	ssize_t n;
+	int status;
+
+	snprintf(out, len, "unknown");
+	/* A command that ignores --version (or starts a daemon) must not hang us. */
+	n = poll(&pf, 1, 2000) == 1 ? read(fd, buf, sizeof(buf) - 1) : -1;
+	if (n > 0) {
+		buf[n] = '\0';
+		buf[strcspn(buf, "\n")] = '\0';
+		snprintf(out, len, "%.*s", (int)len - 1, buf);
+	}
+	if (wgl_child_wait(pid, 2000, &status) < 0)
+		wgl_child_stop(pid, 100);
+	close(fd);
+}
+
+/* First line of `BINARY --version`, for the run metadata, asked now. */
+static void probe_version_uncached(const char *binary, char *out, size_t len)
+{
+	pid_t pid;
+	int fd;
+
+	snprintf(out, len, "unknown");
+	if (probe_start(binary, &pid, &fd) == 0)
+		probe_finish(pid, fd, out, len);
+}
 
 static void probe_version(const char *binary, char *out, size_t len)
 {
@@ -194,39 +246,66 @@ static void probe_version(const char *binary, char *out, size_t len)
 	version_remember(binary, &st, out);
 }
 
-/* First line of `BINARY --version`, for the run metadata. */
-static void probe_version_uncached(const char *binary, char *out, size_t len)
+/*
+ * The probe in flight: us_create() starts it beside the daemon and the next
+ * us_ready() or us_destroy() reads it, so the Go runtime's start of
+ * `--version` overlaps the daemons' instead of preceding them.
+ */
+static struct {
+	char binary[256];
+	struct stat st;
+	pid_t pid;  /* 0: none in flight */
+	int fd;     /* its stdout */
+} probing;
+
+/* dev->impl_version from the cache, or a probe started for it (version_end() reads it). */
+static void version_begin(struct wgl_wgdev *dev)
 {
-	struct wgl_child_opts o = WGL_CHILD_OPTS_INIT;
-	char *argv[] = { (char *)binary, "--version", NULL };
-	int pfd[2], status;
-	ssize_t n;
-	pid_t pid;
+	struct version_entry *e;
+	struct stat st;
 
-	snprintf(out, len, "unknown");
-	if (pipe2(pfd, O_CLOEXEC) < 0)
+	if (stat(dev->impl, &st) < 0 || (probing.pid > 0 && strcmp(probing.binary, dev->impl))) {
+		probe_version(dev->impl, dev->impl_version, sizeof(dev->impl_version));
 		return;
-	o.stdout_fd = pfd[1];
-	/* A command that takes --version for an interface name keeps its socket to itself. */
-	o.private_run = true;
-	pid = wgl_child_exec(&o, "version-probe", argv);
-	close(pfd[1]);
-	if (pid > 0) {
-		char buf[256];
-
-		struct pollfd pf = { .fd = pfd[0], .events = POLLIN };
-
-		/* A command that ignores --version (or starts a daemon) must not hang us. */
-		n = poll(&pf, 1, 2000) == 1 ? read(pfd[0], buf, sizeof(buf) - 1) : -1;
-		if (n > 0) {
-			buf[n] = '\0';
-			buf[strcspn(buf, "\n")] = '\0';
-			snprintf(out, len, "%.*s", (int)len - 1, buf);
-		}
-		if (wgl_child_wait(pid, 2000, &status) < 0)
-			wgl_child_stop(pid, 100);
 	}
-	close(pfd[0]);
+	e = version_cached(dev->impl, &st);
+	if (e) {
+		snprintf(dev->impl_version, sizeof(dev->impl_version), "%s", e->version);
+		return;
+	}
+	if (probing.pid > 0)
+		return; /* the same binary's probe is in flight already */
+	if (probe_start(dev->impl, &probing.pid, &probing.fd) < 0) {
+		probing.pid = 0;
+		return;
+	}
+	snprintf(probing.binary, sizeof(probing.binary), "%s", dev->impl);
+	probing.st = st;
+}
+
+/* Reads the probe in flight (if any) into the cache: none outlives a device. */
+static void version_settle(void)
+{
+	char v[128];
+
+	if (probing.pid <= 0)
+		return;
+	probe_finish(probing.pid, probing.fd, v, sizeof(v));
+	probing.pid = 0;
+	version_remember(probing.binary, &probing.st, v);
+}
+
+static void version_end(struct wgl_wgdev *dev)
+{
+	struct version_entry *e = NULL;
+	struct stat st;
+
+	version_settle();
+	if (dev->impl_version[0])
+		return;
+	if (stat(dev->impl, &st) == 0)
+		e = version_cached(dev->impl, &st);
+	snprintf(dev->impl_version, sizeof(dev->impl_version), "%s", e ? e->version : "unknown");
 }
 
 /* True once pid runs a program other than wglab: its private /run is then in place. */
@@ -344,6 +423,7 @@ static int us_ready(struct wgl_wgdev *dev)
 	char label[80];
 	int err = wait_for_socket(dev);
 
+	version_end(dev);
 	if (err < 0) {
 		if (u->pid > 0)
 			wgl_child_stop(u->pid, 500);
@@ -372,14 +452,17 @@ static int us_create(struct wgl_wgdev *dev, const struct wgl_backend_config *cfg
 		wgl_err("userspace: '%s' not found on PATH", argv[0]);
 		return err;
 	}
-	probe_version(dev->impl, dev->impl_version, sizeof(dev->impl_version));
+	version_begin(dev);
 	snprintf(dev->command, sizeof(dev->command), "%s", tmpl);
 	dev->priv = calloc(1, sizeof(struct us_dev));
-	if (!dev->priv)
+	if (!dev->priv) {
+		version_settle();
 		return -ENOMEM;
+	}
 	/* The socket is waited for in us_ready(), so that daemons can start in parallel. */
 	err = start_daemon(dev, cfg, argv);
 	if (err < 0) {
+		version_settle();
 		free(dev->priv);
 		dev->priv = NULL;
 		return err;
@@ -407,6 +490,7 @@ static void us_destroy(struct wgl_wgdev *dev)
 	struct us_dev *u = us(dev);
 	char label[80];
 
+	version_settle();
 	if (u && u->pid > 0) {
 		/* wireguard-go removes its TUN device itself when it exits. */
 		wgl_child_stop(u->pid, 2000);

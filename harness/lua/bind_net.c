@@ -18,6 +18,8 @@
 #define NODE_CLASS "wglab.node"
 #define WG_CLASS "wglab.wg"
 #define PAIR_CLASS "wglab.pair"
+/* wglab.pair{count=}: pairs built at once (their daemons start together). */
+#define MAX_PAIRS_AT_ONCE 8
 
 struct lnode {
 	struct wgl_ns *ns;
@@ -637,12 +639,14 @@ static void push_pair_table(lua_State *L, struct lpair *lp, int ud)
 	wgl_lua_field_num(L, "configured_at", (double)p->configured_ns / 1e9);
 }
 
-/* wglab.pair{backends={A,B}, outer=, inner=, mtu=, keepalive=, visible=} */
+/* wglab.pair{backends={A,B}, outer=, inner=, mtu=, keepalive=, visible=, count=} -> net, ... */
 static int l_pair(lua_State *L)
 {
 	struct wgl_pair_opts o = { .wg = wgl_lua_ctx(L)->wg };
-	struct lpair *lp;
+	struct wgl_pair *pp[MAX_PAIRS_AT_ONCE];
+	struct lpair *lp[MAX_PAIRS_AT_ONCE];
 	char why[512];
+	int n, base;
 
 	if (wgl_remote_active())
 		return wgl_lua_remote_pair(L);
@@ -664,15 +668,22 @@ static int l_pair(lua_State *L)
 	o.mtu = (unsigned int)wgl_lua_optint_in(L, 1, "mtu", 0, 1280, 65535);
 	o.keepalive = (uint16_t)wgl_lua_optint_in(L, 1, "keepalive", 0, 0, 65535);
 	o.visible = wgl_lua_optbool(L, 1, "visible", false);
-	lp = lua_newuserdatauv(L, sizeof(*lp), 1);
-	memset(lp, 0, sizeof(*lp));
-	luaL_setmetatable(L, PAIR_CLASS);
-	if (wgl_pair_up(&lp->p, &o) < 0)
+	n = (int)wgl_lua_optint_in(L, 1, "count", 1, 1, MAX_PAIRS_AT_ONCE);
+	base = lua_gettop(L);
+	for (int i = 0; i < n; i++) {
+		lp[i] = lua_newuserdatauv(L, sizeof(*lp[i]), 1);
+		memset(lp[i], 0, sizeof(*lp[i]));
+		luaL_setmetatable(L, PAIR_CLASS);
+		pp[i] = &lp[i]->p;
+	}
+	if (wgl_pairs_up(pp, n, &o) < 0)
 		return luaL_error(L, "pair: could not build the %s:%s pair (see log)",
 				  o.backend[0], o.backend[1]);
-	lp->up = true;
-	push_pair_table(L, lp, lua_gettop(L));
-	return 1;
+	for (int i = 0; i < n; i++)
+		lp[i]->up = true;
+	for (int i = 0; i < n; i++)
+		push_pair_table(L, lp[i], base + 1 + i);
+	return n;
 }
 
 static int pair_gc(lua_State *L)

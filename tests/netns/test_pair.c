@@ -107,6 +107,23 @@ static void test_two_pairs_same_names(void)
 	wgl_pair_down(&p1);
 }
 
+/* Two pairs built at once (daemons started together): each is whole and its own. */
+static void test_pairs_at_once(void)
+{
+	struct wgl_pair_opts o = { .backend = { "userspace", "userspace" } };
+	struct wgl_pair p1, p2, *pp[2] = { &p1, &p2 };
+	int live = wgl_live_objects();
+
+	CU_ASSERT_EQUAL_FATAL(wgl_pairs_up(pp, 2, &o), 0);
+	CU_ASSERT_NOT_EQUAL(wgl_wg_pid(p1.wg[0]), wgl_wg_pid(p2.wg[0]));
+	CU_ASSERT(memcmp(p1.pub[1], p2.pub[1], WGL_KEY_LEN) != 0);
+	CU_ASSERT_EQUAL(wgl_pair_ping(&p1, 0, 10000, NULL), 0);
+	CU_ASSERT_EQUAL(wgl_pair_ping(&p2, 1, 10000, NULL), 0);
+	wgl_pair_down(&p2);
+	wgl_pair_down(&p1);
+	CU_ASSERT_EQUAL(wgl_live_objects(), live);
+}
+
 static void test_address_policy(void)
 {
 	struct wgl_ns *ns = wgl_ns_new("policy", false);
@@ -138,6 +155,7 @@ int main(void)
 	CU_add_test(s, "wrong key: no traffic", test_wrong_key_no_traffic);
 	CU_add_test(s, "root namespace untouched", test_root_untouched);
 	CU_add_test(s, "same names in two pairs", test_two_pairs_same_names);
+	CU_add_test(s, "two pairs built at once", test_pairs_at_once);
 	CU_add_test(s, "address policy", test_address_policy);
 	return wgl_test_run();
 }
