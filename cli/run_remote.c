@@ -49,18 +49,24 @@ int wgl_run_remote_check(void)
 {
 	if (!wgl_remote_active() || wgl_remote_complete())
 		return 0;
-	fprintf(stderr, "wglab run: --node: give both a=... and b=... (the controller builds no "
-		"node of its own)\n");
+	fprintf(stderr, "wglab run: --node: give both a=... and b=... (each ssh://HOST or local; "
+		"the controller builds no node outside an agent)\n");
 	return -EINVAL;
 }
 
-int wgl_run_remote_start(struct wgl_run *run)
+int wgl_run_remote_start(struct wgl_run *run, const char *userspace)
 {
 	json_t *meta;
 	int err;
 
 	if (!wgl_remote_active())
 		return 0;
+	if (wgl_remote_set_userspace(userspace) < 0) {
+		fprintf(stderr, "wglab run: --userspace with --node: the template reaches the "
+			"nodes' agents in a shell command: no quote ('), no control character, at "
+			"most 400 bytes\n");
+		return -EINVAL;
+	}
 	err = wgl_remote_connect(CLOCK_SAMPLES);
 	if (err < 0)
 		return err;
