@@ -7,6 +7,8 @@
 
 #include "harness/lua/lua.h"
 
+struct wgl_ns;
+
 #define WGL_SOCK_CLASS "wglab.udp"
 
 struct wgl_lua_sock {
@@ -18,5 +20,12 @@ struct wgl_lua_sock *wgl_lua_checksock(lua_State *L, int idx);
 /* Fills a sockaddr_in/in6 (out must hold a sockaddr_in6) from text; 0 or -EINVAL. */
 int wgl_lua_sockaddr(const char *ip, int port, void *out, socklen_t *len);
 void wgl_lua_open_sock(lua_State *L);
+/*
+ * node:udp{bind=, port=} for the node object at index 1 (kept alive by the
+ * socket), created in namespace ns, or with ns NULL in the caller's own
+ * (a local node whose agent shares it); label names the node in errors.
+ * Pushes the socket userdata; Lua errors on bad arguments.
+ */
+int wgl_lua_udp_open(lua_State *L, const struct wgl_ns *ns, const char *label);
 
 #endif
