@@ -110,6 +110,13 @@ struct wgl_agent_client;
  */
 struct wgl_agent_client *wgl_agent_connect(char *const argv[], int timeout_ms, char *why,
 					   size_t whylen);
+/*
+ * The same for argv being `wglab agent ...` itself on this host (a local
+ * node): it is started in wglab's own PID namespace, not the reaper's, since
+ * it finds its own children under /proc (base/child.h).
+ */
+struct wgl_agent_client *wgl_agent_connect_local(char *const argv[], int timeout_ms, char *why,
+						 size_t whylen);
 /* The agent's hello result (protocol, wglab, pid): owned by c. */
 const json_t *wgl_agent_hello(const struct wgl_agent_client *c);
 /* The child running the agent command (ssh, or the agent itself). */

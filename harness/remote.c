@@ -218,14 +218,18 @@ static char **local_argv(const struct wgl_remote_node *n)
 	return argv;
 }
 
-/* Whether the agent (pid from its hello) works in our network namespace. */
+/*
+ * Whether a local node's agent works in our network namespace. Its pid as
+ * our child, not the one its hello reports: our children live in the
+ * reaper's PID namespace, where numbers differ from our /proc's.
+ */
 static bool agent_shares_netns(const struct wgl_remote_node *n)
 {
-	long long pid = json_integer_value(json_object_get(wgl_agent_hello(n->c), "pid"));
+	pid_t pid = wgl_agent_pid(n->c);
 	char path[64];
 	struct stat self, other;
 
-	snprintf(path, sizeof(path), "/proc/%lld/ns/net", pid);
+	snprintf(path, sizeof(path), "/proc/%d/ns/net", (int)pid);
 	return n->kind == WGL_NODE_LOCAL && pid > 0 && stat("/proc/self/ns/net", &self) == 0 &&
 	       stat(path, &other) == 0 && self.st_dev == other.st_dev &&
 	       self.st_ino == other.st_ino;
@@ -237,7 +241,8 @@ static int connect_one(struct wgl_remote_node *n, int samples)
 
 	if (!argv)
 		return -ENOMEM;
-	n->c = wgl_agent_connect(argv, 30000, why, sizeof(why));
+	n->c = n->kind == WGL_NODE_LOCAL ? wgl_agent_connect_local(argv, 30000, why, sizeof(why))
+					 : wgl_agent_connect(argv, 30000, why, sizeof(why));
 	wgl_agent_argv_free(argv);
 	if (!n->c) {
 		int err = -errno;

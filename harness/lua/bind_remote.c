@@ -408,12 +408,13 @@ static int rpair_gc(lua_State *L)
  */
 static void supersede(void)
 {
-	if (!live_pair)
+	struct rpair *old = live_pair;
+
+	if (!old)
 		return;
 	wgl_info("remote nodes: a new pair replaces the previous one on the hosts");
-	rpair_release(live_pair);
-	live_pair->superseded = true;
-	live_pair = NULL;
+	rpair_release(old);
+	old->superseded = true;
 }
 
 static int create_dev(lua_State *L, struct rpair *p, int i)

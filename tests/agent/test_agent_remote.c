@@ -41,13 +41,13 @@
 #include "base/child.h"
 #include "base/log.h"
 #include "netns/netns.h"
+#include "tests/agent/ssh_fixture.h"
 #include "tests/wgl_test.h"
 
 #define SSH_PORT 2222
 
 static struct wgl_ns *L, *R;
 static bool use_ssh;
-static char dir[64];          /* ssh keys and config; removed at exit */
 static pid_t sshd_pid = -1;
 static int failures;
 
@@ -55,130 +55,15 @@ static int failures;
 	__LINE__); printf(__VA_ARGS__); printf("\n"); } else { printf("ok: "); \
 	printf(__VA_ARGS__); printf("\n"); } } while (0)
 
-static int run_quiet(char *const argv[])
+/* Throwaway keys, the host key pinned for R's address, sshd in R listening there. */
+static int start_ssh(void)
 {
-	struct wgl_child_opts co = WGL_CHILD_OPTS_INIT;
-	pid_t pid = wgl_child_exec(&co, argv[0], argv);
-	int st = 0;
+	static const char *const names[] = { "[198.18.0.2]:2222" };
 
-	if (pid < 0 || wgl_child_wait(pid, 30000, &st) < 0)
+	if (wgl_sshfx_make_dir("wglab-sshtest") < 0 || wgl_sshfx_make_keys(names, 1, true) < 0)
 		return -1;
-	return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
-}
-
-static int write_file(const char *name, const char *text, mode_t mode)
-{
-	char path[256];
-	FILE *f;
-
-	snprintf(path, sizeof(path), "%s/%s", dir, name);
-	f = fopen(path, "we");
-	if (!f)
-		return -1;
-	fputs(text, f);
-	fclose(f);
-	return chmod(path, mode);
-}
-
-static char *slurp(const char *name)
-{
-	static char buf[4096];
-	char path[256];
-	FILE *f;
-	size_t n;
-
-	snprintf(path, sizeof(path), "%s/%s", dir, name);
-	f = fopen(path, "re");
-	if (!f)
-		return NULL;
-	n = fread(buf, 1, sizeof(buf) - 1, f);
-	fclose(f);
-	buf[n] = '\0';
-	buf[strcspn(buf, "\n")] = '\0';
-	return buf;
-}
-
-static char *slurp_all(const char *path)
-{
-	FILE *f = fopen(path, "re");
-	char *buf = f ? calloc(1, 1 << 16) : NULL;
-
-	if (buf)
-		fread(buf, 1, (1 << 16) - 1, f);
-	if (f)
-		fclose(f);
-	return buf;
-}
-
-static void remove_dir(void)
-{
-	DIR *d = dir[0] ? opendir(dir) : NULL;
-	struct dirent *e;
-	char path[512];
-
-	while (d && (e = readdir(d))) {
-		if (e->d_name[0] == '.')
-			continue;
-		snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
-		unlink(path);
-	}
-	if (d)
-		closedir(d);
-	if (dir[0])
-		rmdir(dir);
-}
-
-/* Throwaway keys, an sshd config that accepts only the user key, a pinned known_hosts. */
-static int make_ssh_files(void)
-{
-	char hk[256], uk[256], conf[2048], kh[1024];
-	char *kg_host[] = { "ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", hk, NULL };
-	char *kg_user[] = { "ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", uk, NULL };
-	char *kg_other[] = { "ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", kh, NULL };
-
-	snprintf(dir, sizeof(dir), "/tmp/wglab-sshtest-XXXXXX");
-	if (!mkdtemp(dir))
-		return -1;
-	snprintf(hk, sizeof(hk), "%s/host_key", dir);
-	snprintf(uk, sizeof(uk), "%s/user_key", dir);
-	snprintf(kh, sizeof(kh), "%s/other_key", dir);
-	if (run_quiet(kg_host) || run_quiet(kg_user) || run_quiet(kg_other))
-		return -1;
-	snprintf(conf, sizeof(conf),
-		 "Port %d\nListenAddress 198.18.0.2\nHostKey %s\nAuthorizedKeysFile %s/"
-		 "authorized_keys\nPasswordAuthentication no\nKbdInteractiveAuthentication no\n"
-		 "PubkeyAuthentication yes\nPermitRootLogin prohibit-password\nStrictModes no\n"
-		 "UsePAM no\nPidFile none\nAllowUsers root\n", SSH_PORT, hk, dir);
-	if (write_file("sshd_config", conf, 0600) ||
-	    write_file("authorized_keys", slurp("user_key.pub"), 0600))
-		return -1;
-	snprintf(kh, sizeof(kh), "[198.18.0.2]:%d %s\n", SSH_PORT, slurp("host_key.pub"));
-	if (write_file("known_hosts", kh, 0600))
-		return -1;
-	snprintf(kh, sizeof(kh), "[198.18.0.2]:%d %s\n", SSH_PORT, slurp("other_key.pub"));
-	return write_file("wrong_known_hosts", kh, 0600);
-}
-
-/* sshd in R, with a private /run (its privilege separation directory lives there). */
-static int start_sshd(void)
-{
-	struct wgl_child_opts co = WGL_CHILD_OPTS_INIT;
-	char cmd[512], log[256];
-	char *argv[] = { "sh", "-c", cmd, NULL };
-	int fd;
-
-	snprintf(cmd, sizeof(cmd), "mkdir -p /run/sshd && exec /usr/sbin/sshd -D -e -f %s/sshd_config",
-		 dir);
-	snprintf(log, sizeof(log), "%s/sshd.log", dir);
-	fd = open(log, O_WRONLY | O_CREAT | O_CLOEXEC, 0600);
-	co.netns_fd = R->fd;
-	co.private_run = true;
-	co.stderr_fd = fd;
-	sshd_pid = wgl_child_exec(&co, "sshd", argv);
-	close(fd);
-	if (sshd_pid < 0)
-		return -1;
-	return wgl_wait_listening(sshd_pid, SSH_PORT, 10000);
+	sshd_pid = wgl_sshfx_start_sshd(R, "198.18.0.2", SSH_PORT, "sshd");
+	return sshd_pid < 0 ? -1 : 0;
 }
 
 static char **agent_argv(const char *known_hosts)
@@ -191,8 +76,8 @@ static char **agent_argv(const char *known_hosts)
 	static char *local[] = { cmd, "agent", "--here", NULL };
 
 	snprintf(port, sizeof(port), "%d", SSH_PORT);
-	snprintf(key, sizeof(key), "%s/user_key", dir);
-	snprintf(kh, sizeof(kh), "UserKnownHostsFile=%s/%s", dir, known_hosts);
+	snprintf(key, sizeof(key), "%s/user_key", wgl_sshfx_dir);
+	snprintf(kh, sizeof(kh), "UserKnownHostsFile=%s/%s", wgl_sshfx_dir, known_hosts);
 	if (!use_ssh) {
 		snprintf(cmd, sizeof(cmd), "%s", getenv("WGLAB"));
 		return local;
@@ -457,15 +342,6 @@ static void run_steps(struct wgl_agent_client *c)
 	wgl_wg_destroy(wl);
 }
 
-static bool same_netns(pid_t pid, const struct stat *ns)
-{
-	char path[64];
-	struct stat st;
-
-	snprintf(path, sizeof(path), "/proc/%d/ns/net", (int)pid);
-	return stat(path, &st) == 0 && st.st_ino == ns->st_ino && st.st_dev == ns->st_dev;
-}
-
 static int procs_in_r(bool print)
 {
 	DIR *d = opendir("/proc");
@@ -477,7 +353,7 @@ static int procs_in_r(bool print)
 	while (d && (e = readdir(d))) {
 		pid_t pid = (pid_t)atoi(e->d_name);
 
-		if (pid <= 0 || pid == sshd_pid || !same_netns(pid, &ns))
+		if (pid <= 0 || pid == sshd_pid || !wgl_sshfx_same_netns(pid, &ns))
 			continue;
 		n++;
 		if (print)
@@ -531,10 +407,10 @@ static void check_remote_cmd(void)
 	int fd, st = -1;
 	pid_t pid;
 
-	snprintf(idf, sizeof(idf), "IdentityFile=%s/user_key", dir);
-	snprintf(khf, sizeof(khf), "UserKnownHostsFile=%s/known_hosts", dir);
+	snprintf(idf, sizeof(idf), "IdentityFile=%s/user_key", wgl_sshfx_dir);
+	snprintf(khf, sizeof(khf), "UserKnownHostsFile=%s/known_hosts", wgl_sshfx_dir);
 	snprintf(cmd, sizeof(cmd), "%s agent", getenv("WGLAB"));
-	snprintf(path, sizeof(path), "%s/remote.json", dir);
+	snprintf(path, sizeof(path), "%s/remote.json", wgl_sshfx_dir);
 	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
 	co.stdout_fd = fd;
 	co.stderr_fd = STDERR_FILENO;
@@ -543,7 +419,7 @@ static void check_remote_cmd(void)
 	close(fd);
 	if (pid > 0 && wgl_child_wait(pid, 60000, &st) < 0)
 		st = wgl_child_stop(pid, 1000);
-	out = slurp_all(path);
+	out = wgl_sshfx_slurp(path);
 	CHECK(st == 0 && out && strstr(out, "\"offset_ns\"") && strstr(out, "\"cpu_model\""),
 	      "wglab remote ssh://root@198.18.0.2:2222 prints facts and the clock offset");
 	free(out);
@@ -596,15 +472,14 @@ int main(int argc, char **argv)
 	if (!getenv("WGLAB"))
 		wgl_test_skip("WGLAB (the wglab binary) not set");
 	wgl_cleanup_install_signals();
-	atexit(remove_dir);
 	L = wgl_ns_new("local", false);
 	R = wgl_ns_new("remote", false);
 	if (!L || !R || setup_underlay() < 0) {
 		printf("FAIL: cannot build the two namespaces\n");
 		return 1;
 	}
-	if (use_ssh && (make_ssh_files() < 0 || start_sshd() < 0)) {
-		printf("FAIL: cannot start sshd (log: %s/sshd.log)\n", dir);
+	if (use_ssh && start_ssh() < 0) {
+		printf("FAIL: cannot start sshd (log: %s/sshd.log)\n", wgl_sshfx_dir);
 		return 1;
 	}
 	if (use_ssh) {

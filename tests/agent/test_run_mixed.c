@@ -1,0 +1,219 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * A mixed run for real: `wglab run --node a=local?... --node b=ssh://...`.
+ * Two "servers" (namespaces A and B) joined by an underlay veth (u1
+ * 198.18.0.1 -- u2 198.18.0.2) and a management veth (198.18.3.1 --
+ * 198.18.3.2) on which B runs Debian's OpenSSH server. The controller runs
+ * inside A, as it would on server A: node a is that host itself (its agent
+ * the controller's child, on pipes), node b is B over ssh.
+ *
+ *   test-run-mixed stock    connect and replay (ipv4, userspace) pass; the
+ *                           result says node a is local and b ssh; replay's
+ *                           probe socket is the controller's own in A, b's
+ *                           captures come through its agent. Afterwards
+ *                           neither server holds a wglab0, an agent
+ *                           directory or a process (but B's sshd).
+ *   test-run-mixed broken   replay with b's userspace the deliberately broken
+ *                           replay build (tests/broken/) must FAIL on a
+ *                           failed check, and pass on the unpatched build of
+ *                           the same source: the mixed path really tests b.
+ *                           Skipped (77) when those builds are absent.
+ *
+ * Throwaway host and user keys in a private directory, the host key pinned
+ * in known_hosts: never blind acceptance.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <jansson.h>
+
+#include "base/child.h"
+#include "base/log.h"
+#include "netns/netns.h"
+#include "tests/agent/ssh_fixture.h"
+#include "tests/wgl_test.h"
+
+#define SSH_PORT 2222
+
+static struct wgl_ns *A, *B;
+static pid_t sshd = -1;
+static int failures;
+
+#define CHECK(cond, ...) do { if (!(cond)) { failures++; printf("FAIL %s:%d: ", __FILE__, \
+	__LINE__); printf(__VA_ARGS__); printf("\n"); } else { printf("ok: "); \
+	printf(__VA_ARGS__); printf("\n"); } } while (0)
+
+static int join(struct wgl_ns *a, const char *na, const char *aa, struct wgl_ns *b,
+		const char *nb, const char *ab)
+{
+	return wgl_veth_add(a, na, b, nb) ?: wgl_addr_add(a, na, aa) ?: wgl_addr_add(b, nb, ab) ?:
+	       wgl_link_set_up(a, na, true) ?: wgl_link_set_up(b, nb, true) ?:
+	       wgl_link_wait_running(a, na, 5000) ?: wgl_link_wait_running(b, nb, 5000);
+}
+
+static int build(void)
+{
+	static const char *const names[] = { "[198.18.3.2]:2222" };
+
+	A = wgl_ns_new("serverA", false);
+	B = wgl_ns_new("serverB", false);
+	if (!A || !B || join(A, "u1", "198.18.0.1/24", B, "u2", "198.18.0.2/24") ||
+	    join(A, "m1", "198.18.3.1/24", B, "m2", "198.18.3.2/24"))
+		return -1;
+	if (wgl_sshfx_make_dir("wglab-runmixed") || wgl_sshfx_make_keys(names, 1, false))
+		return -1;
+	sshd = wgl_sshfx_start_sshd(B, "198.18.3.2", SSH_PORT, "sshd");
+	return sshd < 0 ? -1 : 0;
+}
+
+/*
+ * wglab run SCENARIO in A, node a local, node b over ssh; userspace NULL:
+ * the default template. Its exit status; output printed, results in
+ * DIR/results/latest.
+ */
+static int run(const char *scenario, const char *define, const char *userspace)
+{
+	const char *d = wgl_sshfx_dir, *wglab = getenv("WGLAB");
+	char res[256], na[128], nb[128], idf[256], khf[256], out[256], *text;
+	char *argv[32] = { (char *)wglab, "run", (char *)scenario, "-b", "userspace", "-f",
+			   "ipv4", "-D", (char *)define, "-o", res, "--node", na, "--node", nb,
+			   "--ssh-option", idf, "--ssh-option", "IdentitiesOnly=yes",
+			   "--ssh-option", khf, "--ssh-option", "GlobalKnownHostsFile=/dev/null",
+			   "--ssh-option", "LogLevel=ERROR", "--remote-wglab", (char *)wglab };
+	int n = 27, rc;
+
+	if (userspace) {
+		argv[n++] = "--userspace";
+		argv[n++] = (char *)userspace;
+	}
+	snprintf(res, sizeof(res), "%s/results", d);
+	snprintf(na, sizeof(na), "a=local?addr=198.18.0.1&dev=u1");
+	snprintf(nb, sizeof(nb), "b=ssh://root@198.18.3.2:%d?addr=198.18.0.2&dev=u2", SSH_PORT);
+	snprintf(idf, sizeof(idf), "IdentityFile=%s/user_key", d);
+	snprintf(khf, sizeof(khf), "UserKnownHostsFile=%s/known_hosts", d);
+	snprintf(out, sizeof(out), "%s/run.out", d);
+	rc = wgl_sshfx_run(argv, A, out, 400000);
+	text = wgl_sshfx_slurp(out);
+	printf("---- wglab run %s (node a local in A, node b ssh to B) ----\n%s---- end ----\n",
+	       scenario, text ? text : "");
+	free(text);
+	return rc;
+}
+
+static json_t *latest_result(void)
+{
+	char path[256];
+
+	snprintf(path, sizeof(path), "%s/results/latest/result.json", wgl_sshfx_dir);
+	return json_load_file(path, 0, NULL);
+}
+
+/* The one case's verdict (userspace, ipv4); its failed checks printed. */
+static const char *verdict(json_t *r, const char **msg, const char **impl_b)
+{
+	json_t *c = json_array_get(json_object_get(r, "cases"), 0), *k;
+	size_t i;
+
+	*msg = json_string_value(json_object_get(c, "message")) ?: "";
+	json_array_foreach(json_object_get(c, "checks"), i, k)
+		if (!json_is_true(json_object_get(k, "ok")))
+			printf("  failed check: %s: %s\n",
+			       json_string_value(json_object_get(k, "name")) ?: "?",
+			       json_string_value(json_object_get(k, "detail")) ?: "");
+	*impl_b = json_string_value(json_object_get(json_object_get(json_object_get(r,
+			"implementations"), "userspace"), "version")) ?: "?";
+	return json_string_value(json_object_get(c, "verdict"));
+}
+
+static const char *node_str(json_t *r, const char *node, const char *k1, const char *k2)
+{
+	json_t *n = json_object_get(json_object_get(r, "remote_nodes"), node);
+
+	if (k2)
+		n = json_object_get(n, k1);
+	return json_string_value(json_object_get(n, k2 ? k2 : k1));
+}
+
+/* Neither server holds anything of the run: no wglab0, no agent directory, no process. */
+static void check_nothing_left(json_t *r)
+{
+	for (int i = 0; i < 2; i++) {
+		struct wgl_ns *ns = i ? B : A;
+		const char *adir = node_str(r, i ? "b" : "a", "agent", "dir");
+		long long deadline = wgl_now_ns() + 30000000000LL;
+
+		while (wgl_sshfx_procs_in(ns, sshd, false) && wgl_now_ns() < deadline)
+			wgl_sleep_ms(50);
+		CHECK(wgl_sshfx_procs_in(ns, sshd, true) == 0, "server %c: no process left%s",
+		      'A' + i, i ? " but sshd's listener" : "");
+		CHECK(wgl_link_index(ns, "wglab0") == -ENODEV, "server %c: no wglab0", 'A' + i);
+		CHECK(adir && access(adir, F_OK) < 0 && errno == ENOENT,
+		      "server %c: the agent's directory %s is removed", 'A' + i, adir ? adir : "?");
+	}
+}
+
+/* One mixed run of scenario: its verdict against want, node kinds, nothing left. */
+static void check_run(const char *scenario, const char *define, const char *userspace,
+		      const char *want, const char *what)
+{
+	int rc = run(scenario, define, userspace);
+	json_t *r = latest_result();
+	const char *msg = "", *impl = "?", *v = r ? verdict(r, &msg, &impl) : NULL;
+	const char *ka = node_str(r, "a", "kind", NULL), *kb = node_str(r, "b", "kind", NULL);
+
+	CHECK(v && !strcmp(v, want) && rc == (strcmp(want, "pass") ? 1 : 0),
+	      "%s mixed (a local, b ssh), %s (%s): %s, exit %d (want %s) %s", scenario, what,
+	      impl, v ? v : "no case", rc, want, msg);
+	CHECK(ka && kb && !strcmp(ka, "local") && !strcmp(kb, "ssh"),
+	      "result's remote_nodes: a is %s, b is %s", ka ? ka : "?", kb ? kb : "?");
+	check_nothing_left(r);
+	json_decref(r);
+}
+
+int main(int argc, char **argv)
+{
+	const char *bdir = getenv("WGLAB_BROKEN_DIR") ?: "/var/cache/wglab/broken";
+	bool broken = argc == 2 && !strcmp(argv[1], "broken");
+	char bad[512], stock[512], bad_bin[400], stock_bin[400];
+
+	if (argc != 2 || (!broken && strcmp(argv[1], "stock"))) {
+		fprintf(stderr, "usage: %s stock|broken\n", argv[0]);
+		return 2;
+	}
+	wgl_test_require_root();
+	if (access("/usr/sbin/sshd", X_OK) || access("/usr/bin/ssh", X_OK))
+		wgl_test_skip("needs Debian's openssh-server and openssh-client");
+	if (!getenv("WGLAB"))
+		wgl_test_skip("WGLAB (the wglab binary) not set");
+	snprintf(bad_bin, sizeof(bad_bin), "%s/wireguard-go-replay", bdir);
+	snprintf(stock_bin, sizeof(stock_bin), "%s/wireguard-go-stock", bdir);
+	snprintf(bad, sizeof(bad), "%s -f {ifname}", bad_bin);
+	snprintf(stock, sizeof(stock), "%s -f {ifname}", stock_bin);
+	if (broken && (access(bad_bin, X_OK) || access(stock_bin, X_OK)))
+		wgl_test_skip("the broken wireguard-go builds are absent (bash "
+			      "tests/broken/build.sh, then the broken suite)");
+	if (!broken && access("/usr/bin/wireguard-go", X_OK) &&
+	    system("command -v wireguard-go >/dev/null"))
+		wgl_test_skip("wireguard-go not installed");
+	wgl_cleanup_install_signals();
+	if (build() < 0) {
+		printf("FAIL: cannot build the two servers and B's sshd\n");
+		return 1;
+	}
+	if (broken) {
+		check_run("replay", "silence_min=0.25", bad, "fail", "b on wireguard-go-replay");
+		check_run("replay", "silence_min=0.25", stock, "pass", "b on wireguard-go-stock");
+	} else {
+		check_run("connect", "reps=2", NULL, "pass", "userspace");
+		check_run("replay", "silence_min=0.25", NULL, "pass", "userspace");
+	}
+	wgl_child_stop(sshd, 2000);
+	wgl_ns_free(B);
+	wgl_ns_free(A);
+	printf("run-mixed %s: %d failure(s)\n", argv[1], failures);
+	return failures ? 1 : 0;
+}
