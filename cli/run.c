@@ -641,7 +641,7 @@ static int execute(struct run_opts *o, const struct scenario *v, int n)
 	bool saved, tripped;
 	int ret;
 
-	if (wgl_run_validate(o, v, n) < 0 || wgl_run_remote_check() < 0)
+	if (wgl_run_validate(o, v, n) < 0 || wgl_run_remote_check(o->userspace) < 0)
 		return WGL_EXIT_USAGE;
 	if (o->jobs > 1 && wgl_remote_active()) {
 		/* The agents hold one pair at a time: cases on remote nodes run one by one. */
@@ -663,7 +663,7 @@ static int execute(struct run_opts *o, const struct scenario *v, int n)
 		wgl_result_set_meta(r.run, "shard", json_pack("{s:I, s:I}", "index",
 				    (json_int_t)o->shard_i, "count", (json_int_t)o->shard_n));
 	wgl_jobs_meta(r.run, (int)o->jobs, NULL);
-	if (wgl_run_remote_start(r.run, o->userspace) < 0) {
+	if (wgl_run_remote_start(r.run) < 0) {
 		wgl_result_free(r.run);
 		return WGL_EXIT_FAIL;
 	}

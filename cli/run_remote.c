@@ -45,20 +45,8 @@ int wgl_run_opt_remote_wglab(void *ctx, const char *arg)
 	return 0;
 }
 
-int wgl_run_remote_check(void)
+int wgl_run_remote_check(const char *userspace)
 {
-	if (!wgl_remote_active() || wgl_remote_complete())
-		return 0;
-	fprintf(stderr, "wglab run: --node: give both a=... and b=... (each ssh://HOST or local; "
-		"the controller builds no node outside an agent)\n");
-	return -EINVAL;
-}
-
-int wgl_run_remote_start(struct wgl_run *run, const char *userspace)
-{
-	json_t *meta;
-	int err;
-
 	if (!wgl_remote_active())
 		return 0;
 	if (wgl_remote_set_userspace(userspace) < 0) {
@@ -67,6 +55,20 @@ int wgl_run_remote_start(struct wgl_run *run, const char *userspace)
 			"most 400 bytes\n");
 		return -EINVAL;
 	}
+	if (wgl_remote_complete())
+		return 0;
+	fprintf(stderr, "wglab run: --node: give both a=... and b=... (each ssh://HOST or local; "
+		"the controller builds no node outside an agent)\n");
+	return -EINVAL;
+}
+
+int wgl_run_remote_start(struct wgl_run *run)
+{
+	json_t *meta;
+	int err;
+
+	if (!wgl_remote_active())
+		return 0;
 	err = wgl_remote_connect(CLOCK_SAMPLES);
 	if (err < 0)
 		return err;
