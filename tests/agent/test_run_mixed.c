@@ -12,7 +12,8 @@
  *                           probe socket is the controller's own in A, b's
  *                           captures come through its agent. Afterwards
  *                           neither server holds a wglab0, an agent
- *                           directory or a process (but B's sshd).
+ *                           directory or a process (but B's sshd); nor
+ *                           after a SIGKILL of the controller mid-run.
  *   test-run-mixed broken   replay with b's userspace the deliberately broken
  *                           replay build (tests/broken/) must FAIL on a
  *                           failed check, and pass on the unpatched build of
@@ -24,6 +25,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -71,20 +73,23 @@ static int build(void)
 }
 
 /*
- * wglab run SCENARIO in A, node a local, node b over ssh; userspace NULL:
- * the default template. Its exit status; output printed, results in
+ * Starts wglab run SCENARIO in A, node a local, node b over ssh; userspace
+ * NULL: the default template. Its pid; output to DIR/run.out, results in
  * DIR/results/latest.
  */
-static int run(const char *scenario, const char *define, const char *userspace)
+static pid_t start_run(const char *scenario, const char *define, const char *userspace)
 {
+	static char res[256], na[128], nb[128], idf[256], khf[256];
+	struct wgl_child_opts co = WGL_CHILD_OPTS_INIT;
 	const char *d = wgl_sshfx_dir, *wglab = getenv("WGLAB");
-	char res[256], na[128], nb[128], idf[256], khf[256], out[256], *text;
 	char *argv[32] = { (char *)wglab, "run", (char *)scenario, "-b", "userspace", "-f",
 			   "ipv4", "-D", (char *)define, "-o", res, "--node", na, "--node", nb,
 			   "--ssh-option", idf, "--ssh-option", "IdentitiesOnly=yes",
 			   "--ssh-option", khf, "--ssh-option", "GlobalKnownHostsFile=/dev/null",
 			   "--ssh-option", "LogLevel=ERROR", "--remote-wglab", (char *)wglab };
-	int n = 27, rc;
+	char out[256];
+	int n = 27, fd;
+	pid_t pid;
 
 	if (userspace) {
 		argv[n++] = "--userspace";
@@ -96,12 +101,30 @@ static int run(const char *scenario, const char *define, const char *userspace)
 	snprintf(idf, sizeof(idf), "IdentityFile=%s/user_key", d);
 	snprintf(khf, sizeof(khf), "UserKnownHostsFile=%s/known_hosts", d);
 	snprintf(out, sizeof(out), "%s/run.out", d);
-	rc = wgl_sshfx_run(argv, A, out, 400000);
+	fd = open(out, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	co.stdout_fd = fd;
+	co.stderr_fd = fd;
+	co.netns_fd = A->fd;
+	pid = wgl_child_exec(&co, "wglab-run", argv);
+	if (fd >= 0)
+		close(fd);
+	return pid;
+}
+
+/* Waits for the run (killed after timeout_ms), prints its output; its exit status or -1. */
+static int finish_run(pid_t pid, const char *scenario, int timeout_ms)
+{
+	char out[256], *text;
+	int st = -1;
+
+	if (pid > 0 && wgl_child_wait(pid, timeout_ms, &st) < 0)
+		st = wgl_child_stop(pid, 1000);
+	snprintf(out, sizeof(out), "%s/run.out", wgl_sshfx_dir);
 	text = wgl_sshfx_slurp(out);
 	printf("---- wglab run %s (node a local in A, node b ssh to B) ----\n%s---- end ----\n",
 	       scenario, text ? text : "");
 	free(text);
-	return rc;
+	return pid > 0 && WIFEXITED(st) ? WEXITSTATUS(st) : -1;
 }
 
 static json_t *latest_result(void)
@@ -160,7 +183,7 @@ static void check_nothing_left(json_t *r)
 static void check_run(const char *scenario, const char *define, const char *userspace,
 		      const char *want, const char *what)
 {
-	int rc = run(scenario, define, userspace);
+	int rc = finish_run(start_run(scenario, define, userspace), scenario, 400000);
 	json_t *r = latest_result();
 	const char *msg = "", *impl = "?", *v = r ? verdict(r, &msg, &impl) : NULL;
 	const char *ka = node_str(r, "a", "kind", NULL), *kb = node_str(r, "b", "kind", NULL);
@@ -170,6 +193,34 @@ static void check_run(const char *scenario, const char *define, const char *user
 	      impl, v ? v : "no case", rc, want, msg);
 	CHECK(ka && kb && !strcmp(ka, "local") && !strcmp(kb, "ssh"),
 	      "result's remote_nodes: a is %s, b is %s", ka ? ka : "?", kb ? kb : "?");
+	check_nothing_left(r);
+	json_decref(r);
+}
+
+/*
+ * SIGKILL of the controller while both nodes hold their devices: a's agent
+ * (our run's child) hangs up on its parent's death, b's loses its ssh
+ * connection; both tear down, so nothing is left on either server.
+ */
+static void check_kill(void)
+{
+	pid_t pid = start_run("connect", "reps=1000", NULL);
+	long long deadline = wgl_now_ns() + 60000000000LL;
+	json_t *r;
+	int rc;
+
+	while ((wgl_link_index(A, "wglab0") <= 0 || wgl_link_index(B, "wglab0") <= 0) &&
+	       wgl_now_ns() < deadline)
+		wgl_sleep_ms(20);
+	r = latest_result();
+	CHECK(wgl_link_index(A, "wglab0") > 0 && wgl_link_index(B, "wglab0") > 0 &&
+	      node_str(r, "a", "agent", "dir") && node_str(r, "b", "agent", "dir"),
+	      "mid-run: wglab0 up on both servers, agent directories %s and %s",
+	      node_str(r, "a", "agent", "dir") ?: "?", node_str(r, "b", "agent", "dir") ?: "?");
+	if (pid > 0)
+		kill(pid, SIGKILL);
+	rc = finish_run(pid, "connect, killed", 30000);
+	CHECK(rc == -1, "the controller was killed (exit status %d)", rc);
 	check_nothing_left(r);
 	json_decref(r);
 }
@@ -210,6 +261,7 @@ int main(int argc, char **argv)
 	} else {
 		check_run("connect", "reps=2", NULL, "pass", "userspace");
 		check_run("replay", "silence_min=0.25", NULL, "pass", "userspace");
+		check_kill();
 	}
 	wgl_child_stop(sshd, 2000);
 	wgl_ns_free(B);
