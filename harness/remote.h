@@ -47,9 +47,9 @@ struct wgl_remote_node {
 
 /*
  * Parses LABEL=ssh://[user@]host[:port][?QUERY] or LABEL=local?QUERY, QUERY
- * being addr=A[&addr=A6][&dev=IF]: the label a or b, addresses the host already has on its underlay (in
- * 198.18.0.0/15 or 2001:2::/48, at most one per family, an optional /LEN is
- * dropped), dev an interface name. 0, or -EINVAL with the reason in why.
+ * being addr=A[&addr=A6][&dev=IF]: the label a or b, addresses the host
+ * already has on its underlay (in 198.18.0.0/15 or 2001:2::/48, at most one
+ * per family, an optional /LEN is dropped), dev an interface name. 0, or -EINVAL with the reason in why.
  */
 int wgl_remote_parse(const char *spec, struct wgl_remote_node *n, char *why, size_t len);
 
