@@ -225,11 +225,11 @@ static int rnode_ping(lua_State *L)
 }
 
 /*
- * node:udp{bind=, port=}: a socket of that host. A local node whose agent
- * works in the controller's own namespace gets it from the controller
- * directly (same host, same namespace: the same socket the agent could
- * open), bound only to the node's underlay address. For any other node the
- * agent would have to relay datagrams, which it does not: skipped.
+ * node:udp{bind=, port=}: a socket of that host, bound only to the node's
+ * underlay address. A local node whose agent works in the controller's own
+ * namespace gets it from the controller directly (same host, same
+ * namespace: the same socket the agent could open); any other node's is
+ * the agent's, relayed datagram by datagram (bind_rudp.c).
  */
 static int rnode_udp(lua_State *L)
 {
@@ -237,13 +237,11 @@ static int rnode_udp(lua_State *L)
 	struct wgl_remote_node *n = node_of(L, r->i);
 	const char *ip = lua_istable(L, 2) ? wgl_lua_optstring(L, 2, "bind", "") : "";
 
-	if (!n->shares_netns)
-		return skip_op(L, "remote nodes: %s is not available through the agent (no datagram "
-			       "relay; only a local node in the controller's namespace gives one)",
-			       "node:udp()");
 	if (strcmp(ip, n->addr4) && strcmp(ip, n->addr6))
 		return luaL_error(L, "udp: field 'bind': on node %s (%s) only its underlay address "
 				  "(addr= of its --node) is allowed, got '%s'", n->label, n->url, ip);
+	if (!n->shares_netns)
+		return wgl_lua_remote_udp(L, n, r->i, ip);
 	return wgl_lua_udp_open(L, NULL, n->label);
 }
 
@@ -750,4 +748,5 @@ void wgl_lua_open_remote(lua_State *L)
 	remote_class(L, RCAP_CLASS, rcap_methods, rcap_gc);
 	wgl_lua_class(L, RPAIR_CLASS, none, rpair_gc);
 	wgl_lua_class(L, JBOX_CLASS, none, json_box_gc);
+	wgl_lua_open_rudp(L);
 }

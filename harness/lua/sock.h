@@ -8,6 +8,8 @@
 #include "harness/lua/lua.h"
 
 struct wgl_ns;
+struct wgl_probe_io;
+struct wgl_remote_node;
 
 #define WGL_SOCK_CLASS "wglab.udp"
 
@@ -27,5 +29,17 @@ void wgl_lua_open_sock(lua_State *L);
  * Pushes the socket userdata; Lua errors on bad arguments.
  */
 int wgl_lua_udp_open(lua_State *L, const struct wgl_ns *ns, const char *label);
+/*
+ * node:udp{} for remote node n (index i, the node object at index 1): a
+ * socket on that host bound to ip, driven by its agent (bind_rudp.c).
+ * Pushes it; Lua errors when the agent refuses.
+ */
+int wgl_lua_remote_udp(lua_State *L, struct wgl_remote_node *n, int i, const char *ip);
+/*
+ * True when idx holds such a remote socket: *handle is its number and, with
+ * io, the probe I/O that relays through its agent is filled in.
+ */
+bool wgl_lua_remote_sock(lua_State *L, int idx, int *handle, struct wgl_probe_io *io);
+void wgl_lua_open_rudp(lua_State *L);
 
 #endif
