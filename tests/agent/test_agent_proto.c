@@ -42,6 +42,11 @@ static void test_accepted(void)
 				    "\"timeout_ms\":500}}", &req, why, sizeof(why)), 0);
 	CU_ASSERT_EQUAL(req.op, WGL_AGENT_PING);
 	wgl_agent_req_clear(&req);
+	CU_ASSERT_EQUAL_FATAL(parse("{\"id\":3,\"op\":\"udp_send\",\"args\":{\"handle\":0,"
+				    "\"addr\":\"198.18.0.2\",\"port\":51820,\"data\":\"AQ==\"}}", &req,
+				    why, sizeof(why)), 0);
+	CU_ASSERT_EQUAL(req.op, WGL_AGENT_UDP_SEND);
+	wgl_agent_req_clear(&req);
 }
 
 static void test_refused(void)
@@ -73,6 +78,10 @@ static void test_refused(void)
 		{ "{\"id\":5,\"op\":\"link_up\",\"args\":{\"ifname\":\"wg0\",\"up\":1}}", 5,
 		  "must be a boolean" },
 		{ "{\"id\":6,\"id\":7,\"op\":\"facts\"}", -1, "not JSON" },
+		{ "{\"id\":8,\"op\":\"udp_send\",\"args\":{\"handle\":0,\"addr\":\"198.18.0.2\","
+		  "\"port\":1}}", 8, "missing argument 'data'" },
+		{ "{\"id\":8,\"op\":\"udp_recv\",\"args\":{\"handle\":0,\"timeout_ms\":1.5}}", 8,
+		  "timeout_ms" },
 	};
 
 	for (size_t i = 0; i < WGL_ARRAY_SIZE(t); i++) {

@@ -23,6 +23,7 @@
  * key, never with blind acceptance. A second connection with a known_hosts
  * naming another key must be refused, which shows the pin is checked.
  */
+#include <arpa/inet.h>
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -268,6 +269,49 @@ static void check_iperf(struct wgl_agent_client *c)
 	json_decref(res);
 }
 
+/* The datagram relay: a socket on R's underlay, driven through the agent, both ways. */
+static void check_udp_relay(struct wgl_agent_client *c)
+{
+	struct sockaddr_in l = { .sin_family = AF_INET }, from;
+	socklen_t flen = sizeof(from);
+	int fd = wgl_ns_socket(L, AF_INET, SOCK_DGRAM, 0), h = -1, port = 0;
+	json_t *res = NULL;
+	char buf[64] = "";
+	ssize_t n = -1;
+
+	inet_pton(AF_INET, "198.18.0.1", &l.sin_addr);
+	l.sin_port = htons(7100);
+	if (call(c, "udp_open", json_pack("{s:s}", "addr", "198.18.0.2"), &res) == 0) {
+		port = (int)json_integer_value(json_object_get(res, "port"));
+		h = handle_of(res);
+	}
+	if (fd >= 0 && bind(fd, (struct sockaddr *)&l, sizeof(l)) == 0 &&
+	    call(c, "udp_send", json_pack("{s:i s:s s:i s:s}", "handle", h, "addr", "198.18.0.1",
+					  "port", 7100, "data", "aGVsbG8="), NULL) == 0)
+		n = recvfrom(fd, buf, sizeof(buf) - 1, 0, (struct sockaddr *)&from, &flen);
+	CHECK(n == 5 && !memcmp(buf, "hello", 5) && ntohs(from.sin_port) == port,
+	      "udp_send: L got '%.5s' from the agent's socket on 198.18.0.2:%d", buf, port);
+	inet_pton(AF_INET, "198.18.0.2", &l.sin_addr);
+	l.sin_port = htons((uint16_t)port);
+	res = NULL;
+	CHECK(fd >= 0 && sendto(fd, "back", 4, 0, (struct sockaddr *)&l, sizeof(l)) == 4 &&
+	      call(c, "udp_recv", json_pack("{s:i s:i}", "handle", h, "timeout_ms", 5000),
+		   &res) == 0 && !strcmp(json_string_value(json_object_get(res, "data")) ?: "",
+					 "YmFjaw==") &&
+	      !strcmp(json_string_value(json_object_get(res, "addr")) ?: "", "198.18.0.1"),
+	      "udp_recv: the agent relays L's datagram back (data %s from %s)",
+	      json_string_value(json_object_get(res, "data")) ?: "?",
+	      json_string_value(json_object_get(res, "addr")) ?: "?");
+	json_decref(res);
+	res = NULL;
+	CHECK(call(c, "udp_recv", json_pack("{s:i s:i}", "handle", h, "timeout_ms", 100),
+		   &res) == 0 && json_object_size(res) == 0, "udp_recv: {} when nothing came");
+	json_decref(res);
+	call(c, "stop", json_pack("{s:i}", "handle", h), NULL);
+	if (fd >= 0)
+		close(fd);
+}
+
 static void check_refusals(struct wgl_agent_client *c)
 {
 	json_t *bad = peer_cfg("kEGDtmGpbnEmLMImKDYTx7Y8QrXqUYJbnKjnkzTTC2k=", 1,
@@ -294,6 +338,13 @@ static void check_refusals(struct wgl_agent_client *c)
 	      "an endpoint outside the benchmarking ranges refused: %s", why);
 	CHECK(wgl_agent_call(c, "stop", json_pack("{s:i}", "handle", 31), 5000, NULL, why,
 			     sizeof(why)) == -ENOENT, "stop of a handle it never gave refused: %s",
+	      why);
+	CHECK(wgl_agent_call(c, "udp_open", json_pack("{s:s}", "addr", "10.0.0.1"), 5000, NULL,
+			     why, sizeof(why)) == -EPERM,
+	      "udp_open outside the benchmarking ranges refused: %s", why);
+	CHECK(wgl_agent_call(c, "udp_send", json_pack("{s:i s:s s:i s:s}", "handle", 31, "addr",
+			     "198.18.0.1", "port", 1, "data", ""), 5000, NULL, why,
+			     sizeof(why)) == -ENOENT, "udp_send on a handle it never gave refused: %s",
 	      why);
 	wgl_log_verbosity = WGL_LOG_INFO;
 }
@@ -338,6 +389,7 @@ static void run_steps(struct wgl_agent_client *c)
 	      json_real_value(json_object_get(json_object_get(res, "procs_s"), "wgr")),
 	      json_real_value(json_object_get(res, "host_kernel_s")));
 	json_decref(res);
+	check_udp_relay(c);
 	check_refusals(c);
 	wgl_wg_destroy(wl);
 }
