@@ -18,7 +18,10 @@
  *                           replay build (tests/broken/) must FAIL on a
  *                           failed check, and pass on the unpatched build of
  *                           the same source: the mixed path really tests b.
- *                           Skipped (77) when those builds are absent.
+ *                           Then the same with node a over ssh as well (A
+ *                           runs its own sshd), the probe's socket relayed
+ *                           by A's agent. Skipped (77) when those builds
+ *                           are absent.
  *
  * Throwaway host and user keys in a private directory, the host key pinned
  * in known_hosts: never blind acceptance.
@@ -42,7 +45,8 @@
 #define SSH_PORT 2222
 
 static struct wgl_ns *A, *B;
-static pid_t sshd = -1;
+static pid_t sshd = -1, sshd_a = -1;   /* B's; A's (broken mode: node a over ssh too) */
+static bool a_ssh;                      /* node a is ssh://A rather than local */
 static int failures;
 
 #define CHECK(cond, ...) do { if (!(cond)) { failures++; printf("FAIL %s:%d: ", __FILE__, \
@@ -59,17 +63,24 @@ static int join(struct wgl_ns *a, const char *na, const char *aa, struct wgl_ns 
 
 static int build(void)
 {
-	static const char *const names[] = { "[198.18.3.2]:2222" };
+	static const char *const names[] = { "[198.18.3.2]:2222", "[198.18.3.1]:2222" };
 
 	A = wgl_ns_new("serverA", false);
 	B = wgl_ns_new("serverB", false);
 	if (!A || !B || join(A, "u1", "198.18.0.1/24", B, "u2", "198.18.0.2/24") ||
 	    join(A, "m1", "198.18.3.1/24", B, "m2", "198.18.3.2/24"))
 		return -1;
-	if (wgl_sshfx_make_dir("wglab-runmixed") || wgl_sshfx_make_keys(names, 1, false))
+	if (wgl_sshfx_make_dir("wglab-runmixed") || wgl_sshfx_make_keys(names, 2, false))
 		return -1;
 	sshd = wgl_sshfx_start_sshd(B, "198.18.3.2", SSH_PORT, "sshd");
 	return sshd < 0 ? -1 : 0;
+}
+
+/* A's own sshd, for runs whose node a is reached over ssh as well (the relayed probe socket). */
+static int start_sshd_a(void)
+{
+	sshd_a = wgl_sshfx_start_sshd(A, "198.18.3.1", SSH_PORT, "sshd_a");
+	return sshd_a < 0 ? -1 : 0;
 }
 
 /*
@@ -96,7 +107,8 @@ static pid_t start_run(const char *scenario, const char *define, const char *use
 		argv[n++] = (char *)userspace;
 	}
 	snprintf(res, sizeof(res), "%s/results", d);
-	snprintf(na, sizeof(na), "a=local?addr=198.18.0.1&dev=u1");
+	snprintf(na, sizeof(na), a_ssh ? "a=ssh://root@198.18.3.1:2222?addr=198.18.0.1&dev=u1"
+		 : "a=local?addr=198.18.0.1&dev=u1");
 	snprintf(nb, sizeof(nb), "b=ssh://root@198.18.3.2:%d?addr=198.18.0.2&dev=u2", SSH_PORT);
 	snprintf(idf, sizeof(idf), "IdentityFile=%s/user_key", d);
 	snprintf(khf, sizeof(khf), "UserKnownHostsFile=%s/known_hosts", d);
@@ -169,10 +181,12 @@ static void check_nothing_left(json_t *r)
 		const char *adir = node_str(r, i ? "b" : "a", "agent", "dir");
 		long long deadline = wgl_now_ns() + 30000000000LL;
 
-		while (wgl_sshfx_procs_in(ns, sshd, false) && wgl_now_ns() < deadline)
+		pid_t listener = i ? sshd : sshd_a;
+
+		while (wgl_sshfx_procs_in(ns, listener, false) && wgl_now_ns() < deadline)
 			wgl_sleep_ms(50);
-		CHECK(wgl_sshfx_procs_in(ns, sshd, true) == 0, "server %c: no process left%s",
-		      'A' + i, i ? " but sshd's listener" : "");
+		CHECK(wgl_sshfx_procs_in(ns, listener, true) == 0, "server %c: no process left%s",
+		      'A' + i, listener > 0 ? " but sshd's listener" : "");
 		CHECK(wgl_link_index(ns, "wglab0") == -ENODEV, "server %c: no wglab0", 'A' + i);
 		CHECK(adir && access(adir, F_OK) < 0 && errno == ENOENT,
 		      "server %c: the agent's directory %s is removed", 'A' + i, adir ? adir : "?");
@@ -189,9 +203,9 @@ static void check_run(const char *scenario, const char *define, const char *user
 	const char *ka = node_str(r, "a", "kind", NULL), *kb = node_str(r, "b", "kind", NULL);
 
 	CHECK(v && !strcmp(v, want) && rc == (strcmp(want, "pass") ? 1 : 0),
-	      "%s mixed (a local, b ssh), %s (%s): %s, exit %d (want %s) %s", scenario, what,
-	      impl, v ? v : "no case", rc, want, msg);
-	CHECK(ka && kb && !strcmp(ka, "local") && !strcmp(kb, "ssh"),
+	      "%s (a %s, b ssh), %s (%s): %s, exit %d (want %s) %s", scenario,
+	      a_ssh ? "ssh" : "local", what, impl, v ? v : "no case", rc, want, msg);
+	CHECK(ka && kb && !strcmp(ka, a_ssh ? "ssh" : "local") && !strcmp(kb, "ssh"),
 	      "result's remote_nodes: a is %s, b is %s", ka ? ka : "?", kb ? kb : "?");
 	check_nothing_left(r);
 	json_decref(r);
@@ -258,12 +272,22 @@ int main(int argc, char **argv)
 	if (broken) {
 		check_run("replay", "silence_min=0.25", bad, "fail", "b on wireguard-go-replay");
 		check_run("replay", "silence_min=0.25", stock, "pass", "b on wireguard-go-stock");
+		/* Both over ssh: the probe's socket is A's, relayed by its agent. */
+		a_ssh = true;
+		if (start_sshd_a() < 0) {
+			printf("FAIL: cannot start A's sshd\n");
+			return 1;
+		}
+		check_run("replay", "silence_min=0.25", bad, "fail", "b on wireguard-go-replay");
+		check_run("replay", "silence_min=0.25", stock, "pass", "b on wireguard-go-stock");
 	} else {
 		check_run("connect", "reps=2", NULL, "pass", "userspace");
 		check_run("replay", "silence_min=0.25", NULL, "pass", "userspace");
 		check_kill();
 	}
 	wgl_child_stop(sshd, 2000);
+	if (sshd_a > 0)
+		wgl_child_stop(sshd_a, 2000);
 	wgl_ns_free(B);
 	wgl_ns_free(A);
 	printf("run-mixed %s: %d failure(s)\n", argv[1], failures);
