@@ -10,9 +10,10 @@
  *   1. connect (one rep, userspace and kernel pairs where available) with
  *      both nodes remote passes, and the result records each host's facts
  *      and clock offset;
- *   2. throughput and replay with both nodes remote: their iperf and the
- *      probe's local UDP socket are not agent operations yet, so their cases
- *      must be skipped naming the operation (or pass), never run locally;
+ *   2. throughput and replay with both nodes remote: replay's probe socket
+ *      is a's, relayed by its agent; iperf is not an agent operation yet, so
+ *      a case must pass or be skipped naming the operation, never run
+ *      locally;
  *   3. a long connect run whose ssh connection to b is killed mid-run:
  *      afterwards H2 holds no process but its sshd listener, no link but
  *      lo and its two veth ends, and b's agent directory is gone; the run
