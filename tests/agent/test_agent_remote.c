@@ -486,13 +486,14 @@ static void drop_and_check(struct wgl_agent_client *c)
 	json_t *res = NULL;
 
 	snprintf(adir, sizeof(adir), "%s", d ? d : "");
-	/* Mid-run: a capture and a server running, the device up, when the connection goes. */
+	/* Mid-run: a capture, a server and a relay socket, the device up, when it goes. */
 	CHECK(call(c, "capture_start", json_pack("{s:s}", "ifname", "wgr"), &res) == 0 &&
 	      call(c, "echo_server", json_pack("{s:s}", "addr", "198.19.0.2"), NULL) == 0 &&
+	      call(c, "udp_open", json_pack("{s:s}", "addr", "198.18.0.2"), NULL) == 0 &&
 	      wgl_link_index(R, "wgr") > 0 && procs_in_r(false) > 0 && adir[0] &&
 	      access(adir, F_OK) == 0,
-	      "mid-run: wgr, a capture, an echo server, %d processes in R and %s", procs_in_r(false),
-	      adir);
+	      "mid-run: wgr, a capture, an echo server, a relay socket, %d processes in R and %s",
+	      procs_in_r(false), adir);
 	json_decref(res);
 	/* ssh: the connection drops under the agent; pipe: the agent is told to hang up. */
 	kill(wgl_agent_pid(c), use_ssh ? SIGKILL : SIGHUP);
