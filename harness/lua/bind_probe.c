@@ -22,6 +22,7 @@ struct lprobe {
 	struct wgl_probe *p;
 	int fd;            /* default socket (owned by the socket userdata) */
 	bool remote;       /* fd is a remote node's socket, relayed by its agent */
+	void *relay;       /* with remote: that relay (its node), wgl_probe_io's ctx */
 	int family;        /* inner family for echo */
 	uint16_t seq;
 };
@@ -100,6 +101,7 @@ static int l_probe(lua_State *L)
 		return wgl_lua_errno(L, -errno, "probe");
 	lp->fd = remote ? rfd : s->fd;
 	lp->remote = remote;
+	lp->relay = remote ? io.ctx : NULL;
 	wgl_probe_set_fd(lp->p, lp->fd);
 	if (remote)
 		wgl_probe_set_io(lp->p, &io);
@@ -116,13 +118,14 @@ static int l_probe(lua_State *L)
 
 static int fd_opt(lua_State *L, struct lprobe *lp, int idx)
 {
+	struct wgl_probe_io io = { 0 };
 	int fd = lp->fd;
 
 	if (lua_istable(L, idx) && lua_getfield(L, idx, "socket") != LUA_TNIL) {
-		/* One probe, one kind of socket: its fds mean either local or relayed ones. */
-		if (wgl_lua_remote_sock(L, -1, &fd, NULL) != lp->remote)
-			luaL_error(L, "probe: socket= must be a socket of the same kind (local or "
-				   "a remote node's) as the probe's own");
+		/* One probe, one kind of socket: its fds are local ones or one relay's. */
+		if (wgl_lua_remote_sock(L, -1, &fd, &io) != lp->remote || io.ctx != lp->relay)
+			luaL_error(L, "probe: socket= must be a socket of the same kind (local, or "
+				   "the same remote node's) as the probe's own");
 		if (!lp->remote) {
 			wgl_lua_checkfield_udata(L, idx, "socket", WGL_SOCK_CLASS);
 			fd = wgl_lua_checksock(L, -1)->fd;
