@@ -219,9 +219,8 @@ static char **local_argv(const struct wgl_remote_node *n)
 }
 
 /*
- * Whether a local node's agent works in our network namespace. Its pid as
- * our child, not the one its hello reports: our children live in the
- * reaper's PID namespace, where numbers differ from our /proc's.
+ * Whether a local node's agent works in our network namespace: its pid as
+ * our child (the numbers of our /proc), compared by namespace inode.
  */
 static bool agent_shares_netns(const struct wgl_remote_node *n)
 {
