@@ -13,7 +13,9 @@
  *                           captures come through its agent. Afterwards
  *                           neither server holds a wglab0, an agent
  *                           directory or a process (but B's sshd); nor
- *                           after a SIGKILL of the controller mid-run.
+ *                           after a SIGKILL of the controller mid-run. A
+ *                           second pair replaces the first on the hosts;
+ *                           the first is then refused (skip), not used.
  *   test-run-mixed broken   replay with b's userspace the deliberately broken
  *                           replay build (tests/broken/) must FAIL on a
  *                           failed check, and pass on the unpatched build of
@@ -212,6 +214,48 @@ static void check_run(const char *scenario, const char *define, const char *user
 }
 
 /*
+ * A second pair replaces the first on the hosts (one wglab0 each): using the
+ * first afterwards would act on the second's device, so it skips the case,
+ * after the second pair's own check passed.
+ */
+static void check_stale_pair(void)
+{
+	static const char lua[] =
+		"scenario { name = \"stale-pair\", description = \"a replaced pair is not used\",\n"
+		"  params = { x = { default = 1, min = 1, max = 1 } } }\n"
+		"function run(case)\n"
+		"  local first = wglab.pair { backends = { \"userspace\", \"userspace\" } }\n"
+		"  local second = wglab.pair { backends = { \"userspace\", \"userspace\" } }\n"
+		"  check(\"the second pair answers\", (second.a:ping(second.tunnel[2])))\n"
+		"  first.wg[1]:get()\n"
+		"  check(\"never reached\", false)\n"
+		"end\n";
+	char path[256];
+	json_t *r, *c, *k;
+	const char *v, *msg;
+	int rc;
+
+	snprintf(path, sizeof(path), "%s/stale-pair.lua", wgl_sshfx_dir);
+	if (wgl_sshfx_write_file("stale-pair.lua", lua, 0600) < 0) {
+		CHECK(false, "cannot write %s", path);
+		return;
+	}
+	rc = finish_run(start_run(path, "x=1", NULL), "stale-pair", 120000);
+	r = latest_result();
+	c = json_array_get(json_object_get(r, "cases"), 0);
+	v = json_string_value(json_object_get(c, "verdict")) ?: "no case";
+	msg = json_string_value(json_object_get(c, "message")) ?: "";
+	k = json_array_get(json_object_get(c, "checks"), 0);
+	CHECK(json_is_true(json_object_get(k, "ok")) &&
+	      !strcmp(json_string_value(json_object_get(k, "name")) ?: "", "the second pair answers"),
+	      "the second pair, built while the first was referenced, answers a ping");
+	CHECK(!strcmp(v, "skip") && strstr(msg, "a pair used after a later pair"),
+	      "then the replaced pair's device is not used: %s (%s), exit %d", v, msg, rc);
+	check_nothing_left(r);
+	json_decref(r);
+}
+
+/*
  * SIGKILL of the controller while both nodes hold their devices: a's agent
  * (our run's child) hangs up on its parent's death, b's loses its ssh
  * connection; both tear down, so nothing is left on either server.
@@ -283,6 +327,7 @@ int main(int argc, char **argv)
 	} else {
 		check_run("connect", "reps=2", NULL, "pass", "userspace");
 		check_run("replay", "silence_min=0.25", NULL, "pass", "userspace");
+		check_stale_pair();
 		check_kill();
 	}
 	wgl_child_stop(sshd, 2000);
