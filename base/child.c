@@ -418,20 +418,22 @@ static void reaper_stop(void)
  * A worker starts in wglab's own PID namespace, not in the reaper's: pids
  * under /proc (a UAPI daemon's socket is reached as /proc/PID/root/...) are
  * those of the namespace /proc was mounted for, and a process in the
- * reaper's namespace would see its children's pids of that namespace.
+ * reaper's namespace would see its children's pids of that namespace. The
+ * same holds for a child that is a wglab itself (wgl_child_exec_beside).
+ * This switches for the next fork (no-op without a reaper).
  */
-pid_t wgl_worker_spawn(const char *name, int (*fn)(void *arg), void *arg)
+static int leave_reaper(void)
 {
-	struct wgl_child_opts o = WGL_CHILD_OPTS_INIT;
-	pid_t pid;
-
-	o.stdout_fd = STDOUT_FILENO;
-	o.stderr_fd = STDERR_FILENO;
 	if (reaper_pid && (own_pidns_fd < 0 || reaper_pidns_fd < 0 ||
 			   setns(own_pidns_fd, CLONE_NEWPID) < 0))
 		return -ENOSYS;
 	outside_reaper = true;
-	pid = wgl_child_run(&o, name, fn, arg);
+	return 0;
+}
+
+/* Back into the reaper's; pid (just forked outside) is stopped when that fails. */
+static pid_t return_to_reaper(pid_t pid)
+{
 	outside_reaper = false;
 	if (reaper_pid && setns(reaper_pidns_fd, CLONE_NEWPID) < 0) {
 		wgl_err("cannot return to the reaper's PID namespace: %s", strerror(errno));
@@ -440,6 +442,25 @@ pid_t wgl_worker_spawn(const char *name, int (*fn)(void *arg), void *arg)
 		return -errno;
 	}
 	return pid;
+}
+
+pid_t wgl_worker_spawn(const char *name, int (*fn)(void *arg), void *arg)
+{
+	struct wgl_child_opts o = WGL_CHILD_OPTS_INIT;
+
+	o.stdout_fd = STDOUT_FILENO;
+	o.stderr_fd = STDERR_FILENO;
+	if (leave_reaper() < 0)
+		return -ENOSYS;
+	return return_to_reaper(wgl_child_run(&o, name, fn, arg));
+}
+
+pid_t wgl_child_exec_beside(const struct wgl_child_opts *opts, const char *name,
+			    char *const argv[])
+{
+	if (leave_reaper() < 0)
+		return -ENOSYS;
+	return return_to_reaper(wgl_child_exec(opts, name, argv));
 }
 
 int wgl_worker_init(void)

@@ -96,6 +96,14 @@ int wgl_worker_init(void);
  * the worker calls wgl_worker_init() first. The pid or -errno.
  */
 pid_t wgl_worker_spawn(const char *name, int (*fn)(void *arg), void *arg);
+/*
+ * wgl_child_exec() in wglab's own PID namespace, beside the reaper's: for a
+ * child that is a wglab itself (a local node's agent), which reads /proc
+ * for its own children and starts its own reaper. It still dies with wglab
+ * (PDEATHSIG). The pid or -errno.
+ */
+pid_t wgl_child_exec_beside(const struct wgl_child_opts *opts, const char *name,
+			    char *const argv[]);
 
 /* Installs SIGINT/SIGTERM/SIGHUP handlers that clean up and exit (code 130/143). */
 void wgl_cleanup_install_signals(void);

@@ -172,8 +172,8 @@ static const struct wgl_opt run_table[] = {
 	{ "list-cases", 0, false, opt_list_cases, "print the case ids that would run, and exit" },
 	{ "verbose", 'v', false, opt_verbose, "debug logging (object create/destroy, checks)" },
 	{ "visible", 0, false, opt_visible, "namespaces visible to `ip netns` while they live" },
-	{ "node", 0, true, wgl_run_opt_node, "a=ssh://[user@]host[:port]?addr=A[&dev=IF], b=...: "
-	  "the pair's nodes are these hosts (both, never one)" },
+	{ "node", 0, true, wgl_run_opt_node, "a=ssh://[user@]host[:port]?addr=A[&dev=IF] or "
+	  "a=local?addr=A[&dev=IF] (this host), b=...: the pair's nodes (both, never one)" },
 	{ "ssh-option", 0, true, wgl_run_opt_ssh_option, "ssh -o option for the nodes (repeatable)" },
 	{ "remote-wglab", 0, true, wgl_run_opt_remote_wglab, "wglab's path on the nodes "
 	  "(default wglab)" },
@@ -641,7 +641,7 @@ static int execute(struct run_opts *o, const struct scenario *v, int n)
 	bool saved, tripped;
 	int ret;
 
-	if (wgl_run_validate(o, v, n) < 0 || wgl_run_remote_check() < 0)
+	if (wgl_run_validate(o, v, n) < 0 || wgl_run_remote_check(o->userspace) < 0)
 		return WGL_EXIT_USAGE;
 	if (o->jobs > 1 && wgl_remote_active()) {
 		/* The agents hold one pair at a time: cases on remote nodes run one by one. */

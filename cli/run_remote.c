@@ -45,12 +45,20 @@ int wgl_run_opt_remote_wglab(void *ctx, const char *arg)
 	return 0;
 }
 
-int wgl_run_remote_check(void)
+int wgl_run_remote_check(const char *userspace)
 {
-	if (!wgl_remote_active() || wgl_remote_complete())
+	if (!wgl_remote_active())
 		return 0;
-	fprintf(stderr, "wglab run: --node: give both a=... and b=... (the controller builds no "
-		"node of its own)\n");
+	if (wgl_remote_set_userspace(userspace) < 0) {
+		fprintf(stderr, "wglab run: --userspace with --node: the template reaches the "
+			"nodes' agents in a shell command: no quote ('), no control character, at "
+			"most 400 bytes\n");
+		return -EINVAL;
+	}
+	if (wgl_remote_complete())
+		return 0;
+	fprintf(stderr, "wglab run: --node: give both a=... and b=... (each ssh://HOST or local; "
+		"the controller builds no node outside an agent)\n");
 	return -EINVAL;
 }
 

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* `wglab run --node a=ssh://... --node b=ssh://...`: the run's side of remote nodes. */
+/* `wglab run --node a=ssh://...|local --node b=...`: the run's side of remote nodes. */
 #ifndef WGL_RUN_REMOTE_H
 #define WGL_RUN_REMOTE_H
 
@@ -11,12 +11,16 @@
 int wgl_run_opt_node(void *ctx, const char *arg);
 int wgl_run_opt_ssh_option(void *ctx, const char *arg);
 int wgl_run_opt_remote_wglab(void *ctx, const char *arg);
-/* -EINVAL (said on stderr) when only one of the pair's nodes was given. */
-int wgl_run_remote_check(void);
 /*
- * With remote nodes: connects both agents and records each host's facts
- * and clock offset in run's metadata ("remote_nodes"). 0 without remote
- * nodes; -errno (reason logged) when a node cannot be reached.
+ * -EINVAL (said on stderr) when only one of the pair's nodes was given, or
+ * when userspace (run's --userspace, which every node's agent gets as its
+ * template; NULL: the agents' default) cannot travel in an ssh command.
+ */
+int wgl_run_remote_check(const char *userspace);
+/*
+ * With remote nodes: connects both agents and records each host's facts,
+ * kind and clock offset in run's metadata ("remote_nodes"). 0 without
+ * remote nodes; -errno (reason logged) when a node cannot be reached.
  */
 int wgl_run_remote_start(struct wgl_run *run);
 /* Says bye to the agents (they remove what they made). */

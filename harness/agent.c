@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <unistd.h>
 
 #include "harness/agent_priv.h"
@@ -232,6 +233,12 @@ int wgl_agent_serve(int in_fd, int out_fd, const struct wgl_agent_opts *o)
 
 	/* A dropped connection shows as EPIPE on write, then teardown, not as a kill. */
 	signal(SIGPIPE, SIG_IGN);
+	/*
+	 * Our parent's death (a local node's controller, an ssh session) is a
+	 * hang-up, so teardown runs: a SIGKILL inherited from a wglab parent
+	 * would leave our directory behind.
+	 */
+	prctl(PR_SET_PDEATHSIG, SIGHUP);
 	ret = agent_setup(o);
 	if (ret < 0) {
 		wgl_err("agent: cannot set up: %s", strerror(-ret));

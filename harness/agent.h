@@ -47,6 +47,9 @@ enum wgl_agent_op {
 	WGL_AGENT_COUNTERS,
 	WGL_AGENT_PING,
 	WGL_AGENT_IPERF_WAIT,
+	WGL_AGENT_UDP_OPEN,
+	WGL_AGENT_UDP_SEND,
+	WGL_AGENT_UDP_RECV,
 	WGL_AGENT_NOPS
 };
 
@@ -111,6 +114,13 @@ struct wgl_agent_client;
  */
 struct wgl_agent_client *wgl_agent_connect(char *const argv[], int timeout_ms, char *why,
 					   size_t whylen);
+/*
+ * The same for argv being `wglab agent ...` itself on this host (a local
+ * node): it is started in wglab's own PID namespace, not the reaper's, since
+ * it finds its own children under /proc (base/child.h).
+ */
+struct wgl_agent_client *wgl_agent_connect_local(char *const argv[], int timeout_ms, char *why,
+						 size_t whylen);
 /* The agent's hello result (protocol, wglab, pid): owned by c. */
 const json_t *wgl_agent_hello(const struct wgl_agent_client *c);
 /* The child running the agent command (ssh, or the agent itself). */

@@ -164,7 +164,7 @@ int wgl_agent_call(struct wgl_agent_client *c, const char *op, json_t *args, int
 	return err;
 }
 
-static int spawn_agent(struct wgl_agent_client *c, char *const argv[])
+static int spawn_agent(struct wgl_agent_client *c, char *const argv[], bool beside)
 {
 	struct wgl_child_opts co = WGL_CHILD_OPTS_INIT;
 	int in[2] = { -1, -1 }, out[2] = { -1, -1 };
@@ -174,7 +174,8 @@ static int spawn_agent(struct wgl_agent_client *c, char *const argv[])
 	co.stdin_fd = in[0];
 	co.stdout_fd = out[1];
 	co.stderr_fd = STDERR_FILENO;
-	c->pid = wgl_child_exec(&co, "agent", argv);
+	c->pid = beside ? wgl_child_exec_beside(&co, "agent", argv)
+		        : wgl_child_exec(&co, "agent", argv);
 	if (c->pid < 0) {
 		errno = -c->pid;
 		goto err_pipe;
@@ -197,8 +198,8 @@ err_pipe:;
 	return err;
 }
 
-struct wgl_agent_client *wgl_agent_connect(char *const argv[], int timeout_ms, char *why,
-					   size_t whylen)
+static struct wgl_agent_client *connect_agent(char *const argv[], bool beside, int timeout_ms,
+					     char *why, size_t whylen)
 {
 	struct wgl_agent_client *c = calloc(1, sizeof(*c));
 	json_t *args;
@@ -209,7 +210,7 @@ struct wgl_agent_client *wgl_agent_connect(char *const argv[], int timeout_ms, c
 	/* A dead agent must show as EPIPE on write, not kill the controller. */
 	signal(SIGPIPE, SIG_IGN);
 	c->to_fd = c->from_fd = -1;
-	err = spawn_agent(c, argv);
+	err = spawn_agent(c, argv, beside);
 	if (err < 0) {
 		snprintf(why, whylen, "cannot start %s: %s", argv[0], strerror(-err));
 		free(c);
@@ -224,6 +225,18 @@ struct wgl_agent_client *wgl_agent_connect(char *const argv[], int timeout_ms, c
 		return NULL;
 	}
 	return c;
+}
+
+struct wgl_agent_client *wgl_agent_connect(char *const argv[], int timeout_ms, char *why,
+					   size_t whylen)
+{
+	return connect_agent(argv, false, timeout_ms, why, whylen);
+}
+
+struct wgl_agent_client *wgl_agent_connect_local(char *const argv[], int timeout_ms, char *why,
+						 size_t whylen)
+{
+	return connect_agent(argv, true, timeout_ms, why, whylen);
 }
 
 const json_t *wgl_agent_hello(const struct wgl_agent_client *c)

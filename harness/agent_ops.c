@@ -82,6 +82,7 @@ static int new_handle(enum wgl_agent_handle_kind k)
 			memset(&wgl_agent.handles[i], 0, sizeof(wgl_agent.handles[i]));
 			wgl_agent.handles[i].kind = k;
 			wgl_agent.handles[i].iperf.fd = -1;
+			wgl_agent.handles[i].udp_fd = -1;
 			return i;
 		}
 	}
@@ -106,6 +107,10 @@ void wgl_agent_handle_release(struct wgl_agent_handle *h)
 		if (h->iperf.pid > 0)
 			wgl_iperf_collect(&h->iperf, wgl_now_ns(), &js);
 		free(js);
+		break;
+	case WGL_AH_UDP:
+		if (h->udp_fd >= 0)
+			close(h->udp_fd);
 		break;
 	case WGL_AH_FREE:
 		return;
@@ -658,6 +663,17 @@ static int op_bye(const json_t *args, json_t **res, char *why, size_t len)
 	return 0;
 }
 
+int wgl_agent_new_handle(enum wgl_agent_handle_kind k)
+{
+	return new_handle(k);
+}
+
+struct wgl_agent_handle *wgl_agent_own_handle(const json_t *args, enum wgl_agent_handle_kind k,
+					      char *why, size_t len)
+{
+	return own_handle(args, k, why, len);
+}
+
 int wgl_agent_dispatch(const struct wgl_agent_req *req, json_t **res, char *why, size_t len)
 {
 	static int (*const handlers[WGL_AGENT_NOPS])(const json_t *, json_t **, char *, size_t) = {
@@ -674,6 +690,9 @@ int wgl_agent_dispatch(const struct wgl_agent_req *req, json_t **res, char *why,
 		[WGL_AGENT_IPERF_CLIENT] = op_iperf_client, [WGL_AGENT_STOP] = op_stop,
 		[WGL_AGENT_COUNTERS] = op_counters, [WGL_AGENT_PING] = op_ping,
 		[WGL_AGENT_IPERF_WAIT] = op_iperf_wait,
+		[WGL_AGENT_UDP_OPEN] = wgl_agent_op_udp_open,
+		[WGL_AGENT_UDP_SEND] = wgl_agent_op_udp_send,
+		[WGL_AGENT_UDP_RECV] = wgl_agent_op_udp_recv,
 	};
 
 	*res = NULL;

@@ -15,7 +15,7 @@
 #define WGL_AGENT_MAX_DEVS 16
 #define WGL_AGENT_MAX_HANDLES 32
 
-enum wgl_agent_handle_kind { WGL_AH_FREE, WGL_AH_CAPTURE, WGL_AH_ECHO, WGL_AH_IPERF };
+enum wgl_agent_handle_kind { WGL_AH_FREE, WGL_AH_CAPTURE, WGL_AH_ECHO, WGL_AH_IPERF, WGL_AH_UDP };
 
 /* Something running that the controller refers to by number. */
 struct wgl_agent_handle {
@@ -25,6 +25,7 @@ struct wgl_agent_handle {
 	struct wgl_echo_server echo;
 	struct wgl_iperf_proc iperf;
 	long long deadline_ns;          /* a background iperf client's end (wgl_now_ns()) */
+	int udp_fd;                     /* WGL_AH_UDP: the relayed socket */
 };
 
 struct wgl_agent_state {
@@ -44,6 +45,15 @@ extern struct wgl_agent_state wgl_agent;
 int wgl_agent_dispatch(const struct wgl_agent_req *req, json_t **res, char *why, size_t len);
 /* Stops whatever h runs and frees the slot (the capture file is unlinked). */
 void wgl_agent_handle_release(struct wgl_agent_handle *h);
+/* The datagram relay's handlers (agent_udp.c), the dispatcher's like the others. */
+int wgl_agent_op_udp_open(const json_t *args, json_t **res, char *why, size_t len);
+int wgl_agent_op_udp_send(const json_t *args, json_t **res, char *why, size_t len);
+int wgl_agent_op_udp_recv(const json_t *args, json_t **res, char *why, size_t len);
+/* A free handle slot of kind k (its fields zeroed, fds -1), or -ENOSPC. */
+int wgl_agent_new_handle(enum wgl_agent_handle_kind k);
+/* The agent's own handle args.handle of kind k (WGL_AH_FREE: any), or NULL and why. */
+struct wgl_agent_handle *wgl_agent_own_handle(const json_t *args, enum wgl_agent_handle_kind k,
+					      char *why, size_t len);
 long long wgl_agent_realtime_ns(void);
 /*
  * wg_set's "config" object into a device config (docs/AGENT-PROTOCOL.md):

@@ -47,6 +47,9 @@ static const struct {
 	[WGL_AGENT_COUNTERS] = { "counters", "" },
 	[WGL_AGENT_PING] = { "ping", "addr:s timeout_ms:i? interval_ms:i?" },
 	[WGL_AGENT_IPERF_WAIT] = { "iperf_wait", "handle:i timeout_ms:i?" },
+	[WGL_AGENT_UDP_OPEN] = { "udp_open", "addr:s port:i?" },
+	[WGL_AGENT_UDP_SEND] = { "udp_send", "handle:i addr:s port:i data:s" },
+	[WGL_AGENT_UDP_RECV] = { "udp_recv", "handle:i timeout_ms:i?" },
 };
 
 const char *wgl_agent_op_name(enum wgl_agent_op op)

@@ -26,6 +26,7 @@ _Static_assert(sizeof(wgl_key) == sizeof(wgl_proto_key), "key sizes differ");
 struct wgl_probe {
 	struct wgl_noise n;
 	int fd;
+	struct wgl_probe_io io;                 /* .send NULL: the fd is a local socket */
 	struct sockaddr_storage ep;
 	socklen_t eplen;
 	bool have_peer;
@@ -98,6 +99,13 @@ void wgl_probe_set_fd(struct wgl_probe *p, int fd)
 	p->fd = fd;
 }
 
+void wgl_probe_set_io(struct wgl_probe *p, const struct wgl_probe_io *io)
+{
+	memset(&p->io, 0, sizeof(p->io));
+	if (io)
+		p->io = *io;
+}
+
 int wgl_probe_set_inner(struct wgl_probe *p, int family, const char *src, const char *dst)
 {
 	if (family == AF_INET6) {
@@ -144,8 +152,15 @@ static int probe_send(struct wgl_probe *p, int fd, const void *buf, size_t len)
 		memcpy(p->last, buf, len);
 		p->last_len = len;
 	}
-	if (sendto(fd, buf, len, 0, (const struct sockaddr *)&p->ep, p->eplen) < 0)
+	if (p->io.send) {
+		int err = p->io.send(p->io.ctx, fd, buf, len, (const struct sockaddr *)&p->ep,
+				     p->eplen);
+
+		if (err < 0)
+			return err;
+	} else if (sendto(fd, buf, len, 0, (const struct sockaddr *)&p->ep, p->eplen) < 0) {
 		return -errno;
+	}
 	if (((const uint8_t *)buf)[0] <= WGL_MSG_TRANSPORT)
 		p->stats.tx[((const uint8_t *)buf)[0]]++;
 	return 0;
@@ -237,6 +252,23 @@ static void probe_classify(struct wgl_probe *p, size_t len, struct wgl_probe_rx 
 		rx->reject = n->reject;
 }
 
+/* wgl_probe_recv() through the I/O hook. */
+static int probe_recv_io(struct wgl_probe *p, int fd, int timeout_ms, struct wgl_probe_rx *rx)
+{
+	ssize_t len = p->io.recv(p->io.ctx, fd, p->rxbuf, sizeof(p->rxbuf),
+				 timeout_ms < 0 ? 0 : timeout_ms, &rx->from);
+
+	if (len <= 0)
+		return (int)len;
+	rx->at_ns = wgl_now_ns();
+	rx->wire_len = (size_t)len;
+	probe_classify(p, (size_t)len, rx);
+	p->stats.rx[rx->kind]++;
+	if (rx->err)
+		p->stats.rx_rejected++;
+	return 0;
+}
+
 int wgl_probe_recv(struct wgl_probe *p, int fd, int timeout_ms, struct wgl_probe_rx *rx)
 {
 	struct pollfd pfd = { .fd = fd < 0 ? p->fd : fd, .events = POLLIN };
@@ -247,6 +279,8 @@ int wgl_probe_recv(struct wgl_probe *p, int fd, int timeout_ms, struct wgl_probe
 	memset(rx, 0, sizeof(*rx));
 	if (pfd.fd < 0)
 		return -EBADF;
+	if (p->io.recv)
+		return probe_recv_io(p, pfd.fd, timeout_ms, rx);
 	rc = poll(&pfd, 1, timeout_ms < 0 ? 0 : timeout_ms);
 	if (rc < 0)
 		return errno == EINTR ? 0 : -errno;

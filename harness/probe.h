@@ -85,6 +85,22 @@ int wgl_probe_set_peer(struct wgl_probe *p, const wgl_key peer_pub, const wgl_ke
 /* The socket used when a call passes fd -1. Not owned. */
 void wgl_probe_set_fd(struct wgl_probe *p, int fd);
 /*
+ * Datagram I/O other than sendto/recvfrom on a local fd: a socket on
+ * another host, relayed by its agent. The probe's fds are then the hook's
+ * own numbers. send: 0 or -errno. recv: waits up to timeout_ms for one
+ * datagram into buf; its length with *from filled, 0 when none came, or
+ * -errno.
+ */
+struct wgl_probe_io {
+	int (*send)(void *ctx, int fd, const void *buf, size_t len, const struct sockaddr *to,
+		    socklen_t tolen);
+	ssize_t (*recv)(void *ctx, int fd, void *buf, size_t cap, int timeout_ms,
+			struct sockaddr_storage *from);
+	void *ctx;
+};
+/* io (copied) replaces the local socket calls; NULL: back to them. */
+void wgl_probe_set_io(struct wgl_probe *p, const struct wgl_probe_io *io);
+/*
  * Tunnel addresses for echo: src is the probe's address inside the tunnel
  * (in the peer's allowed IPs for the probe's key), dst the address to ping.
  * One pair per family. -EINVAL if they do not parse.

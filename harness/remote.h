@@ -2,10 +2,13 @@
 /*
  * Remote nodes of a run (`wglab run --node a=ssh://... --node b=ssh://...`):
  * the two nodes of a scenario's pair are whole hosts, each driven through
- * its `wglab agent --here` over ssh. The run connects both once, records
- * what it learns of each host, and the Lua bindings (bind_remote.c) route
- * the pair's operations to them. Either both nodes are remote or none:
- * the controller never builds anything in its own namespace for them.
+ * its `wglab agent --here`: over ssh, or (kind local, `--node a=local?...`)
+ * as the controller's own child on pipes, so the controller's host is a node
+ * by the same code path and rules as a remote one. The run connects both
+ * once, records what it learns of each host, and the Lua bindings
+ * (bind_remote.c) route the pair's operations to them. Either both nodes are
+ * given or none: the controller never builds a node in its own namespace
+ * outside an agent.
  */
 #ifndef WGL_REMOTE_H
 #define WGL_REMOTE_H
@@ -20,10 +23,22 @@
 #define WGL_REMOTE_IFNAME "wglab0"
 #define WGL_REMOTE_MAX_SSH_OPTS 16
 
+enum wgl_node_kind {
+	WGL_NODE_SSH,                   /* ssh://HOST: the agent runs there */
+	WGL_NODE_LOCAL,                 /* local: the agent is our child, on this host */
+};
+
 struct wgl_remote_node {
 	char label[8];                  /* "a" or "b" */
 	char url[512];                  /* as given, for messages and the result */
-	struct wgl_agent_ssh ssh;
+	enum wgl_node_kind kind;
+	struct wgl_agent_ssh ssh;       /* kind local: host "local", nothing else */
+	/*
+	 * The agent works in the controller's own network namespace (checked
+	 * by the agent's pid from hello): a socket the controller opens is
+	 * then a socket of that node. Only ever true for kind local.
+	 */
+	bool shares_netns;
 	char addr4[64], addr6[64];      /* the host's underlay addresses ("" none) */
 	char dev[16];                   /* its underlay NIC ("": captures of it skipped) */
 	struct wgl_agent_client *c;
@@ -31,10 +46,10 @@ struct wgl_remote_node {
 };
 
 /*
- * Parses LABEL=ssh://[user@]host[:port][?addr=A[&addr=A6][&dev=IF]]: the
- * label a or b, addresses the host already has on its underlay (in
- * 198.18.0.0/15 or 2001:2::/48, at most one per family, an optional /LEN is
- * dropped), dev an interface name. 0, or -EINVAL with the reason in why.
+ * Parses LABEL=ssh://[user@]host[:port][?QUERY] or LABEL=local?QUERY, QUERY
+ * being addr=A[&addr=A6][&dev=IF]: the label a or b, addresses the host
+ * already has on its underlay (in 198.18.0.0/15 or 2001:2::/48, at most one
+ * per family, an optional /LEN is dropped), dev an interface name. 0, or -EINVAL with the reason in why.
  */
 int wgl_remote_parse(const char *spec, struct wgl_remote_node *n, char *why, size_t len);
 
@@ -42,6 +57,15 @@ int wgl_remote_parse(const char *spec, struct wgl_remote_node *n, char *why, siz
 int wgl_remote_add(const char *spec, char *why, size_t len);
 int wgl_remote_add_ssh_option(const char *opt);
 void wgl_remote_set_wglab(const char *path);
+/*
+ * The userspace backend's command template every node's agent gets as its
+ * --userspace (NULL: the agent's own default). -EINVAL for a template that
+ * cannot travel safely in a remote shell command (a quote, a control
+ * character, or too long).
+ */
+int wgl_remote_set_userspace(const char *tmpl);
+/* "ssh" or "local". */
+const char *wgl_remote_kind_name(enum wgl_node_kind kind);
 /* True once a node was added. Both a and b are then required (wgl_remote_connect). */
 bool wgl_remote_active(void);
 /* True when both a and b were added. */
@@ -53,7 +77,7 @@ bool wgl_remote_complete(void);
 int wgl_remote_connect(int samples);
 /* Node i (0: a, 1: b) of the run; NULL when the run has no remote nodes. */
 struct wgl_remote_node *wgl_remote_node(int i);
-/* {"a": meta, "b": meta} with each node's url added; NULL without remote nodes. */
+/* {"a": meta, "b": meta} with each node's url and kind added; NULL without remote nodes. */
 json_t *wgl_remote_meta(void);
 /* Says bye to both agents (they remove everything) and forgets the nodes. */
 void wgl_remote_close(void);

@@ -21,6 +21,8 @@
 struct lprobe {
 	struct wgl_probe *p;
 	int fd;            /* default socket (owned by the socket userdata) */
+	bool remote;       /* fd is a remote node's socket, relayed by its agent */
+	void *relay;       /* with remote: that relay (its node), wgl_probe_io's ctx */
 	int family;        /* inner family for echo */
 	uint16_t seq;
 };
@@ -66,7 +68,10 @@ static void set_endpoint(lua_State *L, struct lprobe *lp, int idx, const wgl_key
 
 static int l_probe(lua_State *L)
 {
-	struct wgl_lua_sock *s;
+	struct wgl_lua_sock *s = NULL;
+	struct wgl_probe_io io;
+	bool remote;
+	int rfd = -1;
 	struct lprobe *lp;
 	wgl_key priv, peer, psk;
 	bool has_priv, has_peer, has_psk;
@@ -75,9 +80,12 @@ static int l_probe(lua_State *L)
 	luaL_checktype(L, 1, LUA_TTABLE);
 	if (lua_getfield(L, 1, "socket") == LUA_TNIL)
 		return luaL_error(L, "probe: socket = node:udp{...} is required");
-	lua_pop(L, 1);
-	wgl_lua_checkfield_udata(L, 1, "socket", WGL_SOCK_CLASS);
-	s = wgl_lua_checksock(L, -1);
+	remote = wgl_lua_remote_sock(L, -1, &rfd, &io);
+	if (!remote) {
+		lua_pop(L, 1);
+		wgl_lua_checkfield_udata(L, 1, "socket", WGL_SOCK_CLASS);
+		s = wgl_lua_checksock(L, -1);
+	}
 	key_arg(L, 1, "private_key", priv, &has_priv);
 	key_arg(L, 1, "peer_public_key", peer, &has_peer);
 	key_arg(L, 1, "psk", psk, &has_psk);
@@ -91,8 +99,12 @@ static int l_probe(lua_State *L)
 	lp->p = wgl_probe_new(has_priv ? priv : NULL);
 	if (!lp->p)
 		return wgl_lua_errno(L, -errno, "probe");
-	lp->fd = s->fd;
-	wgl_probe_set_fd(lp->p, s->fd);
+	lp->fd = remote ? rfd : s->fd;
+	lp->remote = remote;
+	lp->relay = remote ? io.ctx : NULL;
+	wgl_probe_set_fd(lp->p, lp->fd);
+	if (remote)
+		wgl_probe_set_io(lp->p, &io);
 	set_endpoint(L, lp, 1, peer, has_psk ? psk : NULL);
 	src = wgl_lua_optstring(L, 1, "inner_src", NULL);
 	dst = wgl_lua_optstring(L, 1, "inner_dst", NULL);
@@ -106,12 +118,19 @@ static int l_probe(lua_State *L)
 
 static int fd_opt(lua_State *L, struct lprobe *lp, int idx)
 {
+	struct wgl_probe_io io = { 0 };
 	int fd = lp->fd;
 
 	if (lua_istable(L, idx) && lua_getfield(L, idx, "socket") != LUA_TNIL) {
-		wgl_lua_checkfield_udata(L, idx, "socket", WGL_SOCK_CLASS);
-		fd = wgl_lua_checksock(L, -1)->fd;
-		lua_pop(L, 1);
+		/* One probe, one kind of socket: its fds are local ones or one relay's. */
+		if (wgl_lua_remote_sock(L, -1, &fd, &io) != lp->remote || io.ctx != lp->relay)
+			luaL_error(L, "probe: socket= must be a socket of the same kind (local, or "
+				   "the same remote node's) as the probe's own");
+		if (!lp->remote) {
+			wgl_lua_checkfield_udata(L, idx, "socket", WGL_SOCK_CLASS);
+			fd = wgl_lua_checksock(L, -1)->fd;
+			lua_pop(L, 1);
+		}
 		lua_pop(L, 1);
 	} else if (lua_istable(L, idx)) {
 		lua_pop(L, 1);
@@ -390,6 +409,9 @@ static size_t flood_fds(lua_State *L, struct lprobe *lp, int *fds, size_t max)
 {
 	size_t n = 0;
 
+	/* A flood is sendmmsg() on local sockets: a relay one request a datagram is no flood. */
+	if (lp->remote)
+		wgl_lua_remote_unsupported(L, "probe:flood{} (a remote node's relayed socket)");
 	if (lua_getfield(L, 2, "sockets") == LUA_TNIL) {
 		lua_pop(L, 1);
 		fds[0] = lp->fd;

@@ -20,6 +20,7 @@
 #include "base/util.h"
 #include "base/wgconfig.h"
 #include "harness/lua/lua.h"
+#include "harness/lua/sock.h"
 #include "harness/remote.h"
 
 #define RNODE_CLASS "wglab.rnode"
@@ -32,12 +33,15 @@
 
 /* Remote pairs not yet collected: a host has one device name and one port for them. */
 static int live_pairs;
+/* That pair, which a new pair replaces (supersede()). */
+static struct rpair *live_pair;
 
 static const char *const tunnel4[2] = { "198.19.0.1", "198.19.0.2" };
 static const char *const tunnel6[2] = { "2001:2:0:2::1", "2001:2:0:2::2" };
 
 struct rpair {
 	bool live;                      /* counted in live_pairs */
+	bool superseded;                /* its devices were removed for a later pair */
 	bool made[2];                   /* node i's device exists */
 	char backend[2][16];
 	char impl[2][64], version[2][64];
@@ -153,6 +157,26 @@ static void push_ref(lua_State *L, const char *cls, int i, int owner)
 	lua_setiuservalue(L, -2, 1);
 }
 
+/*
+ * A node or device reference, checked to belong to the pair the hosts hold:
+ * after a later pair replaced its own, the same device name and tunnel
+ * addresses are the new pair's, so using the old reference would silently
+ * act on or measure another pair. The case is skipped instead.
+ */
+static struct rref *check_ref(lua_State *L, int idx, const char *cls)
+{
+	struct rref *r = luaL_checkudata(L, idx, cls);
+	struct rpair *p;
+
+	lua_getiuservalue(L, idx, 1);
+	p = luaL_testudata(L, -1, RPAIR_CLASS);
+	lua_pop(L, 1);
+	if (p && p->superseded)
+		skip_op(L, "remote nodes: %s (a host holds one pair at a time; a later wglab.pair "
+			"replaced this one)", "a pair used after a later pair");
+	return r;
+}
+
 /* ---- nodes -------------------------------------------------------------- */
 
 static int rnode_name(lua_State *L)
@@ -168,7 +192,7 @@ static int rnode_name(lua_State *L)
 /* node:ping(dst, {timeout=s, interval=s}) run by the node's agent. */
 static int rnode_ping(lua_State *L)
 {
-	struct rref *r = luaL_checkudata(L, 1, RNODE_CLASS);
+	struct rref *r = check_ref(L, 1, RNODE_CLASS);
 	const char *dst = luaL_checkstring(L, 2);
 	double timeout = 5, interval = 0.1;
 	json_t *res = NULL;
@@ -200,15 +224,36 @@ static int rnode_ping(lua_State *L)
 	return 3;
 }
 
+/*
+ * node:udp{bind=, port=}: a socket of that host, bound only to the node's
+ * underlay address. A local node whose agent works in the controller's own
+ * namespace gets it from the controller directly (same host, same
+ * namespace: the same socket the agent could open); any other node's is
+ * the agent's, relayed datagram by datagram (bind_rudp.c).
+ */
+static int rnode_udp(lua_State *L)
+{
+	struct rref *r = check_ref(L, 1, RNODE_CLASS);
+	struct wgl_remote_node *n = node_of(L, r->i);
+	const char *ip = lua_istable(L, 2) ? wgl_lua_optstring(L, 2, "bind", "") : "";
+
+	if (strcmp(ip, n->addr4) && strcmp(ip, n->addr6))
+		return luaL_error(L, "udp: field 'bind': on node %s (%s) only its underlay address "
+				  "(addr= of its --node) is allowed, got '%s'", n->label, n->url, ip);
+	if (!n->shares_netns)
+		return wgl_lua_remote_udp(L, n, r->i, ip);
+	return wgl_lua_udp_open(L, NULL, n->label);
+}
+
 static const luaL_Reg rnode_methods[] = {
-	{ "name", rnode_name }, { "ping", rnode_ping }, { NULL, NULL },
+	{ "name", rnode_name }, { "ping", rnode_ping }, { "udp", rnode_udp }, { NULL, NULL },
 };
 
 /* ---- WireGuard devices ------------------------------------------------- */
 
 static int rwg_get(lua_State *L)
 {
-	struct rref *r = luaL_checkudata(L, 1, RWG_CLASS);
+	struct rref *r = check_ref(L, 1, RWG_CLASS);
 	json_t *res = NULL, *p;
 	size_t k;
 	int err = wgl_remote_call(node_of(L, r->i), "wg_get",
@@ -277,7 +322,7 @@ static json_t *lua_peer(lua_State *L, int idx)
 
 static int rwg_set(lua_State *L)
 {
-	struct rref *r = luaL_checkudata(L, 1, RWG_CLASS);
+	struct rref *r = check_ref(L, 1, RWG_CLASS);
 	json_t **box, *peers;
 	int err;
 
@@ -307,7 +352,7 @@ static int rwg_set(lua_State *L)
 
 static int rwg_info(lua_State *L)
 {
-	struct rref *r = luaL_checkudata(L, 1, RWG_CLASS);
+	struct rref *r = check_ref(L, 1, RWG_CLASS);
 	struct rpair *p;
 
 	lua_getiuservalue(L, 1, 1);
@@ -329,10 +374,9 @@ static const luaL_Reg rwg_methods[] = {
 
 /* ---- pairs -------------------------------------------------------------- */
 
-static int rpair_gc(lua_State *L)
+/* Removes p's devices on the hosts (idempotent). */
+static void rpair_release(struct rpair *p)
 {
-	struct rpair *p = luaL_checkudata(L, 1, RPAIR_CLASS);
-
 	for (int i = 0; i < 2; i++) {
 		struct wgl_remote_node *n = wgl_remote_node(i);
 
@@ -345,7 +389,30 @@ static int rpair_gc(lua_State *L)
 	if (p->live)
 		live_pairs--;
 	p->live = false;
+	if (live_pair == p)
+		live_pair = NULL;
+}
+
+static int rpair_gc(lua_State *L)
+{
+	rpair_release(luaL_checkudata(L, 1, RPAIR_CLASS));
 	return 0;
+}
+
+/*
+ * A new pair while another is still referenced (replay's negative control
+ * builds its own beside the first): the hosts have one device name and
+ * port, so the old pair's devices go and its references skip from then on.
+ */
+static void supersede(void)
+{
+	struct rpair *old = live_pair;
+
+	if (!old)
+		return;
+	wgl_info("remote nodes: a new pair replaces the previous one on the hosts");
+	rpair_release(old);
+	old->superseded = true;
 }
 
 static int create_dev(lua_State *L, struct rpair *p, int i)
@@ -502,13 +569,13 @@ int wgl_lua_remote_pair(lua_State *L)
 	if (live_pairs)
 		lua_gc(L, LUA_GCCOLLECT);
 	if (live_pairs)
-		return skip_op(L, "remote nodes: %s (a host has one WireGuard device and port for "
-			       "the scenario)", "a second pair while another is alive");
+		supersede();
 	p = lua_newuserdatauv(L, sizeof(*p), 0);
 	memset(p, 0, sizeof(*p));
 	luaL_setmetatable(L, RPAIR_CLASS);
 	p->live = true;
 	live_pairs++;
+	live_pair = p;
 	ud = lua_gettop(L);
 	if (lua_getfield(L, 1, "backends") != LUA_TTABLE)
 		return luaL_error(L, "pair: backends = {A, B} is required");
@@ -563,7 +630,7 @@ int wgl_lua_remote_node_index(lua_State *L, int idx)
 /* wglab.capture(remote_node, ifname, {file=, snaplen=, filter=}) */
 int wgl_lua_remote_capture(lua_State *L)
 {
-	struct rref *r = luaL_checkudata(L, 1, RNODE_CLASS);
+	struct rref *r = check_ref(L, 1, RNODE_CLASS);
 	struct wgl_remote_node *n = node_of(L, r->i);
 	const char *ifname = remote_ifname(L, n, luaL_checkstring(L, 2));
 	json_t *args = json_pack("{s:s}", "ifname", ifname), *res = NULL;
@@ -688,4 +755,5 @@ void wgl_lua_open_remote(lua_State *L)
 	remote_class(L, RCAP_CLASS, rcap_methods, rcap_gc);
 	wgl_lua_class(L, RPAIR_CLASS, none, rpair_gc);
 	wgl_lua_class(L, JBOX_CLASS, none, json_box_gc);
+	wgl_lua_open_rudp(L);
 }

@@ -51,20 +51,26 @@ struct wgl_lua_sock *wgl_lua_checksock(lua_State *L, int idx)
 }
 
 /* Why bind() failed, in the scenario's terms (errno is bind's). */
-static int bind_error(lua_State *L, const struct wgl_ns *ns, const char *ip, int port)
+static int bind_error(lua_State *L, const char *label, const char *ip, int port)
 {
 	if (errno == EADDRNOTAVAIL)
 		return luaL_error(L, "udp: field 'bind': %s is not an address of node %s (node:addr "
-				  "it first)", ip, ns->label);
+				  "it first)", ip, label);
 	if (errno == EADDRINUSE)
 		return luaL_error(L, "udp: field 'port': %d on %s is already in use on node %s",
-				  port, ip, ns->label);
+				  port, ip, label);
 	return wgl_lua_errno(L, -errno, "udp: bind");
 }
 
 static int node_udp(lua_State *L)
 {
 	struct wgl_ns *ns = wgl_lua_checknode(L, 1);
+
+	return wgl_lua_udp_open(L, ns, ns->label);
+}
+
+int wgl_lua_udp_open(lua_State *L, const struct wgl_ns *ns, const char *label)
+{
 	const char *bind_ip = "0.0.0.0";
 	union wgl_sockaddr_any a;
 	struct wgl_lua_sock *s;
@@ -86,11 +92,12 @@ static int node_udp(lua_State *L)
 	lua_pushvalue(L, 1);
 	lua_setiuservalue(L, -2, 1);
 	s->family = a.sa.sa_family;
-	s->fd = wgl_ns_socket(ns, s->family, SOCK_DGRAM, 0);
+	s->fd = ns ? wgl_ns_socket(ns, s->family, SOCK_DGRAM, 0)
+		   : socket(s->family, SOCK_DGRAM | SOCK_CLOEXEC, 0);
 	if (s->fd < 0)
-		return wgl_lua_errno(L, s->fd, "udp: socket");
+		return wgl_lua_errno(L, ns ? s->fd : -errno, "udp: socket");
 	if (bind(s->fd, &a.sa, len) < 0)
-		return bind_error(L, ns, bind_ip, port);
+		return bind_error(L, label, bind_ip, port);
 	return 1;
 }
 

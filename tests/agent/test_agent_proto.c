@@ -42,6 +42,11 @@ static void test_accepted(void)
 				    "\"timeout_ms\":500}}", &req, why, sizeof(why)), 0);
 	CU_ASSERT_EQUAL(req.op, WGL_AGENT_PING);
 	wgl_agent_req_clear(&req);
+	CU_ASSERT_EQUAL_FATAL(parse("{\"id\":3,\"op\":\"udp_send\",\"args\":{\"handle\":0,"
+				    "\"addr\":\"198.18.0.2\",\"port\":51820,\"data\":\"AQ==\"}}", &req,
+				    why, sizeof(why)), 0);
+	CU_ASSERT_EQUAL(req.op, WGL_AGENT_UDP_SEND);
+	wgl_agent_req_clear(&req);
 }
 
 static void test_refused(void)
@@ -73,6 +78,10 @@ static void test_refused(void)
 		{ "{\"id\":5,\"op\":\"link_up\",\"args\":{\"ifname\":\"wg0\",\"up\":1}}", 5,
 		  "must be a boolean" },
 		{ "{\"id\":6,\"id\":7,\"op\":\"facts\"}", -1, "not JSON" },
+		{ "{\"id\":8,\"op\":\"udp_send\",\"args\":{\"handle\":0,\"addr\":\"198.18.0.2\","
+		  "\"port\":1}}", 8, "missing argument 'data'" },
+		{ "{\"id\":8,\"op\":\"udp_recv\",\"args\":{\"handle\":0,\"timeout_ms\":1.5}}", 8,
+		  "timeout_ms" },
 	};
 
 	for (size_t i = 0; i < WGL_ARRAY_SIZE(t); i++) {
@@ -199,6 +208,8 @@ static void test_node_spec(void)
 		{ "b=ssh://h2:2222?addr=2001:2::2&addr=198.19.0.9", "h2", "198.19.0.9", "2001:2::2",
 		  "" },
 		{ "b=ssh://[2001:2::5]:22?addr=198.18.0.2", "2001:2::5", "198.18.0.2", "", "" },
+		{ "a=local?addr=198.18.5.1&dev=eth1", "local", "198.18.5.1", "", "eth1" },
+		{ "b=local?addr=2001:2::9", "local", "", "2001:2::9", "" },
 	};
 	static const char *const bad[] = { "ssh://h?addr=198.18.0.1", "c=ssh://h?addr=198.18.0.1",
 		"ab=ssh://h?addr=198.18.0.1", "a=ssh://h", "a=ssh://h?", "a=ssh://h?addr=10.0.0.1",
@@ -208,7 +219,9 @@ static void test_node_spec(void)
 		"a=ssh://h?addr=198.18.0.1&dev=averyveryverylongname",
 		"a=ssh://h?addr=198.18.0.1&addr=198.18.0.2", "a=ssh://h?addr=198.18.0.1&port=1",
 		"a=ssh://h?addr=198.18.0.1&dev=e1&dev=e2", "a=ssh://-oProxyCommand=x?addr=198.18.0.1",
-		"a=h?addr=198.18.0.1" };
+		"a=h?addr=198.18.0.1", "a=local", "a=local?", "a=localhost?addr=198.18.0.1",
+		"a=local:22?addr=198.18.0.1", "a=local?addr=10.0.0.1", "a=local?dev=eth1",
+		"a=ssh://local?addr=198.18.0.1&dev=;" };
 	struct wgl_remote_node n;
 	char why[256];
 
@@ -218,6 +231,7 @@ static void test_node_spec(void)
 		CU_ASSERT_STRING_EQUAL(n.addr4, ok[i].a4);
 		CU_ASSERT_STRING_EQUAL(n.addr6, ok[i].a6);
 		CU_ASSERT_STRING_EQUAL(n.dev, ok[i].dev);
+		CU_ASSERT_EQUAL(n.kind, strcmp(ok[i].host, "local") ? WGL_NODE_SSH : WGL_NODE_LOCAL);
 	}
 	for (size_t i = 0; i < WGL_ARRAY_SIZE(bad); i++) {
 		int ret = wgl_remote_parse(bad[i], &n, why, sizeof(why));
@@ -226,6 +240,16 @@ static void test_node_spec(void)
 		if (ret != -EINVAL)
 			printf("\n  accepted '%s'\n", bad[i]);
 	}
+}
+
+/* --userspace reaches an ssh node inside '...' of its shell command: no way out of the quotes. */
+static void test_userspace_template(void)
+{
+	CU_ASSERT_EQUAL(wgl_remote_set_userspace("/opt/wg/wireguard-go -f {ifname}"), 0);
+	CU_ASSERT_EQUAL(wgl_remote_set_userspace(NULL), 0);
+	CU_ASSERT_EQUAL(wgl_remote_set_userspace("wireguard-go '{ifname}'"), -EINVAL);
+	CU_ASSERT_EQUAL(wgl_remote_set_userspace("wireguard-go\n{ifname}"), -EINVAL);
+	CU_ASSERT_EQUAL(wgl_remote_set_userspace(""), -EINVAL);
 }
 
 /* Host key checking comes first (ssh keeps the first value) and the host after --. */
@@ -261,6 +285,7 @@ int main(void)
 	CU_add_test(s, "clock offset arithmetic", test_clock);
 	CU_add_test(s, "node URLs", test_ssh_url);
 	CU_add_test(s, "ssh command line", test_ssh_argv);
+	CU_add_test(s, "userspace template for the nodes", test_userspace_template);
 	CU_add_test(s, "run --node specs", test_node_spec);
 	return wgl_test_run();
 }

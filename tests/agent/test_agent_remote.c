@@ -28,6 +28,7 @@
  * key, never with blind acceptance. A second connection with a known_hosts
  * naming another key must be refused, which shows the pin is checked.
  */
+#include <arpa/inet.h>
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -46,6 +47,7 @@
 #include "base/child.h"
 #include "base/log.h"
 #include "netns/netns.h"
+#include "tests/agent/ssh_fixture.h"
 #include "tests/wgl_test.h"
 
 #define SSH_PORT 2222
@@ -53,7 +55,6 @@
 static struct wgl_ns *L, *R;
 static bool use_ssh;
 static const char *backend = "userspace";
-static char dir[64];          /* ssh keys and config; removed at exit */
 static pid_t sshd_pid = -1;
 static int failures;
 
@@ -61,130 +62,15 @@ static int failures;
 	__LINE__); printf(__VA_ARGS__); printf("\n"); } else { printf("ok: "); \
 	printf(__VA_ARGS__); printf("\n"); } } while (0)
 
-static int run_quiet(char *const argv[])
+/* Throwaway keys, the host key pinned for R's address, sshd in R listening there. */
+static int start_ssh(void)
 {
-	struct wgl_child_opts co = WGL_CHILD_OPTS_INIT;
-	pid_t pid = wgl_child_exec(&co, argv[0], argv);
-	int st = 0;
+	static const char *const names[] = { "[198.18.0.2]:2222" };
 
-	if (pid < 0 || wgl_child_wait(pid, 30000, &st) < 0)
+	if (wgl_sshfx_make_dir("wglab-sshtest") < 0 || wgl_sshfx_make_keys(names, 1, true) < 0)
 		return -1;
-	return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
-}
-
-static int write_file(const char *name, const char *text, mode_t mode)
-{
-	char path[256];
-	FILE *f;
-
-	snprintf(path, sizeof(path), "%s/%s", dir, name);
-	f = fopen(path, "we");
-	if (!f)
-		return -1;
-	fputs(text, f);
-	fclose(f);
-	return chmod(path, mode);
-}
-
-static char *slurp(const char *name)
-{
-	static char buf[4096];
-	char path[256];
-	FILE *f;
-	size_t n;
-
-	snprintf(path, sizeof(path), "%s/%s", dir, name);
-	f = fopen(path, "re");
-	if (!f)
-		return NULL;
-	n = fread(buf, 1, sizeof(buf) - 1, f);
-	fclose(f);
-	buf[n] = '\0';
-	buf[strcspn(buf, "\n")] = '\0';
-	return buf;
-}
-
-static char *slurp_all(const char *path)
-{
-	FILE *f = fopen(path, "re");
-	char *buf = f ? calloc(1, 1 << 16) : NULL;
-
-	if (buf)
-		fread(buf, 1, (1 << 16) - 1, f);
-	if (f)
-		fclose(f);
-	return buf;
-}
-
-static void remove_dir(void)
-{
-	DIR *d = dir[0] ? opendir(dir) : NULL;
-	struct dirent *e;
-	char path[512];
-
-	while (d && (e = readdir(d))) {
-		if (e->d_name[0] == '.')
-			continue;
-		snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
-		unlink(path);
-	}
-	if (d)
-		closedir(d);
-	if (dir[0])
-		rmdir(dir);
-}
-
-/* Throwaway keys, an sshd config that accepts only the user key, a pinned known_hosts. */
-static int make_ssh_files(void)
-{
-	char hk[256], uk[256], conf[2048], kh[1024];
-	char *kg_host[] = { "ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", hk, NULL };
-	char *kg_user[] = { "ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", uk, NULL };
-	char *kg_other[] = { "ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", kh, NULL };
-
-	snprintf(dir, sizeof(dir), "/tmp/wglab-sshtest-XXXXXX");
-	if (!mkdtemp(dir))
-		return -1;
-	snprintf(hk, sizeof(hk), "%s/host_key", dir);
-	snprintf(uk, sizeof(uk), "%s/user_key", dir);
-	snprintf(kh, sizeof(kh), "%s/other_key", dir);
-	if (run_quiet(kg_host) || run_quiet(kg_user) || run_quiet(kg_other))
-		return -1;
-	snprintf(conf, sizeof(conf),
-		 "Port %d\nListenAddress 198.18.0.2\nHostKey %s\nAuthorizedKeysFile %s/"
-		 "authorized_keys\nPasswordAuthentication no\nKbdInteractiveAuthentication no\n"
-		 "PubkeyAuthentication yes\nPermitRootLogin prohibit-password\nStrictModes no\n"
-		 "UsePAM no\nPidFile none\nAllowUsers root\n", SSH_PORT, hk, dir);
-	if (write_file("sshd_config", conf, 0600) ||
-	    write_file("authorized_keys", slurp("user_key.pub"), 0600))
-		return -1;
-	snprintf(kh, sizeof(kh), "[198.18.0.2]:%d %s\n", SSH_PORT, slurp("host_key.pub"));
-	if (write_file("known_hosts", kh, 0600))
-		return -1;
-	snprintf(kh, sizeof(kh), "[198.18.0.2]:%d %s\n", SSH_PORT, slurp("other_key.pub"));
-	return write_file("wrong_known_hosts", kh, 0600);
-}
-
-/* sshd in R, with a private /run (its privilege separation directory lives there). */
-static int start_sshd(void)
-{
-	struct wgl_child_opts co = WGL_CHILD_OPTS_INIT;
-	char cmd[512], log[256];
-	char *argv[] = { "sh", "-c", cmd, NULL };
-	int fd;
-
-	snprintf(cmd, sizeof(cmd), "mkdir -p /run/sshd && exec /usr/sbin/sshd -D -e -f %s/sshd_config",
-		 dir);
-	snprintf(log, sizeof(log), "%s/sshd.log", dir);
-	fd = open(log, O_WRONLY | O_CREAT | O_CLOEXEC, 0600);
-	co.netns_fd = R->fd;
-	co.private_run = true;
-	co.stderr_fd = fd;
-	sshd_pid = wgl_child_exec(&co, "sshd", argv);
-	close(fd);
-	if (sshd_pid < 0)
-		return -1;
-	return wgl_wait_listening(sshd_pid, SSH_PORT, 10000);
+	sshd_pid = wgl_sshfx_start_sshd(R, "198.18.0.2", SSH_PORT, "sshd");
+	return sshd_pid < 0 ? -1 : 0;
 }
 
 static char **agent_argv(const char *known_hosts)
@@ -197,8 +83,8 @@ static char **agent_argv(const char *known_hosts)
 	static char *local[] = { cmd, "agent", "--here", NULL };
 
 	snprintf(port, sizeof(port), "%d", SSH_PORT);
-	snprintf(key, sizeof(key), "%s/user_key", dir);
-	snprintf(kh, sizeof(kh), "UserKnownHostsFile=%s/%s", dir, known_hosts);
+	snprintf(key, sizeof(key), "%s/user_key", wgl_sshfx_dir);
+	snprintf(kh, sizeof(kh), "UserKnownHostsFile=%s/%s", wgl_sshfx_dir, known_hosts);
 	if (!use_ssh) {
 		snprintf(cmd, sizeof(cmd), "%s", getenv("WGLAB"));
 		return local;
@@ -473,6 +359,49 @@ static void check_counters(struct wgl_agent_client *c)
 	json_decref(res);
 }
 
+/* The datagram relay: a socket on R's underlay, driven through the agent, both ways. */
+static void check_udp_relay(struct wgl_agent_client *c)
+{
+	struct sockaddr_in l = { .sin_family = AF_INET }, from;
+	socklen_t flen = sizeof(from);
+	int fd = wgl_ns_socket(L, AF_INET, SOCK_DGRAM, 0), h = -1, port = 0;
+	json_t *res = NULL;
+	char buf[64] = "";
+	ssize_t n = -1;
+
+	inet_pton(AF_INET, "198.18.0.1", &l.sin_addr);
+	l.sin_port = htons(7100);
+	if (call(c, "udp_open", json_pack("{s:s}", "addr", "198.18.0.2"), &res) == 0) {
+		port = (int)json_integer_value(json_object_get(res, "port"));
+		h = handle_of(res);
+	}
+	if (fd >= 0 && bind(fd, (struct sockaddr *)&l, sizeof(l)) == 0 &&
+	    call(c, "udp_send", json_pack("{s:i s:s s:i s:s}", "handle", h, "addr", "198.18.0.1",
+					  "port", 7100, "data", "aGVsbG8="), NULL) == 0)
+		n = recvfrom(fd, buf, sizeof(buf) - 1, 0, (struct sockaddr *)&from, &flen);
+	CHECK(n == 5 && !memcmp(buf, "hello", 5) && ntohs(from.sin_port) == port,
+	      "udp_send: L got '%.5s' from the agent's socket on 198.18.0.2:%d", buf, port);
+	inet_pton(AF_INET, "198.18.0.2", &l.sin_addr);
+	l.sin_port = htons((uint16_t)port);
+	res = NULL;
+	CHECK(fd >= 0 && sendto(fd, "back", 4, 0, (struct sockaddr *)&l, sizeof(l)) == 4 &&
+	      call(c, "udp_recv", json_pack("{s:i s:i}", "handle", h, "timeout_ms", 5000),
+		   &res) == 0 && !strcmp(json_string_value(json_object_get(res, "data")) ?: "",
+					 "YmFjaw==") &&
+	      !strcmp(json_string_value(json_object_get(res, "addr")) ?: "", "198.18.0.1"),
+	      "udp_recv: the agent relays L's datagram back (data %s from %s)",
+	      json_string_value(json_object_get(res, "data")) ?: "?",
+	      json_string_value(json_object_get(res, "addr")) ?: "?");
+	json_decref(res);
+	res = NULL;
+	CHECK(call(c, "udp_recv", json_pack("{s:i s:i}", "handle", h, "timeout_ms", 100),
+		   &res) == 0 && json_object_size(res) == 0, "udp_recv: {} when nothing came");
+	json_decref(res);
+	call(c, "stop", json_pack("{s:i}", "handle", h), NULL);
+	if (fd >= 0)
+		close(fd);
+}
+
 static void check_refusals(struct wgl_agent_client *c)
 {
 	json_t *bad = peer_cfg("kEGDtmGpbnEmLMImKDYTx7Y8QrXqUYJbnKjnkzTTC2k=", 1,
@@ -499,6 +428,13 @@ static void check_refusals(struct wgl_agent_client *c)
 	      "an endpoint outside the benchmarking ranges refused: %s", why);
 	CHECK(wgl_agent_call(c, "stop", json_pack("{s:i}", "handle", 31), 5000, NULL, why,
 			     sizeof(why)) == -ENOENT, "stop of a handle it never gave refused: %s",
+	      why);
+	CHECK(wgl_agent_call(c, "udp_open", json_pack("{s:s}", "addr", "10.0.0.1"), 5000, NULL,
+			     why, sizeof(why)) == -EPERM,
+	      "udp_open outside the benchmarking ranges refused: %s", why);
+	CHECK(wgl_agent_call(c, "udp_send", json_pack("{s:i s:s s:i s:s}", "handle", 31, "addr",
+			     "198.18.0.1", "port", 1, "data", ""), 5000, NULL, why,
+			     sizeof(why)) == -ENOENT, "udp_send on a handle it never gave refused: %s",
 	      why);
 	wgl_log_verbosity = WGL_LOG_INFO;
 }
@@ -538,17 +474,9 @@ static void run_steps(struct wgl_agent_client *c)
 	check_iperf(c);
 	check_iperf_background(c);
 	check_counters(c);
+	check_udp_relay(c);
 	check_refusals(c);
 	wgl_wg_destroy(wl);
-}
-
-static bool same_netns(pid_t pid, const struct stat *ns)
-{
-	char path[64];
-	struct stat st;
-
-	snprintf(path, sizeof(path), "/proc/%d/ns/net", (int)pid);
-	return stat(path, &st) == 0 && st.st_ino == ns->st_ino && st.st_dev == ns->st_dev;
 }
 
 static int procs_in_r(bool print)
@@ -562,7 +490,7 @@ static int procs_in_r(bool print)
 	while (d && (e = readdir(d))) {
 		pid_t pid = (pid_t)atoi(e->d_name);
 
-		if (pid <= 0 || pid == sshd_pid || !same_netns(pid, &ns))
+		if (pid <= 0 || pid == sshd_pid || !wgl_sshfx_same_netns(pid, &ns))
 			continue;
 		n++;
 		if (print)
@@ -616,10 +544,10 @@ static void check_remote_cmd(void)
 	int fd, st = -1;
 	pid_t pid;
 
-	snprintf(idf, sizeof(idf), "IdentityFile=%s/user_key", dir);
-	snprintf(khf, sizeof(khf), "UserKnownHostsFile=%s/known_hosts", dir);
+	snprintf(idf, sizeof(idf), "IdentityFile=%s/user_key", wgl_sshfx_dir);
+	snprintf(khf, sizeof(khf), "UserKnownHostsFile=%s/known_hosts", wgl_sshfx_dir);
 	snprintf(cmd, sizeof(cmd), "%s agent", getenv("WGLAB"));
-	snprintf(path, sizeof(path), "%s/remote.json", dir);
+	snprintf(path, sizeof(path), "%s/remote.json", wgl_sshfx_dir);
 	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
 	co.stdout_fd = fd;
 	co.stderr_fd = STDERR_FILENO;
@@ -628,7 +556,7 @@ static void check_remote_cmd(void)
 	close(fd);
 	if (pid > 0 && wgl_child_wait(pid, 60000, &st) < 0)
 		st = wgl_child_stop(pid, 1000);
-	out = slurp_all(path);
+	out = wgl_sshfx_slurp(path);
 	CHECK(st == 0 && out && strstr(out, "\"offset_ns\"") && strstr(out, "\"cpu_model\""),
 	      "wglab remote ssh://root@198.18.0.2:2222 prints facts and the clock offset");
 	free(out);
@@ -643,13 +571,14 @@ static void drop_and_check(struct wgl_agent_client *c)
 	json_t *res = NULL;
 
 	snprintf(adir, sizeof(adir), "%s", d ? d : "");
-	/* Mid-run: a capture and a server running, the device up, when the connection goes. */
+	/* Mid-run: a capture, a server and a relay socket, the device up, when it goes. */
 	CHECK(call(c, "capture_start", json_pack("{s:s}", "ifname", "wgr"), &res) == 0 &&
 	      call(c, "echo_server", json_pack("{s:s}", "addr", "198.19.0.2"), NULL) == 0 &&
+	      call(c, "udp_open", json_pack("{s:s}", "addr", "198.18.0.2"), NULL) == 0 &&
 	      wgl_link_index(R, "wgr") > 0 && procs_in_r(false) > 0 && adir[0] &&
 	      access(adir, F_OK) == 0,
-	      "mid-run: wgr, a capture, an echo server, %d processes in R and %s", procs_in_r(false),
-	      adir);
+	      "mid-run: wgr, a capture, an echo server, a relay socket, %d processes in R and %s",
+	      procs_in_r(false), adir);
 	json_decref(res);
 	/* ssh: the connection drops under the agent; pipe: SIGHUP, or (kernel) EOF on its stdin. */
 	if (!use_ssh && !strcmp(backend, "kernel"))
@@ -760,15 +689,14 @@ int main(int argc, char **argv)
 	if (!getenv("WGLAB"))
 		wgl_test_skip("WGLAB (the wglab binary) not set");
 	wgl_cleanup_install_signals();
-	atexit(remove_dir);
 	L = wgl_ns_new("local", false);
 	R = wgl_ns_new("remote", false);
 	if (!L || !R || setup_underlay() < 0) {
 		printf("FAIL: cannot build the two namespaces\n");
 		return 1;
 	}
-	if (use_ssh && (make_ssh_files() < 0 || start_sshd() < 0)) {
-		printf("FAIL: cannot start sshd (log: %s/sshd.log)\n", dir);
+	if (use_ssh && start_ssh() < 0) {
+		printf("FAIL: cannot start sshd (log: %s/sshd.log)\n", wgl_sshfx_dir);
 		return 1;
 	}
 	if (use_ssh) {

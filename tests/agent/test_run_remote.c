@@ -10,9 +10,10 @@
  *   1. connect (one rep, userspace and kernel pairs where available) with
  *      both nodes remote passes, and the result records each host's facts
  *      and clock offset;
- *   2. throughput and replay with both nodes remote: their iperf and the
- *      probe's local UDP socket are not agent operations yet, so their cases
- *      must be skipped naming the operation (or pass), never run locally;
+ *   2. throughput and replay with both nodes remote: replay's probe socket
+ *      is a's, relayed by its agent; iperf is not an agent operation yet, so
+ *      a case must pass or be skipped naming the operation, never run
+ *      locally;
  *   3. a long connect run whose ssh connection to b is killed mid-run:
  *      afterwards H2 holds no process but its sshd listener, no link but
  *      lo and its two veth ends, and b's agent directory is gone; the run
@@ -37,138 +38,36 @@
 #include "base/log.h"
 #include "harness/traffic/iperf.h"
 #include "netns/netns.h"
+#include "tests/agent/ssh_fixture.h"
 #include "tests/wgl_test.h"
 
 #define SSH_PORT 2222
 
 static struct wgl_ns *C, *H[2];
 static pid_t sshd[2] = { -1, -1 };
-static char dir[64];
+static const char *const dir = wgl_sshfx_dir;
 static int failures;
 
 #define CHECK(cond, ...) do { if (!(cond)) { failures++; printf("FAIL %s:%d: ", __FILE__, \
 	__LINE__); printf(__VA_ARGS__); printf("\n"); } else { printf("ok: "); \
 	printf(__VA_ARGS__); printf("\n"); } } while (0)
 
-static char *slurp(const char *path)
-{
-	FILE *f = fopen(path, "re");
-	char *buf = f ? calloc(1, 1 << 16) : NULL;
-
-	if (buf && fread(buf, 1, (1 << 16) - 1, f) == 0)
-		buf[0] = '\0';
-	if (f)
-		fclose(f);
-	return buf;
-}
-
-static int run_wait(char *const argv[], struct wgl_ns *ns, const char *out, int timeout_ms)
-{
-	struct wgl_child_opts co = WGL_CHILD_OPTS_INIT;
-	int fd = out ? open(out, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600) : -1;
-	pid_t pid;
-	int st = -1;
-
-	co.stdout_fd = fd;
-	co.stderr_fd = fd;
-	co.netns_fd = ns ? ns->fd : -1;
-	pid = wgl_child_exec(&co, argv[0], argv);
-	if (fd >= 0)
-		close(fd);
-	if (pid > 0 && wgl_child_wait(pid, timeout_ms, &st) < 0)
-		st = wgl_child_stop(pid, 1000);
-	return pid > 0 && WIFEXITED(st) ? WEXITSTATUS(st) : -1;
-}
-
-static int write_file(const char *name, const char *text)
-{
-	char path[256];
-	FILE *f;
-
-	snprintf(path, sizeof(path), "%s/%s", dir, name);
-	f = fopen(path, "we");
-	if (!f)
-		return -1;
-	fputs(text, f);
-	return fclose(f) || chmod(path, 0600);
-}
-
-static void remove_dir(void)
-{
-	DIR *d = dir[0] ? opendir(dir) : NULL;
-	struct dirent *e;
-	char path[512];
-
-	while (d && (e = readdir(d))) {
-		if (e->d_name[0] != '.' && strcmp(e->d_name, "results")) {
-			snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
-			unlink(path);
-		}
-	}
-	if (d)
-		closedir(d);
-	if (dir[0]) {
-		char *rm[] = { "rm", "-rf", "--", dir, NULL };
-
-		run_wait(rm, NULL, NULL, 30000);
-	}
-}
-
 static int make_keys(void)
 {
-	char hk[256], uk[256], line[1024], *pub;
-	char *kg_host[] = { "ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", hk, NULL };
-	char *kg_user[] = { "ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", uk, NULL };
-
-	snprintf(dir, sizeof(dir), "/tmp/wglab-runremote-XXXXXX");
-	if (!mkdtemp(dir))
-		return -1;
-	snprintf(hk, sizeof(hk), "%s/host_key", dir);
-	snprintf(uk, sizeof(uk), "%s/user_key", dir);
-	if (run_wait(kg_host, NULL, NULL, 30000) || run_wait(kg_user, NULL, NULL, 30000))
-		return -1;
-	snprintf(line, sizeof(line), "%s/user_key.pub", dir);
-	pub = slurp(line);
-	if (!pub || write_file("authorized_keys", pub))
-		return -1;
-	free(pub);
-	snprintf(line, sizeof(line), "%s/host_key.pub", dir);
-	pub = slurp(line);
-	if (!pub)
-		return -1;
-	pub[strcspn(pub, "\n")] = '\0';
 	/* Both hosts share the throwaway host key; each is pinned by its address. */
-	snprintf(line, sizeof(line), "[198.18.1.2]:%d %s\n[198.18.2.2]:%d %s\n", SSH_PORT, pub,
-		 SSH_PORT, pub);
-	free(pub);
-	return write_file("known_hosts", line);
+	static const char *const names[] = { "[198.18.1.2]:2222", "[198.18.2.2]:2222" };
+
+	return wgl_sshfx_make_dir("wglab-runremote") ?: wgl_sshfx_make_keys(names, 2, false);
 }
 
 static int start_sshd(int i)
 {
-	struct wgl_child_opts co = WGL_CHILD_OPTS_INIT;
-	char conf[1024], name[32], cmd[512], log[256];
-	char *argv[] = { "sh", "-c", cmd, NULL };
-	int fd;
+	char addr[32], name[16];
 
-	snprintf(conf, sizeof(conf),
-		 "Port %d\nListenAddress 198.18.%d.2\nHostKey %s/host_key\nAuthorizedKeysFile "
-		 "%s/authorized_keys\nPasswordAuthentication no\nKbdInteractiveAuthentication no\n"
-		 "PubkeyAuthentication yes\nPermitRootLogin prohibit-password\nStrictModes no\n"
-		 "UsePAM no\nPidFile none\nAllowUsers root\n", SSH_PORT, i + 1, dir, dir);
-	snprintf(name, sizeof(name), "sshd%d_config", i + 1);
-	if (write_file(name, conf))
-		return -1;
-	snprintf(cmd, sizeof(cmd), "mkdir -p /run/sshd && exec /usr/sbin/sshd -D -e -f %s/%s",
-		 dir, name);
-	snprintf(log, sizeof(log), "%s/sshd%d.log", dir, i + 1);
-	fd = open(log, O_WRONLY | O_CREAT | O_CLOEXEC, 0600);
-	co.netns_fd = H[i]->fd;
-	co.private_run = true;
-	co.stderr_fd = fd;
-	sshd[i] = wgl_child_exec(&co, "sshd", argv);
-	close(fd);
-	return sshd[i] < 0 ? -1 : wgl_wait_listening(sshd[i], SSH_PORT, 10000);
+	snprintf(addr, sizeof(addr), "198.18.%d.2", i + 1);
+	snprintf(name, sizeof(name), "sshd%d", i + 1);
+	sshd[i] = wgl_sshfx_start_sshd(H[i], addr, SSH_PORT, name);
+	return sshd[i] < 0 ? -1 : 0;
 }
 
 static int join(struct wgl_ns *a, const char *na, const char *aa, struct wgl_ns *b,
@@ -229,7 +128,7 @@ static int finish_run(pid_t pid, const char *name, int timeout_ms)
 	if (pid > 0 && wgl_child_wait(pid, timeout_ms, &st) < 0)
 		st = wgl_child_stop(pid, 1000);
 	snprintf(path, sizeof(path), "%s/%s.out", dir, name);
-	text = slurp(path);
+	text = wgl_sshfx_slurp(path);
 	printf("---- wglab run (%s) ----\n%s---- end ----\n", name, text ? text : "");
 	free(text);
 	return pid > 0 && WIFEXITED(st) ? WEXITSTATUS(st) : -1;
@@ -298,7 +197,7 @@ static void check_report(void)
 	char path[256], *md;
 
 	snprintf(path, sizeof(path), "%s/results/latest/summary.md", dir);
-	md = slurp(path);
+	md = wgl_sshfx_slurp(path);
 	CHECK(md && strstr(md, "| node a | ssh://root@198.18.1.2") && strstr(md, "| node b | ") &&
 	      strstr(md, "clock offset") && strstr(md, "cores"),
 	      "summary.md shows both nodes' hosts, CPUs and clock offsets");
@@ -341,15 +240,6 @@ static void check_passes_or_skips(const char *scenario, const char *define)
 	json_decref(r);
 }
 
-static bool same_netns(pid_t pid, const struct stat *ns)
-{
-	char path[64];
-	struct stat st;
-
-	snprintf(path, sizeof(path), "/proc/%d/ns/net", (int)pid);
-	return stat(path, &st) == 0 && st.st_ino == ns->st_ino && st.st_dev == ns->st_dev;
-}
-
 /* Processes in host i but its sshd listener; with cmd_has, the first whose cmdline has it. */
 static int procs_in(struct wgl_ns *ns, pid_t except, const char *cmd_has, bool print)
 {
@@ -365,7 +255,7 @@ static int procs_in(struct wgl_ns *ns, pid_t except, const char *cmd_has, bool p
 		FILE *f;
 		size_t len;
 
-		if (pid <= 0 || pid == except || !same_netns(pid, &nst))
+		if (pid <= 0 || pid == except || !wgl_sshfx_same_netns(pid, &nst))
 			continue;
 		snprintf(path, sizeof(path), "/proc/%d/cmdline", (int)pid);
 		f = fopen(path, "re");
@@ -522,7 +412,7 @@ static void check_host_figures(json_t *c)
 	      "node b during the case: CPU %.1f%% busy (kernel %.1f%%), wireguard-go %.2f CPU-s, "
 	      "peak RSS %.1f MiB", busy, kern, dcpu, rss / (1024 * 1024));
 	snprintf(path, sizeof(path), "%s/results/latest/summary.md", dir);
-	md = slurp(path);
+	md = wgl_sshfx_slurp(path);
 	CHECK(md && strstr(md, "Remote hosts during each case") && strstr(md, ": node b: CPU ") &&
 	      strstr(md, "WireGuard daemon"), "summary.md shows b's CPU during the case");
 	free(md);
@@ -557,7 +447,6 @@ int main(void)
 	if (!getenv("WGLAB"))
 		wgl_test_skip("WGLAB (the wglab binary) not set");
 	wgl_cleanup_install_signals();
-	atexit(remove_dir);
 	if (build() < 0 || make_keys() < 0 || start_sshd(0) < 0 || start_sshd(1) < 0) {
 		printf("FAIL: cannot build the two hosts and their sshd (logs in %s)\n", dir);
 		return 1;

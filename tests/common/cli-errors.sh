@@ -74,6 +74,12 @@ expect 2 "\-\-gate 'tcp_throughput-5%': expected METRIC<PCT% or METRIC>PCT%" -- 
 expect 2 "\-\-gate 'tcp_throughput<-5': the threshold must be a number of percent" -- run throughput --impl a=kernel --impl b=kernel --gate 'tcp_throughput<-5' --out "$tmp/r"
 expect 2 "\-\-gate needs two implementations" -- run throughput --gate 'tcp_throughput<-5%' --out "$tmp/r"
 expect 2 "\-\-confidence '1.5': a level from 0.5 to 0.999" -- run throughput --confidence 1.5 --out "$tmp/r"
+# --node: each node is ssh://HOST or local (this host), with its underlay address; both or none.
+expect 2 "\-\-node: 'ftp://h': a node is ssh://\[user@\]host\[:port\] or local" -- run connect --node 'a=ftp://h?addr=198.18.0.1' --out "$tmp/r"
+expect 2 "\-\-node: local: addr= (the host's underlay address) is required" -- run connect --node a=local --out "$tmp/r"
+expect 2 "\-\-node: addr=10.0.0.1: outside 198.18.0.0/15" -- run connect --node 'a=local?addr=10.0.0.1' --out "$tmp/r"
+expect 2 "\-\-node: give both a=... and b=... (each ssh://HOST or local" -- run connect --node 'a=local?addr=198.18.0.1' --out "$tmp/r"
+expect 2 "\-\-userspace with \-\-node: .*no quote" -- run connect --node 'a=local?addr=198.18.0.1' --node 'b=ssh://h?addr=198.18.0.2' --userspace "wireguard-go '{ifname}'" --out "$tmp/r"
 expect 0 "usage: wglab run" -- run --help
 if [ -e "$tmp/r" ]; then
 	echo "FAIL: a results directory was created for bad input"; fail=1

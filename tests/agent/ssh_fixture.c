@@ -1,0 +1,207 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/* The OpenSSH fixture of the agent tests (ssh_fixture.h). */
+#include <dirent.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "base/child.h"
+#include "harness/traffic/iperf.h"
+#include "netns/netns.h"
+#include "tests/agent/ssh_fixture.h"
+
+char wgl_sshfx_dir[64];
+
+static void remove_dir(void)
+{
+	char *rm[] = { "rm", "-rf", "--", wgl_sshfx_dir, NULL };
+
+	if (wgl_sshfx_dir[0])
+		wgl_sshfx_run(rm, NULL, NULL, 30000);
+}
+
+int wgl_sshfx_make_dir(const char *prefix)
+{
+	snprintf(wgl_sshfx_dir, sizeof(wgl_sshfx_dir), "/tmp/%s-XXXXXX", prefix);
+	if (!mkdtemp(wgl_sshfx_dir)) {
+		wgl_sshfx_dir[0] = '\0';
+		return -1;
+	}
+	atexit(remove_dir);
+	return 0;
+}
+
+int wgl_sshfx_write_file(const char *name, const char *text, mode_t mode)
+{
+	char path[256];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/%s", wgl_sshfx_dir, name);
+	f = fopen(path, "we");
+	if (!f)
+		return -1;
+	fputs(text, f);
+	return fclose(f) || chmod(path, mode) ? -1 : 0;
+}
+
+char *wgl_sshfx_slurp(const char *path)
+{
+	FILE *f = fopen(path, "re");
+	char *buf = f ? calloc(1, 1 << 16) : NULL;
+
+	if (buf && fread(buf, 1, (1 << 16) - 1, f) == 0)
+		buf[0] = '\0';
+	if (f)
+		fclose(f);
+	return buf;
+}
+
+char *wgl_sshfx_line(const char *name)
+{
+	char path[256], *s;
+
+	snprintf(path, sizeof(path), "%s/%s", wgl_sshfx_dir, name);
+	s = wgl_sshfx_slurp(path);
+	if (s)
+		s[strcspn(s, "\n")] = '\0';
+	return s;
+}
+
+int wgl_sshfx_run(char *const argv[], struct wgl_ns *ns, const char *out, int timeout_ms)
+{
+	struct wgl_child_opts co = WGL_CHILD_OPTS_INIT;
+	int fd = out ? open(out, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600) : -1;
+	pid_t pid;
+	int st = -1;
+
+	co.stdout_fd = fd;
+	co.stderr_fd = fd;
+	co.netns_fd = ns ? ns->fd : -1;
+	pid = wgl_child_exec(&co, argv[0], argv);
+	if (fd >= 0)
+		close(fd);
+	if (pid > 0 && wgl_child_wait(pid, timeout_ms, &st) < 0)
+		st = wgl_child_stop(pid, 1000);
+	return pid > 0 && WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
+static int keygen(const char *name)
+{
+	char path[256];
+	char *argv[] = { "ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", path, NULL };
+
+	snprintf(path, sizeof(path), "%s/%s", wgl_sshfx_dir, name);
+	return wgl_sshfx_run(argv, NULL, NULL, 30000) ? -1 : 0;
+}
+
+/* DIR/file: one "NAME KEY" line per name, KEY the public key in DIR/key. */
+static int pin(const char *file, const char *key, const char *const names[], int n)
+{
+	char *pub = wgl_sshfx_line(key), *text = calloc(n, 1024);
+	size_t o = 0;
+	int ret = -1;
+
+	for (int i = 0; pub && text && i < n; i++)
+		o += (size_t)snprintf(text + o, 1024, "%s %s\n", names[i], pub);
+	if (pub && text)
+		ret = wgl_sshfx_write_file(file, text, 0600);
+	free(pub);
+	free(text);
+	return ret;
+}
+
+int wgl_sshfx_make_keys(const char *const names[], int n, bool other_known_hosts)
+{
+	char *pub;
+	int ret;
+
+	if (keygen("host_key") || keygen("user_key") || (other_known_hosts && keygen("other_key")))
+		return -1;
+	pub = wgl_sshfx_line("user_key.pub");
+	ret = pub ? wgl_sshfx_write_file("authorized_keys", pub, 0600) : -1;
+	free(pub);
+	if (ret || pin("known_hosts", "host_key.pub", names, n))
+		return -1;
+	return other_known_hosts ? pin("wrong_known_hosts", "other_key.pub", names, n) : 0;
+}
+
+pid_t wgl_sshfx_start_sshd(struct wgl_ns *ns, const char *addr, int port, const char *name)
+{
+	struct wgl_child_opts co = WGL_CHILD_OPTS_INIT;
+	const char *d = wgl_sshfx_dir;
+	char conf[1024], file[64], cmd[512], log[256];
+	char *argv[] = { "sh", "-c", cmd, NULL };
+	pid_t pid;
+	int fd;
+
+	snprintf(conf, sizeof(conf),
+		 "Port %d\nListenAddress %s\nHostKey %s/host_key\nAuthorizedKeysFile "
+		 "%s/authorized_keys\nPasswordAuthentication no\nKbdInteractiveAuthentication no\n"
+		 "PubkeyAuthentication yes\nPermitRootLogin prohibit-password\nStrictModes no\n"
+		 "UsePAM no\nPidFile none\nAllowUsers root\n", port, addr, d, d);
+	snprintf(file, sizeof(file), "%s_config", name);
+	if (wgl_sshfx_write_file(file, conf, 0600))
+		return -1;
+	snprintf(cmd, sizeof(cmd), "mkdir -p /run/sshd && exec /usr/sbin/sshd -D -e -f %s/%s", d,
+		 file);
+	snprintf(log, sizeof(log), "%s/%s.log", d, name);
+	fd = open(log, O_WRONLY | O_CREAT | O_CLOEXEC, 0600);
+	co.netns_fd = ns->fd;
+	co.private_run = true;
+	co.stderr_fd = fd;
+	pid = wgl_child_exec(&co, "sshd", argv);
+	if (fd >= 0)
+		close(fd);
+	if (pid < 0 || wgl_wait_listening(pid, port, 10000) < 0)
+		return -1;
+	return pid;
+}
+
+bool wgl_sshfx_same_netns(pid_t pid, const struct stat *ns)
+{
+	char path[64];
+	struct stat st;
+
+	snprintf(path, sizeof(path), "/proc/%d/ns/net", (int)pid);
+	return stat(path, &st) == 0 && st.st_ino == ns->st_ino && st.st_dev == ns->st_dev;
+}
+
+int wgl_sshfx_procs_in(struct wgl_ns *ns, pid_t except, bool print)
+{
+	DIR *d = opendir("/proc");
+	struct dirent *e;
+	struct stat nst;
+	int n = 0;
+
+	if (fstat(ns->fd, &nst) < 0) {
+		if (d)
+			closedir(d);
+		return -1;
+	}
+	while (d && (e = readdir(d))) {
+		pid_t pid = (pid_t)atoi(e->d_name);
+		char path[64], cmd[512] = "";
+		FILE *f;
+		size_t len;
+
+		if (pid <= 0 || pid == except || !wgl_sshfx_same_netns(pid, &nst))
+			continue;
+		n++;
+		if (!print)
+			continue;
+		snprintf(path, sizeof(path), "/proc/%d/cmdline", (int)pid);
+		f = fopen(path, "re");
+		len = f ? fread(cmd, 1, sizeof(cmd) - 1, f) : 0;
+		if (f)
+			fclose(f);
+		for (size_t i = 0; i + 1 < len; i++)
+			cmd[i] = cmd[i] ? cmd[i] : ' ';
+		printf("  left: pid %d %s\n", (int)pid, cmd);
+	}
+	if (d)
+		closedir(d);
+	return n;
+}
