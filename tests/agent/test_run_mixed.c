@@ -7,7 +7,7 @@
  * inside A, as it would on server A: node a is that host itself (its agent
  * the controller's child, on pipes), node b is B over ssh.
  *
- *   test-run-mixed stock    connect and replay (ipv4, userspace) pass; the
+ *   test-run-mixed stock    connect, replay and throughput (ipv4, userspace) pass; the
  *                           result says node a is local and b ssh; replay's
  *                           probe socket is the controller's own in A, b's
  *                           captures come through its agent. Afterwards
@@ -95,14 +95,22 @@ static pid_t start_run(const char *scenario, const char *define, const char *use
 	static char res[256], na[128], nb[128], idf[256], khf[256];
 	struct wgl_child_opts co = WGL_CHILD_OPTS_INIT;
 	const char *d = wgl_sshfx_dir, *wglab = getenv("WGLAB");
-	char *argv[32] = { (char *)wglab, "run", (char *)scenario, "-b", "userspace", "-f",
-			   "ipv4", "-D", (char *)define, "-o", res, "--node", na, "--node", nb,
+	static char defs[256];
+	char *argv[40] = { (char *)wglab, "run", (char *)scenario, "-b", "userspace", "-f",
+			   "ipv4", "-o", res, "--node", na, "--node", nb,
 			   "--ssh-option", idf, "--ssh-option", "IdentitiesOnly=yes",
 			   "--ssh-option", khf, "--ssh-option", "GlobalKnownHostsFile=/dev/null",
 			   "--ssh-option", "LogLevel=ERROR", "--remote-wglab", (char *)wglab };
-	char out[256];
-	int n = 27, fd;
+	char out[256], *save = NULL;
+	int n = 25, fd;
 	pid_t pid;
+
+	/* define: one or more KEY=VALUE, space-separated, each its own -D. */
+	snprintf(defs, sizeof(defs), "%s", define);
+	for (char *d1 = strtok_r(defs, " ", &save); d1 && n < 34; d1 = strtok_r(NULL, " ", &save)) {
+		argv[n++] = "-D";
+		argv[n++] = d1;
+	}
 
 	if (userspace) {
 		argv[n++] = "--userspace";
@@ -327,6 +335,7 @@ int main(int argc, char **argv)
 	} else {
 		check_run("connect", "reps=2", NULL, "pass", "userspace");
 		check_run("replay", "silence_min=0.25", NULL, "pass", "userspace");
+		check_run("throughput", "reps=1 duration=1 echo_count=20", NULL, "pass", "userspace");
 		check_stale_pair();
 		check_kill();
 	}
