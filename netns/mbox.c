@@ -141,3 +141,16 @@ int64_t wgl_mbox_next_due(const struct wgl_mbox_queue *q)
 			best = q->e[i].due_us;
 	return best;
 }
+
+int64_t wgl_mbox_wait_us(const struct wgl_mbox_queue *q, int64_t now_us)
+{
+	int64_t due = wgl_mbox_next_due(q);
+
+	/*
+	 * "No timeout" for a deadline already passed would wait for the next
+	 * packet, forever when both ends wait on what this box holds.
+	 */
+	if (due < 0)
+		return -1;
+	return due > now_us ? due - now_us : 0;
+}

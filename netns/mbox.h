@@ -74,6 +74,12 @@ int wgl_mbox_passed(struct wgl_mbox_queue *q, struct wgl_mbox_held *out, int max
 int wgl_mbox_due(struct wgl_mbox_queue *q, int64_t now_us, struct wgl_mbox_held *out, int max);
 /* Earliest deadline among the held packets, or -1 if none is deadline-held. */
 int64_t wgl_mbox_next_due(const struct wgl_mbox_queue *q);
+/*
+ * How long the middlebox may sleep at now_us: -1 (until a packet or a
+ * command) when nothing is deadline-held, else the time to the earliest
+ * deadline, 0 when it has already passed (the thread ran late).
+ */
+int64_t wgl_mbox_wait_us(const struct wgl_mbox_queue *q, int64_t now_us);
 
 struct wgl_mbox_stats {
 	uint64_t seen;            /* packets the queue delivered */

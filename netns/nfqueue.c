@@ -359,7 +359,7 @@ static int on_packet(struct nfq_q_handle *qh, struct nfgenmsg *msg, struct nfq_d
 
 static void wait_events(struct wgl_mbox *m, struct pollfd *pfd)
 {
-	int64_t due = wgl_mbox_next_due(&m->held), left = due < 0 ? -1 : due - now_us();
+	int64_t left = wgl_mbox_wait_us(&m->held, now_us());
 	struct timespec ts = { 0 };
 
 	if (left >= 0) {

@@ -130,6 +130,10 @@ static void test_queue_due(void)
 	wgl_mbox_hold(q, &c);
 	wgl_mbox_hold(q, &t2);
 	CU_ASSERT_EQUAL(wgl_mbox_next_due(q), 100);
+	/* The wait: to the earliest deadline; none once it passed (a late thread), never -1. */
+	CU_ASSERT_EQUAL(wgl_mbox_wait_us(q, 40), 60);
+	CU_ASSERT_EQUAL(wgl_mbox_wait_us(q, 100), 0);
+	CU_ASSERT_EQUAL(wgl_mbox_wait_us(q, 250), 0);
 	CU_ASSERT_EQUAL(wgl_mbox_due(q, 99, out, 8), 0);
 	CU_ASSERT_EQUAL(wgl_mbox_due(q, 100, out, 8), 1);
 	CU_ASSERT_EQUAL(out[0].id, 2);
@@ -137,6 +141,8 @@ static void test_queue_due(void)
 	CU_ASSERT_EQUAL(wgl_mbox_due(q, 1000000, out, 8), 1);
 	CU_ASSERT_EQUAL(out[0].id, 1);
 	CU_ASSERT_EQUAL(q->n, 1);
+	/* Only a count hold left: nothing to wake for but a packet. */
+	CU_ASSERT_EQUAL(wgl_mbox_wait_us(q, 5000), -1);
 	CU_ASSERT_EQUAL(wgl_mbox_passed(q, out, 8), 1);
 	CU_ASSERT_EQUAL(out[0].id, 3);
 	free(q);
