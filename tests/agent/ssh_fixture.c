@@ -205,3 +205,63 @@ int wgl_sshfx_procs_in(struct wgl_ns *ns, pid_t except, bool print)
 		closedir(d);
 	return n;
 }
+
+pid_t wgl_sshfx_start_run(struct wgl_ns *ns, const struct wgl_sshfx_wglab_run *r)
+{
+	static char res[256], idf[256], khf[256], wglab[512], defs[256];
+	struct wgl_child_opts co = WGL_CHILD_OPTS_INIT;
+	char *argv[48] = { wglab, "run", (char *)r->scenario, "-b", (char *)r->backend, "-f",
+			   "ipv4", "-o", res, "--node", (char *)r->node_a, "--node",
+			   (char *)r->node_b, "--ssh-option", idf, "--ssh-option",
+			   "IdentitiesOnly=yes", "--ssh-option", khf, "--ssh-option",
+			   "GlobalKnownHostsFile=/dev/null", "--ssh-option", "LogLevel=ERROR",
+			   "--remote-wglab", wglab };
+	char out[256], *save = NULL;
+	int n = 25, fd;
+	pid_t pid;
+
+	snprintf(wglab, sizeof(wglab), "%s", getenv("WGLAB") ?: "wglab");
+	snprintf(res, sizeof(res), "%s/results", wgl_sshfx_dir);
+	snprintf(idf, sizeof(idf), "IdentityFile=%s/user_key", wgl_sshfx_dir);
+	snprintf(khf, sizeof(khf), "UserKnownHostsFile=%s/known_hosts", wgl_sshfx_dir);
+	snprintf(defs, sizeof(defs), "%s", r->defines ?: "");
+	for (char *d = strtok_r(defs, " ", &save); d && n < 42; d = strtok_r(NULL, " ", &save)) {
+		argv[n++] = "-D";
+		argv[n++] = d;
+	}
+	if (r->userspace) {
+		argv[n++] = "--userspace";
+		argv[n++] = (char *)r->userspace;
+	}
+	snprintf(out, sizeof(out), "%s/%s.out", wgl_sshfx_dir, r->name);
+	fd = open(out, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	co.stdout_fd = fd;
+	co.stderr_fd = fd;
+	co.netns_fd = ns->fd;
+	pid = wgl_child_exec(&co, "wglab-run", argv);
+	if (fd >= 0)
+		close(fd);
+	return pid;
+}
+
+int wgl_sshfx_finish_run(pid_t pid, const char *name, const char *title, int timeout_ms)
+{
+	char path[256], *text;
+	int st = -1;
+
+	if (pid > 0 && wgl_child_wait(pid, timeout_ms, &st) < 0)
+		st = wgl_child_stop(pid, 1000);
+	snprintf(path, sizeof(path), "%s/%s.out", wgl_sshfx_dir, name);
+	text = wgl_sshfx_slurp(path);
+	printf("---- wglab run %s ----\n%s---- end ----\n", title, text ? text : "");
+	free(text);
+	return pid > 0 && WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
+json_t *wgl_sshfx_latest_result(void)
+{
+	char path[256];
+
+	snprintf(path, sizeof(path), "%s/results/latest/result.json", wgl_sshfx_dir);
+	return json_load_file(path, 0, NULL);
+}

@@ -9,6 +9,7 @@
 #ifndef WGL_TEST_SSH_FIXTURE_H
 #define WGL_TEST_SSH_FIXTURE_H
 
+#include <jansson.h>
 #include <stdbool.h>
 #include <sys/stat.h>
 #include <sys/types.h>
@@ -48,5 +49,24 @@ pid_t wgl_sshfx_start_sshd(struct wgl_ns *ns, const char *addr, int port, const 
 bool wgl_sshfx_same_netns(pid_t pid, const struct stat *ns);
 /* Processes in ns but except; with print, each is listed ("  left: ..."). */
 int wgl_sshfx_procs_in(struct wgl_ns *ns, pid_t except, bool print);
+
+/* One `wglab run` (the binary $WGLAB) with nodes a and b, reached with the fixture's keys. */
+struct wgl_sshfx_wglab_run {
+	const char *scenario, *backend;
+	const char *defines;            /* space-separated KEY=VALUE, one -D each */
+	const char *node_a, *node_b;    /* the --node specs, "a=..." and "b=..." */
+	const char *userspace;          /* --userspace, NULL: the default */
+	const char *name;               /* its output goes to DIR/NAME.out */
+};
+
+/* Starts the run in ns; results in DIR/results. Its pid, or -1. */
+pid_t wgl_sshfx_start_run(struct wgl_ns *ns, const struct wgl_sshfx_wglab_run *r);
+/*
+ * Waits for the run (killed after timeout_ms), prints DIR/NAME.out under the
+ * heading title; its exit status, or -1.
+ */
+int wgl_sshfx_finish_run(pid_t pid, const char *name, const char *title, int timeout_ms);
+/* DIR/results/latest/result.json, NULL when there is none. */
+json_t *wgl_sshfx_latest_result(void);
 
 #endif

@@ -85,76 +85,28 @@ static int start_sshd_a(void)
 	return sshd_a < 0 ? -1 : 0;
 }
 
-/*
- * Starts wglab run SCENARIO in A, node a local, node b over ssh; userspace
- * NULL: the default template. Its pid; output to DIR/run.out, results in
- * DIR/results/latest.
- */
-static pid_t start_run(const char *scenario, const char *define, const char *userspace)
+/* wglab run SCENARIO in A, node a local (or ssh to A), b ssh to B; output to DIR/run.out. */
+static pid_t start_run(const char *scenario, const char *defines, const char *userspace)
 {
-	static char res[256], na[128], nb[128], idf[256], khf[256];
-	struct wgl_child_opts co = WGL_CHILD_OPTS_INIT;
-	const char *d = wgl_sshfx_dir, *wglab = getenv("WGLAB");
-	static char defs[256];
-	char *argv[40] = { (char *)wglab, "run", (char *)scenario, "-b", "userspace", "-f",
-			   "ipv4", "-o", res, "--node", na, "--node", nb,
-			   "--ssh-option", idf, "--ssh-option", "IdentitiesOnly=yes",
-			   "--ssh-option", khf, "--ssh-option", "GlobalKnownHostsFile=/dev/null",
-			   "--ssh-option", "LogLevel=ERROR", "--remote-wglab", (char *)wglab };
-	char out[256], *save = NULL;
-	int n = 25, fd;
-	pid_t pid;
+	static char na[128], nb[128];
+	const struct wgl_sshfx_wglab_run r = { .scenario = scenario, .backend = "userspace",
+		.defines = defines, .node_a = na, .node_b = nb, .userspace = userspace,
+		.name = "run" };
 
-	/* define: one or more KEY=VALUE, space-separated, each its own -D. */
-	snprintf(defs, sizeof(defs), "%s", define);
-	for (char *d1 = strtok_r(defs, " ", &save); d1 && n < 34; d1 = strtok_r(NULL, " ", &save)) {
-		argv[n++] = "-D";
-		argv[n++] = d1;
-	}
-
-	if (userspace) {
-		argv[n++] = "--userspace";
-		argv[n++] = (char *)userspace;
-	}
-	snprintf(res, sizeof(res), "%s/results", d);
 	snprintf(na, sizeof(na), a_ssh ? "a=ssh://root@198.18.3.1:2222?addr=198.18.0.1&dev=u1"
 		 : "a=local?addr=198.18.0.1&dev=u1");
 	snprintf(nb, sizeof(nb), "b=ssh://root@198.18.3.2:%d?addr=198.18.0.2&dev=u2", SSH_PORT);
-	snprintf(idf, sizeof(idf), "IdentityFile=%s/user_key", d);
-	snprintf(khf, sizeof(khf), "UserKnownHostsFile=%s/known_hosts", d);
-	snprintf(out, sizeof(out), "%s/run.out", d);
-	fd = open(out, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-	co.stdout_fd = fd;
-	co.stderr_fd = fd;
-	co.netns_fd = A->fd;
-	pid = wgl_child_exec(&co, "wglab-run", argv);
-	if (fd >= 0)
-		close(fd);
-	return pid;
+	return wgl_sshfx_start_run(A, &r);
 }
 
 /* Waits for the run (killed after timeout_ms), prints its output; its exit status or -1. */
 static int finish_run(pid_t pid, const char *scenario, int timeout_ms)
 {
-	char out[256], *text;
-	int st = -1;
+	char title[160];
 
-	if (pid > 0 && wgl_child_wait(pid, timeout_ms, &st) < 0)
-		st = wgl_child_stop(pid, 1000);
-	snprintf(out, sizeof(out), "%s/run.out", wgl_sshfx_dir);
-	text = wgl_sshfx_slurp(out);
-	printf("---- wglab run %s (node a local in A, node b ssh to B) ----\n%s---- end ----\n",
-	       scenario, text ? text : "");
-	free(text);
-	return pid > 0 && WIFEXITED(st) ? WEXITSTATUS(st) : -1;
-}
-
-static json_t *latest_result(void)
-{
-	char path[256];
-
-	snprintf(path, sizeof(path), "%s/results/latest/result.json", wgl_sshfx_dir);
-	return json_load_file(path, 0, NULL);
+	snprintf(title, sizeof(title), "%s (node a %s in A, node b ssh to B)", scenario,
+		 a_ssh ? "ssh" : "local");
+	return wgl_sshfx_finish_run(pid, "run", title, timeout_ms);
 }
 
 /* The one case's verdict (userspace, ipv4); its failed checks printed. */
@@ -208,7 +160,7 @@ static void check_run(const char *scenario, const char *define, const char *user
 		      const char *want, const char *what)
 {
 	int rc = finish_run(start_run(scenario, define, userspace), scenario, 400000);
-	json_t *r = latest_result();
+	json_t *r = wgl_sshfx_latest_result();
 	const char *msg = "", *impl = "?", *v = r ? verdict(r, &msg, &impl) : NULL;
 	const char *ka = node_str(r, "a", "kind", NULL), *kb = node_str(r, "b", "kind", NULL);
 
@@ -249,7 +201,7 @@ static void check_stale_pair(void)
 		return;
 	}
 	rc = finish_run(start_run(path, "x=1", NULL), "stale-pair", 120000);
-	r = latest_result();
+	r = wgl_sshfx_latest_result();
 	c = json_array_get(json_object_get(r, "cases"), 0);
 	v = json_string_value(json_object_get(c, "verdict")) ?: "no case";
 	msg = json_string_value(json_object_get(c, "message")) ?: "";
@@ -278,7 +230,7 @@ static void check_kill(void)
 	while ((wgl_link_index(A, "wglab0") <= 0 || wgl_link_index(B, "wglab0") <= 0) &&
 	       wgl_now_ns() < deadline)
 		wgl_sleep_ms(20);
-	r = latest_result();
+	r = wgl_sshfx_latest_result();
 	CHECK(wgl_link_index(A, "wglab0") > 0 && wgl_link_index(B, "wglab0") > 0 &&
 	      node_str(r, "a", "agent", "dir") && node_str(r, "b", "agent", "dir"),
 	      "mid-run: wglab0 up on both servers, agent directories %s and %s",

@@ -91,55 +91,24 @@ static int build(void)
 }
 
 /* wglab run SCENARIO in C with both nodes remote; the child's pid (output to DIR/NAME.out). */
-static pid_t start_run(const char *scenario, const char *backend, const char *define,
+static pid_t start_run(const char *scenario, const char *backend, const char *defines,
 		       const char *name)
 {
-	static char out[256], res[256], na[256], nb[256], idf[256], khf[256], wglab[512];
-	struct wgl_child_opts co = WGL_CHILD_OPTS_INIT;
-	char *argv[] = { wglab, "run", (char *)scenario, "-b", (char *)backend, "-f", "ipv4",
-			 "-D", (char *)define, "-o", res, "--node", na, "--node", nb,
-			 "--ssh-option", idf, "--ssh-option", "IdentitiesOnly=yes", "--ssh-option",
-			 khf, "--ssh-option", "GlobalKnownHostsFile=/dev/null", "--ssh-option",
-			 "LogLevel=ERROR", "--remote-wglab", wglab, NULL };
-	pid_t pid;
-	int fd;
+	static char na[256], nb[256];
+	const struct wgl_sshfx_wglab_run r = { .scenario = scenario, .backend = backend,
+		.defines = defines, .node_a = na, .node_b = nb, .name = name };
 
-	snprintf(wglab, sizeof(wglab), "%s", getenv("WGLAB"));
-	snprintf(res, sizeof(res), "%s/results", dir);
 	snprintf(na, sizeof(na), "a=ssh://root@198.18.1.2:%d?addr=198.18.0.1&dev=u1", SSH_PORT);
 	snprintf(nb, sizeof(nb), "b=ssh://root@198.18.2.2:%d?addr=198.18.0.2&dev=u2", SSH_PORT);
-	snprintf(idf, sizeof(idf), "IdentityFile=%s/user_key", dir);
-	snprintf(khf, sizeof(khf), "UserKnownHostsFile=%s/known_hosts", dir);
-	snprintf(out, sizeof(out), "%s/%s.out", dir, name);
-	fd = open(out, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-	co.stdout_fd = fd;
-	co.stderr_fd = fd;
-	co.netns_fd = C->fd;
-	pid = wgl_child_exec(&co, "wglab-run", argv);
-	close(fd);
-	return pid;
+	return wgl_sshfx_start_run(C, &r);
 }
 
 static int finish_run(pid_t pid, const char *name, int timeout_ms)
 {
-	char path[256], *text;
-	int st = -1;
+	char title[128];
 
-	if (pid > 0 && wgl_child_wait(pid, timeout_ms, &st) < 0)
-		st = wgl_child_stop(pid, 1000);
-	snprintf(path, sizeof(path), "%s/%s.out", dir, name);
-	text = wgl_sshfx_slurp(path);
-	printf("---- wglab run (%s) ----\n%s---- end ----\n", name, text ? text : "");
-	free(text);
-	return pid > 0 && WIFEXITED(st) ? WEXITSTATUS(st) : -1;
-}
-
-static json_t *latest_result(void)
-{
-	char path[256];
-
-	snprintf(path, sizeof(path), "%s/results/latest/result.json", dir);
-	return json_load_file(path, 0, NULL);
+	snprintf(title, sizeof(title), "(%s)", name);
+	return wgl_sshfx_finish_run(pid, name, title, timeout_ms);
 }
 
 static void print_failed_checks(json_t *c)
@@ -210,7 +179,7 @@ static void check_connect(void)
 	int rc = finish_run(start_run("connect", kernel ? "userspace:userspace,kernel:kernel"
 				      : "userspace:userspace", "reps=2", "connect"), "connect",
 			    300000);
-	json_t *r = latest_result();
+	json_t *r = wgl_sshfx_latest_result();
 	const char *msg = "", *v = verdict_of(r, "userspace", "userspace", &msg);
 
 	CHECK(rc == 0, "wglab run connect with both nodes remote exits 0 (got %d)", rc);
@@ -231,7 +200,7 @@ static void check_passes_or_skips(const char *scenario, const char *define)
 {
 	int rc = finish_run(start_run(scenario, "userspace:userspace", define, scenario),
 			    scenario, 300000);
-	json_t *r = latest_result();
+	json_t *r = wgl_sshfx_latest_result();
 	const char *msg = "", *v = verdict_of(r, "userspace", "userspace", &msg);
 
 	CHECK(v && (!strcmp(v, "pass") || (!strcmp(v, "skip") && strstr(msg, "remote nodes:"))),
@@ -296,7 +265,7 @@ static void check_drop(void)
 	while (wgl_link_index(H[1], "wglab0") <= 0 && wgl_now_ns() < deadline)
 		wgl_sleep_ms(20);
 	ssh = procs_in(C, -1, "198.18.2.2", false);
-	r = latest_result();
+	r = wgl_sshfx_latest_result();
 	for (int i = 0; i < 2; i++)
 		snprintf(adir[i], sizeof(adir[i]), "%s", agent_dir(r, i ? "b" : "a") ?: "");
 	json_decref(r);
@@ -318,41 +287,6 @@ static void check_drop(void)
 		CHECK(adir[i][0] && access(adir[i], F_OK) < 0 && errno == ENOENT,
 		      "host %d: the agent's directory %s is removed", i + 1, adir[i]);
 	}
-}
-
-/*
- * throughput with both nodes remote, its short form: iperf and echo run on
- * the agents (the server side on b's, the client side on a's, a background
- * iperf while a's agent probes latency), and the case records b's CPU and
- * memory. It must pass, not skip: a skip would mean it measured nothing.
- */
-static pid_t start_throughput(void)
-{
-	static char out[256], res[256], na[256], nb[256], idf[256], khf[256], wglab[512];
-	struct wgl_child_opts co = WGL_CHILD_OPTS_INIT;
-	char *argv[] = { wglab, "run", "throughput", "-b", "userspace:userspace", "-f", "ipv4",
-			 "-D", "reps=1", "-D", "duration=1", "-D", "echo_count=20", "-o", res,
-			 "--node", na, "--node", nb, "--ssh-option", idf, "--ssh-option",
-			 "IdentitiesOnly=yes", "--ssh-option", khf, "--ssh-option",
-			 "GlobalKnownHostsFile=/dev/null", "--ssh-option", "LogLevel=ERROR",
-			 "--remote-wglab", wglab, NULL };
-	pid_t pid;
-	int fd;
-
-	snprintf(wglab, sizeof(wglab), "%s", getenv("WGLAB"));
-	snprintf(res, sizeof(res), "%s/results", dir);
-	snprintf(na, sizeof(na), "a=ssh://root@198.18.1.2:%d?addr=198.18.0.1&dev=u1", SSH_PORT);
-	snprintf(nb, sizeof(nb), "b=ssh://root@198.18.2.2:%d?addr=198.18.0.2&dev=u2", SSH_PORT);
-	snprintf(idf, sizeof(idf), "IdentityFile=%s/user_key", dir);
-	snprintf(khf, sizeof(khf), "UserKnownHostsFile=%s/known_hosts", dir);
-	snprintf(out, sizeof(out), "%s/throughput-remote.out", dir);
-	fd = open(out, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-	co.stdout_fd = fd;
-	co.stderr_fd = fd;
-	co.netns_fd = C->fd;
-	pid = wgl_child_exec(&co, "wglab-run", argv);
-	close(fd);
-	return pid;
 }
 
 /* The metric name of case c: its median and count, or -1 and 0. */
@@ -420,8 +354,10 @@ static void check_host_figures(json_t *c)
 
 static void check_throughput(void)
 {
-	int rc = finish_run(start_throughput(), "throughput-remote", 300000);
-	json_t *r = latest_result(), *c;
+	int rc = finish_run(start_run("throughput", "userspace:userspace",
+				      "reps=1 duration=1 echo_count=20", "throughput-remote"),
+			    "throughput-remote", 300000);
+	json_t *r = wgl_sshfx_latest_result(), *c;
 	const char *msg = "", *v = verdict_of(r, "userspace", "userspace", &msg);
 	size_t i, ncases = 0;
 
