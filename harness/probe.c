@@ -252,6 +252,18 @@ static void probe_classify(struct wgl_probe *p, size_t len, struct wgl_probe_rx 
 		rx->reject = n->reject;
 }
 
+/* A datagram of len bytes in p->rxbuf: timed, classified, counted into rx. */
+static int probe_received(struct wgl_probe *p, size_t len, struct wgl_probe_rx *rx)
+{
+	rx->at_ns = wgl_now_ns();
+	rx->wire_len = len;
+	probe_classify(p, len, rx);
+	p->stats.rx[rx->kind]++;
+	if (rx->err)
+		p->stats.rx_rejected++;
+	return 0;
+}
+
 /* wgl_probe_recv() through the I/O hook. */
 static int probe_recv_io(struct wgl_probe *p, int fd, int timeout_ms, struct wgl_probe_rx *rx)
 {
@@ -260,13 +272,7 @@ static int probe_recv_io(struct wgl_probe *p, int fd, int timeout_ms, struct wgl
 
 	if (len <= 0)
 		return (int)len;
-	rx->at_ns = wgl_now_ns();
-	rx->wire_len = (size_t)len;
-	probe_classify(p, (size_t)len, rx);
-	p->stats.rx[rx->kind]++;
-	if (rx->err)
-		p->stats.rx_rejected++;
-	return 0;
+	return probe_received(p, (size_t)len, rx);
 }
 
 int wgl_probe_recv(struct wgl_probe *p, int fd, int timeout_ms, struct wgl_probe_rx *rx)
@@ -290,13 +296,7 @@ int wgl_probe_recv(struct wgl_probe *p, int fd, int timeout_ms, struct wgl_probe
 		       (struct sockaddr *)&rx->from, &fromlen);
 	if (len < 0)
 		return errno == EAGAIN || errno == EINTR ? 0 : -errno;
-	rx->at_ns = wgl_now_ns();
-	rx->wire_len = (size_t)len;
-	probe_classify(p, (size_t)len, rx);
-	p->stats.rx[rx->kind]++;
-	if (rx->err)
-		p->stats.rx_rejected++;
-	return 0;
+	return probe_received(p, (size_t)len, rx);
 }
 
 static int remaining_ms(long long deadline)
