@@ -169,7 +169,29 @@ bool wgl_sshfx_same_netns(pid_t pid, const struct stat *ns)
 	return stat(path, &st) == 0 && st.st_ino == ns->st_ino && st.st_dev == ns->st_dev;
 }
 
-int wgl_sshfx_procs_in(struct wgl_ns *ns, pid_t except, bool print)
+/* The command line of pid, its NULs as spaces, into cmd ("" when unreadable). */
+static void proc_cmdline(pid_t pid, char *cmd, size_t size)
+{
+	char path[64];
+	size_t len;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/cmdline", (int)pid);
+	f = fopen(path, "re");
+	len = f ? fread(cmd, 1, size - 1, f) : 0;
+	if (f)
+		fclose(f);
+	cmd[len] = '\0';
+	for (size_t i = 0; i + 1 < len; i++)
+		cmd[i] = cmd[i] ? cmd[i] : ' ';
+}
+
+/*
+ * Walks the processes in ns but except: with cmd_has, returns the first
+ * ssh client whose command line has it (-1: none); else counts them, each
+ * listed with print. -1 when ns cannot be read.
+ */
+static int scan_ns(struct wgl_ns *ns, pid_t except, const char *cmd_has, bool print)
 {
 	DIR *d = opendir("/proc");
 	struct dirent *e;
@@ -183,27 +205,44 @@ int wgl_sshfx_procs_in(struct wgl_ns *ns, pid_t except, bool print)
 	}
 	while (d && (e = readdir(d))) {
 		pid_t pid = (pid_t)atoi(e->d_name);
-		char path[64], cmd[512] = "";
-		FILE *f;
-		size_t len;
+		char cmd[512];
 
 		if (pid <= 0 || pid == except || !wgl_sshfx_same_netns(pid, &nst))
 			continue;
-		n++;
-		if (!print)
+		if (!cmd_has && !print) {
+			n++;
 			continue;
-		snprintf(path, sizeof(path), "/proc/%d/cmdline", (int)pid);
-		f = fopen(path, "re");
-		len = f ? fread(cmd, 1, sizeof(cmd) - 1, f) : 0;
-		if (f)
-			fclose(f);
-		for (size_t i = 0; i + 1 < len; i++)
-			cmd[i] = cmd[i] ? cmd[i] : ' ';
-		printf("  left: pid %d %s\n", (int)pid, cmd);
+		}
+		proc_cmdline(pid, cmd, sizeof(cmd));
+		if (cmd_has && !strncmp(cmd, "ssh ", 4) && strstr(cmd, cmd_has)) {
+			closedir(d);
+			return pid;
+		}
+		n++;
+		if (print)
+			printf("  left: pid %d %s\n", (int)pid, cmd);
 	}
 	if (d)
 		closedir(d);
-	return n;
+	return cmd_has ? -1 : n;
+}
+
+int wgl_sshfx_procs_in(struct wgl_ns *ns, pid_t except, bool print)
+{
+	return scan_ns(ns, except, NULL, print);
+}
+
+pid_t wgl_sshfx_find_ssh(struct wgl_ns *ns, const char *cmd_has)
+{
+	return scan_ns(ns, -1, cmd_has, false);
+}
+
+int wgl_sshfx_join(struct wgl_ns *a, const char *na, const char *aa, struct wgl_ns *b,
+		   const char *nb, const char *ab)
+{
+	return wgl_veth_add(a, na, b, nb) ?: wgl_addr_add(a, na, aa) ?: wgl_addr_add(b, nb, ab) ?:
+	       wgl_link_set_up(a, na, true) ?: wgl_link_set_up(b, nb, true) ?:
+	       wgl_link_wait_running(a, na, 5000) ?: wgl_link_wait_running(b, nb, 5000);
 }
 
 pid_t wgl_sshfx_start_run(struct wgl_ns *ns, const struct wgl_sshfx_wglab_run *r)

@@ -49,6 +49,11 @@ pid_t wgl_sshfx_start_sshd(struct wgl_ns *ns, const char *addr, int port, const 
 bool wgl_sshfx_same_netns(pid_t pid, const struct stat *ns);
 /* Processes in ns but except; with print, each is listed ("  left: ..."). */
 int wgl_sshfx_procs_in(struct wgl_ns *ns, pid_t except, bool print);
+/* The first ssh client in ns whose command line has cmd_has, or -1. */
+pid_t wgl_sshfx_find_ssh(struct wgl_ns *ns, const char *cmd_has);
+/* A veth na (in a, address aa) -- nb (in b, address ab), both up and running. 0 or -errno. */
+int wgl_sshfx_join(struct wgl_ns *a, const char *na, const char *aa, struct wgl_ns *b,
+		   const char *nb, const char *ab);
 
 /* One `wglab run` (the binary $WGLAB) with nodes a and b, reached with the fixture's keys. */
 struct wgl_sshfx_wglab_run {

@@ -55,22 +55,14 @@ static int failures;
 	__LINE__); printf(__VA_ARGS__); printf("\n"); } else { printf("ok: "); \
 	printf(__VA_ARGS__); printf("\n"); } } while (0)
 
-static int join(struct wgl_ns *a, const char *na, const char *aa, struct wgl_ns *b,
-		const char *nb, const char *ab)
-{
-	return wgl_veth_add(a, na, b, nb) ?: wgl_addr_add(a, na, aa) ?: wgl_addr_add(b, nb, ab) ?:
-	       wgl_link_set_up(a, na, true) ?: wgl_link_set_up(b, nb, true) ?:
-	       wgl_link_wait_running(a, na, 5000) ?: wgl_link_wait_running(b, nb, 5000);
-}
-
 static int build(void)
 {
 	static const char *const names[] = { "[198.18.3.2]:2222", "[198.18.3.1]:2222" };
 
 	A = wgl_ns_new("serverA", false);
 	B = wgl_ns_new("serverB", false);
-	if (!A || !B || join(A, "u1", "198.18.0.1/24", B, "u2", "198.18.0.2/24") ||
-	    join(A, "m1", "198.18.3.1/24", B, "m2", "198.18.3.2/24"))
+	if (!A || !B || wgl_sshfx_join(A, "u1", "198.18.0.1/24", B, "u2", "198.18.0.2/24") ||
+	    wgl_sshfx_join(A, "m1", "198.18.3.1/24", B, "m2", "198.18.3.2/24"))
 		return -1;
 	if (wgl_sshfx_make_dir("wglab-runmixed") || wgl_sshfx_make_keys(names, 2, false))
 		return -1;

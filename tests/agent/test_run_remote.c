@@ -70,14 +70,6 @@ static int start_sshd(int i)
 	return sshd[i] < 0 ? -1 : 0;
 }
 
-static int join(struct wgl_ns *a, const char *na, const char *aa, struct wgl_ns *b,
-		const char *nb, const char *ab)
-{
-	return wgl_veth_add(a, na, b, nb) ?: wgl_addr_add(a, na, aa) ?: wgl_addr_add(b, nb, ab) ?:
-	       wgl_link_set_up(a, na, true) ?: wgl_link_set_up(b, nb, true) ?:
-	       wgl_link_wait_running(a, na, 5000) ?: wgl_link_wait_running(b, nb, 5000);
-}
-
 static int build(void)
 {
 	C = wgl_ns_new("ctl", false);
@@ -85,9 +77,9 @@ static int build(void)
 	H[1] = wgl_ns_new("host2", false);
 	if (!C || !H[0] || !H[1])
 		return -1;
-	return join(C, "m1", "198.18.1.1/24", H[0], "m1", "198.18.1.2/24") ?:
-	       join(C, "m2", "198.18.2.1/24", H[1], "m2", "198.18.2.2/24") ?:
-	       join(H[0], "u1", "198.18.0.1/24", H[1], "u2", "198.18.0.2/24");
+	return wgl_sshfx_join(C, "m1", "198.18.1.1/24", H[0], "m1", "198.18.1.2/24") ?:
+	       wgl_sshfx_join(C, "m2", "198.18.2.1/24", H[1], "m2", "198.18.2.2/24") ?:
+	       wgl_sshfx_join(H[0], "u1", "198.18.0.1/24", H[1], "u2", "198.18.0.2/24");
 }
 
 /* wglab run SCENARIO in C with both nodes remote; the child's pid (output to DIR/NAME.out). */
@@ -209,43 +201,6 @@ static void check_passes_or_skips(const char *scenario, const char *define)
 	json_decref(r);
 }
 
-/* Processes in host i but its sshd listener; with cmd_has, the first whose cmdline has it. */
-static int procs_in(struct wgl_ns *ns, pid_t except, const char *cmd_has, bool print)
-{
-	DIR *d = opendir("/proc");
-	struct dirent *e;
-	struct stat nst;
-	int n = 0;
-
-	fstat(ns->fd, &nst);
-	while (d && (e = readdir(d))) {
-		pid_t pid = (pid_t)atoi(e->d_name);
-		char path[64], cmd[512] = "";
-		FILE *f;
-		size_t len;
-
-		if (pid <= 0 || pid == except || !wgl_sshfx_same_netns(pid, &nst))
-			continue;
-		snprintf(path, sizeof(path), "/proc/%d/cmdline", (int)pid);
-		f = fopen(path, "re");
-		len = f ? fread(cmd, 1, sizeof(cmd) - 1, f) : 0;
-		if (f)
-			fclose(f);
-		for (size_t i = 0; i + 1 < len; i++)
-			cmd[i] = cmd[i] ? cmd[i] : ' ';
-		if (cmd_has && strncmp(cmd, "ssh ", 4) == 0 && strstr(cmd, cmd_has)) {
-			closedir(d);
-			return pid;
-		}
-		n++;
-		if (print)
-			printf("  left: pid %d %s\n", (int)pid, cmd);
-	}
-	if (d)
-		closedir(d);
-	return cmd_has ? -1 : n;
-}
-
 static const char *agent_dir(json_t *r, const char *node)
 {
 	return json_string_value(json_object_get(json_object_get(json_object_get(json_object_get(
@@ -264,7 +219,7 @@ static void check_drop(void)
 
 	while (wgl_link_index(H[1], "wglab0") <= 0 && wgl_now_ns() < deadline)
 		wgl_sleep_ms(20);
-	ssh = procs_in(C, -1, "198.18.2.2", false);
+	ssh = wgl_sshfx_find_ssh(C, "198.18.2.2");
 	r = wgl_sshfx_latest_result();
 	for (int i = 0; i < 2; i++)
 		snprintf(adir[i], sizeof(adir[i]), "%s", agent_dir(r, i ? "b" : "a") ?: "");
@@ -278,9 +233,9 @@ static void check_drop(void)
 	CHECK(rc == 1, "the run that lost node b fails (exit %d)", rc);
 	for (int i = 0; i < 2; i++) {
 		deadline = wgl_now_ns() + 30000000000LL;
-		while (procs_in(H[i], sshd[i], NULL, false) && wgl_now_ns() < deadline)
+		while (wgl_sshfx_procs_in(H[i], sshd[i], false) && wgl_now_ns() < deadline)
 			wgl_sleep_ms(50);
-		CHECK(procs_in(H[i], sshd[i], NULL, true) == 0,
+		CHECK(wgl_sshfx_procs_in(H[i], sshd[i], true) == 0,
 		      "host %d: no process left but sshd's listener", i + 1);
 		CHECK(wgl_link_index(H[i], "wglab0") == -ENODEV, "host %d: the agent's wglab0 is gone",
 		      i + 1);
