@@ -58,7 +58,7 @@ struct rcap {
 	char path[700];
 };
 
-static struct wgl_remote_node *node_of(lua_State *L, int i)
+struct wgl_remote_node *wgl_lua_rnode(lua_State *L, int i)
 {
 	struct wgl_remote_node *n = wgl_remote_node(i);
 
@@ -182,7 +182,7 @@ static struct rref *check_ref(lua_State *L, int idx, const char *cls)
 static int rnode_name(lua_State *L)
 {
 	struct rref *r = luaL_checkudata(L, 1, RNODE_CLASS);
-	struct wgl_remote_node *n = node_of(L, r->i);
+	struct wgl_remote_node *n = wgl_lua_rnode(L, r->i);
 
 	lua_pushstring(L, n->ssh.host);
 	lua_pushstring(L, n->label);
@@ -205,9 +205,9 @@ static int rnode_ping(lua_State *L)
 	if (!(timeout > 0 && timeout <= 3600) || !(interval > 0 && interval <= 60))
 		return luaL_error(L, "ping: field 'timeout' must be 0..3600 s and 'interval' 0..60 s");
 	ms = wgl_lua_deadline_ms(L, timeout * 1000);
-	err = wgl_remote_call(node_of(L, r->i), "ping", json_pack("{s:s s:i s:i}", "addr", dst,
-			      "timeout_ms", ms, "interval_ms", (int)(interval * 1000)),
-			      ms + CALL_MS, &res);
+	err = wgl_remote_call(wgl_lua_rnode(L, r->i), "ping",
+			      json_pack("{s:s s:i s:i}", "addr", dst, "timeout_ms", ms,
+					"interval_ms", (int)(interval * 1000)), ms + CALL_MS, &res);
 	wgl_lua_deadline_check(L);
 	if (err < 0)
 		return wgl_lua_errno(L, err, "ping (remote)");
@@ -234,7 +234,7 @@ static int rnode_ping(lua_State *L)
 static int rnode_udp(lua_State *L)
 {
 	struct rref *r = check_ref(L, 1, RNODE_CLASS);
-	struct wgl_remote_node *n = node_of(L, r->i);
+	struct wgl_remote_node *n = wgl_lua_rnode(L, r->i);
 	const char *ip = lua_istable(L, 2) ? wgl_lua_optstring(L, 2, "bind", "") : "";
 
 	if (strcmp(ip, n->addr4) && strcmp(ip, n->addr6))
@@ -256,7 +256,7 @@ static int rwg_get(lua_State *L)
 	struct rref *r = check_ref(L, 1, RWG_CLASS);
 	json_t *res = NULL, *p;
 	size_t k;
-	int err = wgl_remote_call(node_of(L, r->i), "wg_get",
+	int err = wgl_remote_call(wgl_lua_rnode(L, r->i), "wg_get",
 				  json_pack("{s:s}", "ifname", WGL_REMOTE_IFNAME), CALL_MS, &res);
 
 	if (err < 0)
@@ -343,7 +343,7 @@ static int rwg_set(lua_State *L)
 			lua_pop(L, 1);
 		}
 	}
-	err = wgl_remote_call(node_of(L, r->i), "wg_set", json_pack("{s:s s:O}", "ifname",
+	err = wgl_remote_call(wgl_lua_rnode(L, r->i), "wg_set", json_pack("{s:s s:O}", "ifname",
 			      WGL_REMOTE_IFNAME, "config", *box), CALL_MS, NULL);
 	if (err < 0)
 		return wgl_lua_errno(L, err, "wg:set (remote)");
@@ -364,7 +364,7 @@ static int rwg_info(lua_State *L)
 	wgl_lua_field_str(L, "version", p->version[r->i]);
 	/* Not "pid": a scenario would look it up in the controller's /proc. */
 	wgl_lua_field_int(L, "remote_pid", p->pid[r->i]);
-	wgl_lua_field_str(L, "node", node_of(L, r->i)->ssh.host);
+	wgl_lua_field_str(L, "node", wgl_lua_rnode(L, r->i)->ssh.host);
 	return 1;
 }
 
@@ -417,7 +417,7 @@ static void supersede(void)
 
 static int create_dev(lua_State *L, struct rpair *p, int i)
 {
-	struct wgl_remote_node *n = node_of(L, i);
+	struct wgl_remote_node *n = wgl_lua_rnode(L, i);
 	json_t *res = NULL;
 	int err = wgl_remote_call(n, "wg_create", json_pack("{s:s s:s}", "ifname",
 				  WGL_REMOTE_IFNAME, "backend", p->backend[i]), CALL_MS, &res);
@@ -519,7 +519,7 @@ static void check_pair_args(lua_State *L, struct rpair *p, int outer, const char
 	if (wgl_lua_optint_in(L, 1, "mtu", 0, 1280, 65535))
 		skip_op(L, "remote nodes: %s (the host's NIC MTU is its operator's)", "pair{mtu=}");
 	for (int i = 0; i < 2; i++) {
-		struct wgl_remote_node *n = node_of(L, i);
+		struct wgl_remote_node *n = wgl_lua_rnode(L, i);
 
 		if (!strcmp(p->backend[i], "none"))
 			skip_op(L, "remote nodes: %s (no WireGuard) is not run through the agent",
@@ -550,9 +550,10 @@ static int build(lua_State *L, struct rpair *p, const char *under[2], int outer,
 	for (int i = 0; i < 2 && !err; i++)
 		err = create_dev(L, p, i);
 	for (int i = 0; i < 2 && !err; i++)
-		err = address_dev(node_of(L, i), i);
+		err = address_dev(wgl_lua_rnode(L, i), i);
 	for (int i = 0; i < 2 && !err; i++)
-		err = configure(node_of(L, i), i, ep[!i], (const char (*)[WGL_KEY_B64_LEN])b64,
+		err = configure(wgl_lua_rnode(L, i), i, ep[!i],
+				(const char (*)[WGL_KEY_B64_LEN])b64,
 				(const char (*)[WGL_KEY_B64_LEN])pub, keepalive);
 	return err;
 }
@@ -631,7 +632,7 @@ int wgl_lua_remote_node_index(lua_State *L, int idx)
 int wgl_lua_remote_capture(lua_State *L)
 {
 	struct rref *r = check_ref(L, 1, RNODE_CLASS);
-	struct wgl_remote_node *n = node_of(L, r->i);
+	struct wgl_remote_node *n = wgl_lua_rnode(L, r->i);
 	const char *ifname = remote_ifname(L, n, luaL_checkstring(L, 2));
 	json_t *args = json_pack("{s:s}", "ifname", ifname), *res = NULL;
 	char name[128];
@@ -695,7 +696,7 @@ static int write_pcap(const char *path, const char *b64)
 static int rcap_stop(lua_State *L)
 {
 	struct rcap *c = luaL_checkudata(L, 1, RCAP_CLASS);
-	struct wgl_remote_node *n = node_of(L, c->i);
+	struct wgl_remote_node *n = wgl_lua_rnode(L, c->i);
 	json_t *st = NULL, *f = NULL;
 	int err = 0, t;
 

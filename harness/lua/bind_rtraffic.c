@@ -47,15 +47,6 @@ static int agent_call(struct wgl_remote_node *n, const char *op, json_t *args, i
 	return err;
 }
 
-static struct wgl_remote_node *rnode(lua_State *L, int i)
-{
-	struct wgl_remote_node *n = wgl_remote_node(i);
-
-	if (!n)
-		luaL_error(L, "remote node %c is not connected", 'a' + i);
-	return n;
-}
-
 /* Node indexes of the table's server and client; a local node with a remote one skips. */
 static void ends(lua_State *L, int idx, int *srv, int *cli)
 {
@@ -135,7 +126,7 @@ static int server_start(lua_State *L, struct riperf *h, const json_t *cargs, cha
 
 	if (json_object_get(cargs, "port"))
 		json_object_set(args, "port", json_object_get(cargs, "port"));
-	err = agent_call(rnode(L, h->srv), "iperf_server", args, CALL_MS, &res, why, len);
+	err = agent_call(wgl_lua_rnode(L, h->srv), "iperf_server", args, CALL_MS, &res, why, len);
 	if (!err)
 		h->srv_handle = (int)json_integer_value(json_object_get(res, "handle"));
 	json_decref(res);
@@ -178,7 +169,7 @@ static int riperf_begin(lua_State *L, struct riperf *h, bool background, json_t 
 		return err;
 	}
 	json_object_set_new(cargs, "background", json_boolean(background));
-	err = agent_call(rnode(L, h->cli), "iperf_client", cargs,
+	err = agent_call(wgl_lua_rnode(L, h->cli), "iperf_client", cargs,
 			 background ? CALL_MS : h->budget_ms + SLACK_MS, &out, why, len);
 	if (!err && background)
 		h->cli_handle = (int)json_integer_value(json_object_get(out, "handle"));
@@ -230,7 +221,7 @@ static int riperf_wait(lua_State *L)
 
 	if (h->cli_handle < 0)
 		return luaL_error(L, "iperf: already collected");
-	err = agent_call(rnode(L, h->cli), "iperf_wait", json_pack("{s:i}", "handle",
+	err = agent_call(wgl_lua_rnode(L, h->cli), "iperf_wait", json_pack("{s:i}", "handle",
 			 h->cli_handle), h->budget_ms + SLACK_MS, &js, why, sizeof(why));
 	/* Collected or not, the agent released the client's handle. */
 	h->cli_handle = -1;
@@ -330,14 +321,15 @@ int wgl_lua_remote_echo(lua_State *L)
 	sargs = json_pack("{s:s}", "addr", o.addr);
 	if (o.port)
 		json_object_set_new(sargs, "port", json_integer(o.port));
-	err = agent_call(rnode(L, srv), "echo_server", sargs, CALL_MS, &res, why, sizeof(why));
+	err = agent_call(wgl_lua_rnode(L, srv), "echo_server", sargs, CALL_MS, &res, why,
+			 sizeof(why));
 	if (err)
 		return luaL_error(L, "echo: server: %s", why);
 	handle = (int)json_integer_value(json_object_get(res, "handle"));
 	json_decref(res);
 	res = NULL;
 	sargs = probe_args(L, &o, &cut, &ms);
-	err = agent_call(rnode(L, cli), "echo_probe", sargs, ms, &res, why, sizeof(why));
+	err = agent_call(wgl_lua_rnode(L, cli), "echo_probe", sargs, ms, &res, why, sizeof(why));
 	stop_handle(srv, &handle);
 	if (cut) /* and the case ends at its deadline, not with a short probe */
 		wgl_sleep_ms(wgl_lua_deadline_ms(L, INT_MAX));

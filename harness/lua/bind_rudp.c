@@ -36,8 +36,7 @@ static struct rudp *check_rudp(lua_State *L, int idx)
 
 	if (u->handle < 0)
 		luaL_error(L, "socket is closed");
-	if (!wgl_remote_node(u->i))
-		luaL_error(L, "remote node %c is not connected", 'a' + u->i);
+	wgl_lua_rnode(L, u->i);
 	return u;
 }
 

@@ -160,6 +160,9 @@ void wgl_lua_open_remote(lua_State *L);
 int wgl_lua_remote_pair(lua_State *L);
 bool wgl_lua_is_remote_node(lua_State *L, int idx);
 int wgl_lua_remote_capture(lua_State *L);
+struct wgl_remote_node;
+/* Remote node i (0 a, 1 b) of the run; a Lua error when it is not connected. */
+struct wgl_remote_node *wgl_lua_rnode(lua_State *L, int i);
 int wgl_lua_remote_unsupported(lua_State *L, const char *what);
 /* The same, naming the running binding (a local-node one handed a remote node). */
 int wgl_lua_remote_unsupported_caller(lua_State *L);
