@@ -112,23 +112,25 @@ static int wait_wireguard(struct wgl_pair *p)
 	return err;
 }
 
-/* Tunnel addresses and both configs, once the devices are ready. */
+/*
+ * Both configs, then tunnel addresses and link up, once the devices are
+ * ready. Configured while down, a userspace daemon opens its socket once, on
+ * the port it was given, instead of a random one that the config then moves.
+ */
 static int configure_wireguard(struct wgl_pair *p, const struct wgl_pair_opts *o)
 {
 	int err = 0;
 
-	for (int i = 0; i < 2; i++) {
-		err = add_addr(p->ns[i], "wg0", tunnel4[i], 24);
-		err = err ?: add_addr(p->ns[i], "wg0", tunnel6[i], 64);
-		err = err ?: wgl_link_set_up(p->ns[i], "wg0", true);
-		if (err)
-			return err;
-	}
 	for (int i = 0; i < 2 && !err; i++) {
 		err = configure(p, i, o);
 		if (err)
 			wgl_err("pair: configuring wg0 in %s failed: %s", p->ns[i]->label,
 				strerror(-err));
+	}
+	for (int i = 0; i < 2 && !err; i++) {
+		err = add_addr(p->ns[i], "wg0", tunnel4[i], 24);
+		err = err ?: add_addr(p->ns[i], "wg0", tunnel6[i], 64);
+		err = err ?: wgl_link_set_up(p->ns[i], "wg0", true);
 	}
 	p->configured_ns = wgl_now_ns();
 	return err;

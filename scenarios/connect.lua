@@ -42,18 +42,9 @@ end
 function run(case)
   local fam = case.family
   local latencies, rtts = {}, {}
-  local control_net
+  local net
   for rep = 1, case.reps do
-    -- The negative control's pair is built with the first one, so their four
-    -- daemons start at once; it idles (no traffic, so no handshake) until the
-    -- control. A remote run builds one pair at a time (control_net nil).
-    local net
-    if rep == 1 then
-      net, control_net = wglab.pair { backends = { case.backend_a, case.backend_b }, outer = fam,
-                                      inner = fam, count = 2 }
-    else
-      net = wglab.pair { backends = { case.backend_a, case.backend_b }, outer = fam, inner = fam }
-    end
+    net = wglab.pair { backends = { case.backend_a, case.backend_b }, outer = fam, inner = fam }
     local cap = capture_start(net, "connect-" .. rep)
     -- a's static key lets Wireshark open the capture's handshake (wg.keylog_file)
     wglab.keylog(wglab.artifact("connect-" .. rep .. ".keylog", "keylog"),
@@ -75,27 +66,34 @@ function run(case)
   metric("connect_latency", "ms", latencies, "lower")
   if #rtts > 0 then metric("handshake_rtt", "ms", rtts, "lower") end
 
-  -- Negative control: b does not know a's key, so nothing may pass. Its
-  -- wait is derived from this run's healthy pairs, not a fixed clock. A peer
-  -- that wrongly accepted a's initiation would answer it within a handshake
-  -- RTT (about 1-4 ms on a veth here, the handshake_rtt metric), and the
-  -- first ping would then get through like a healthy pair's does: within the
-  -- connect latency measured above, on the same host, a pair built the same
-  -- way. So the control waits 10x the slowest healthy connect (between
-  -- repetitions it varied up to 4x on a loaded 2-core host), at least 50 ms
-  -- (over 10 handshake RTTs, and two scheduler periods of a busy host, for
-  -- a single repetition that happened to be fast), at most case.timeout:
-  -- the wrong key, not a short clock, is what fails the checks.
+  -- Negative control: b does not know a's key, so nothing may pass. It runs
+  -- on the last repetition's pair with fresh peers on both sides: a gets b
+  -- again as a new peer (no session, no handshake, zero counters), b gets a
+  -- stranger instead of a. Both daemons have just shown they work, and no
+  -- second pair pays two more daemon starts and device removals.
+  -- Its wait is derived from this run's healthy connects, not a fixed clock.
+  -- A peer that wrongly accepted a's initiation would answer it within a
+  -- handshake RTT (about 1-4 ms on a veth here, the handshake_rtt metric),
+  -- and the first ping would then get through like a healthy connect does:
+  -- within the connect latency measured above, on this very pair, now warm.
+  -- So the control waits 10x the slowest healthy connect (between
+  -- repetitions it varied up to 4x on a loaded 2-core host), at least 20 ms
+  -- (about 20 handshake RTTs, for a single repetition that happened to be
+  -- fast), at most case.timeout: the wrong key, not a short clock, is what
+  -- fails the checks.
   local slowest = wglab.stats.summary(latencies).max
-  local control_timeout = slowest and math.min(case.timeout, math.max(0.05, 10 * slowest / 1000))
+  local control_timeout = slowest and math.min(case.timeout, math.max(0.02, 10 * slowest / 1000))
                           or math.min(case.timeout, 2)
   log(string.format("negative control waits %.3f s", control_timeout))
   expect_fail("peer with the wrong public key", function()
-    local net = control_net
-                or wglab.pair { backends = { case.backend_a, case.backend_b }, outer = fam, inner = fam }
     local _, stranger = wglab.genkey()
+    local host = fam == "ipv6" and "/128" or "/32"
+    local ep = fam == "ipv6" and ("[" .. net.underlay[2] .. "]:" .. net.port)
+               or (net.underlay[2] .. ":" .. net.port)
     net.wg[2]:set { replace_peers = true,
-                    peers = { { public_key = stranger, allowed_ips = { net.tunnel[1] .. (fam == "ipv6" and "/128" or "/32") } } } }
+                    peers = { peer_of(stranger, nil, { net.tunnel[1] .. host }) } }
+    net.wg[1]:set { replace_peers = true,
+                    peers = { peer_of(net.public_key[2], ep, { net.tunnel[2] .. host }) } }
     verify(net, { timeout = control_timeout }, " (wrong key)")
   end)
 end
