@@ -67,33 +67,37 @@ function run(case)
   if #rtts > 0 then metric("handshake_rtt", "ms", rtts, "lower") end
 
   -- Negative control: b does not know a's key, so nothing may pass. It runs
-  -- on the last repetition's pair with fresh peers on both sides: a gets b
-  -- again as a new peer (no session, no handshake, zero counters), b gets a
-  -- stranger instead of a. Both daemons have just shown they work, and no
+  -- on the last repetition's pair with fresh peers on both sides (a gets b
+  -- again as a new peer: no session, no handshake, zero counters), so no
   -- second pair pays two more daemon starts and device removals.
-  -- Its wait is derived from this run's healthy connects, not a fixed clock.
-  -- A peer that wrongly accepted a's initiation would answer it within a
-  -- handshake RTT (about 1-4 ms on a veth here, the handshake_rtt metric),
-  -- and the first ping would then get through like a healthy connect does:
-  -- within the connect latency measured above, on this very pair, now warm.
-  -- So the control waits 10x the slowest healthy connect (between
-  -- repetitions it varied up to 4x on a loaded 2-core host), at least 20 ms
-  -- (about 20 handshake RTTs, for a single repetition that happened to be
-  -- fast), at most case.timeout: the wrong key, not a short clock, is what
-  -- fails the checks.
-  local slowest = wglab.stats.summary(latencies).max
-  local control_timeout = slowest and math.min(case.timeout, math.max(0.02, 10 * slowest / 1000))
+  -- Its wait comes from its twin, measured just before on the same pair: the
+  -- same fresh peers with the right keys, which must connect (so fresh peers
+  -- on a warm pair do connect, or the control would prove nothing). A peer
+  -- that wrongly accepted a stranger's initiation would connect like the
+  -- twin did, so the control waits 10x the twin's connect (a warm connect:
+  -- about 1.5-2 ms here against 3-4 ms for a first one; between repetitions
+  -- connects varied up to 4x on a loaded 2-core host), at least 20 ms (about
+  -- 20 handshake RTTs), at most case.timeout: the wrong key, not a short
+  -- clock, is what fails the checks. Without a twin connect (it failed, and
+  -- so did the case) the slowest first connect stands in.
+  local host = fam == "ipv6" and "/128" or "/32"
+  local ep = fam == "ipv6" and ("[" .. net.underlay[2] .. "]:" .. net.port)
+             or (net.underlay[2] .. ":" .. net.port)
+  local function fresh_peers(key_b_knows)
+    net.wg[2]:set { replace_peers = true,
+                    peers = { peer_of(key_b_knows, nil, { net.tunnel[1] .. host }) } }
+    net.wg[1]:set { replace_peers = true,
+                    peers = { peer_of(net.public_key[2], ep, { net.tunnel[2] .. host }) } }
+  end
+  fresh_peers(net.public_key[1])
+  local twin_ok, twin = verify(net, case, " (fresh peers)")
+  local base = twin_ok and twin or wglab.stats.summary(latencies).max
+  local control_timeout = base and math.min(case.timeout, math.max(0.02, 10 * base / 1000))
                           or math.min(case.timeout, 2)
   log(string.format("negative control waits %.3f s", control_timeout))
   expect_fail("peer with the wrong public key", function()
     local _, stranger = wglab.genkey()
-    local host = fam == "ipv6" and "/128" or "/32"
-    local ep = fam == "ipv6" and ("[" .. net.underlay[2] .. "]:" .. net.port)
-               or (net.underlay[2] .. ":" .. net.port)
-    net.wg[2]:set { replace_peers = true,
-                    peers = { peer_of(stranger, nil, { net.tunnel[1] .. host }) } }
-    net.wg[1]:set { replace_peers = true,
-                    peers = { peer_of(net.public_key[2], ep, { net.tunnel[2] .. host }) } }
+    fresh_peers(stranger)
     verify(net, { timeout = control_timeout }, " (wrong key)")
   end)
 end
