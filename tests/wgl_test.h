@@ -7,6 +7,7 @@
 #ifndef WGL_TEST_H
 #define WGL_TEST_H
 
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <unistd.h>
@@ -38,6 +39,24 @@ static inline int wgl_test_run(void)
 		failed++;
 	CU_cleanup_registry();
 	return failed ? 1 : 0;
+}
+
+/*
+ * A test's scratch directory: removed when the test passed (ret 0), kept
+ * with its logs as the evidence of a failure otherwise. Returns ret.
+ */
+static inline int wgl_test_workdir_done(const char *work, int ret)
+{
+	char cmd[PATH_MAX + 16];
+
+	if (ret != 0) {
+		fprintf(stderr, "logs kept in %s\n", work);
+		return ret;
+	}
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", work);
+	if (system(cmd) != 0)
+		fprintf(stderr, "could not remove %s\n", work);
+	return ret;
 }
 
 /* Path of a file in the source tree's tests/ directory. */

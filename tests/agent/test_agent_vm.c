@@ -89,7 +89,7 @@ static bool show_guest(const char *console, const char *done)
 int main(int argc, char **argv)
 {
 	const char *wglab = getenv("WGLAB");
-	char out[300], log[300], path[400], cmd[300];
+	char out[300], log[300], path[400];
 	long long t0;
 	json_t *vm;
 	bool done;
@@ -115,12 +115,7 @@ int main(int argc, char **argv)
 	code = code == 0 && done && json_integer_value(json_object_get(vm, "exit_code")) == 0 &&
 	       json_is_integer(json_object_get(vm, "exit_code")) ? 0 : 1;
 	json_decref(vm);
-	if (code == 0) { /* keep the evidence of a failure, drop it otherwise */
-		snprintf(cmd, sizeof(cmd), "rm -rf '%s'", work);
-		if (system(cmd) != 0)
-			fprintf(stderr, "could not remove %s\n", work);
-	} else {
-		fprintf(stderr, "FAIL: the guest's agent test did not pass; logs kept in %s\n", work);
-	}
-	return code;
+	if (code != 0)
+		fprintf(stderr, "FAIL: the guest's agent test did not pass\n");
+	return wgl_test_workdir_done(work, code);
 }

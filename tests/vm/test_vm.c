@@ -292,7 +292,6 @@ static void test_missing_kernel_skips(void)
 int main(int argc, char **argv)
 {
 	CU_pSuite s;
-	char cmd[300];
 
 	wglab = getenv("WGLAB");
 	if (!wglab || argc < 2)
@@ -313,12 +312,5 @@ int main(int argc, char **argv)
 	CU_add_test(s, "run connect --backend kernel", test_run_connect_kernel);
 	CU_add_test(s, "a run past its budget keeps its finished cases", test_budget_keeps_finished_cases);
 	argc = wgl_test_run();
-	if (argc == 0) { /* keep the evidence of a failure, drop it otherwise */
-		snprintf(cmd, sizeof(cmd), "rm -rf '%s'", work);
-		if (system(cmd) != 0)
-			fprintf(stderr, "could not remove %s\n", work);
-	} else {
-		fprintf(stderr, "logs kept in %s\n", work);
-	}
-	return argc;
+	return wgl_test_workdir_done(work, argc);
 }

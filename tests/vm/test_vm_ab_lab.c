@@ -137,7 +137,6 @@ static void test_two_kernels(void)
 int main(void)
 {
 	CU_pSuite s;
-	char cmd[300];
 	int ret;
 
 	wglab = getenv("WGLAB");
@@ -150,12 +149,5 @@ int main(void)
 	s = CU_add_suite("kernel lab A/B", NULL, NULL);
 	CU_add_test(s, "6.1 vs 6.12 on connect, one boot each", test_two_kernels);
 	ret = wgl_test_run();
-	if (ret == 0) { /* keep the evidence of a failure, drop it otherwise */
-		snprintf(cmd, sizeof(cmd), "rm -rf '%s'", work);
-		if (system(cmd) != 0)
-			fprintf(stderr, "could not remove %s\n", work);
-	} else {
-		fprintf(stderr, "logs kept in %s\n", work);
-	}
-	return ret;
+	return wgl_test_workdir_done(work, ret);
 }
