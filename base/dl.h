@@ -26,12 +26,12 @@ struct wgl_dl_sym {
  * owns the lock and the handle.
  */
 struct wgl_dl_lib {
-	const char *soname;	/* e.g. "libiperf.so.0" */
-	const char *package;	/* Debian package that ships it, for the error */
+	const char *soname; /* e.g. "libiperf.so.0" */
+	const char *package; /* Debian package that ships it, for the error */
 	const struct wgl_dl_sym *syms;
 	size_t nsyms;
 	pthread_mutex_t lock;
-	void *handle;		/* non-NULL once every symbol is resolved */
+	void *handle; /* non-NULL once every symbol is resolved */
 };
 
 #define WGL_DL_LIB(so, pkg, table) \
