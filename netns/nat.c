@@ -9,11 +9,33 @@
 #include <string.h>
 #include <nftables/libnftables.h>
 
+#include "base/dl.h"
 #include "base/log.h"
 #include "netns/netns.h"
 #include "netns/router.h"
 
 #define NAT_TABLE "inet wglab"
+
+/* libnftables, loaded on first use (base/dl.h); the slots carry its prototypes. */
+static struct {
+	__typeof__(nft_ctx_new) *ctx_new;
+	__typeof__(nft_ctx_free) *ctx_free;
+	__typeof__(nft_ctx_buffer_output) *ctx_buffer_output;
+	__typeof__(nft_ctx_buffer_error) *ctx_buffer_error;
+	__typeof__(nft_ctx_get_error_buffer) *ctx_get_error_buffer;
+	__typeof__(nft_run_cmd_from_buffer) *run_cmd_from_buffer;
+} nft;
+
+static const struct wgl_dl_sym nft_syms[] = {
+	{ "nft_ctx_new", &nft.ctx_new },
+	{ "nft_ctx_free", &nft.ctx_free },
+	{ "nft_ctx_buffer_output", &nft.ctx_buffer_output },
+	{ "nft_ctx_buffer_error", &nft.ctx_buffer_error },
+	{ "nft_ctx_get_error_buffer", &nft.ctx_get_error_buffer },
+	{ "nft_run_cmd_from_buffer", &nft.run_cmd_from_buffer },
+};
+
+static struct wgl_dl_lib nft_lib = WGL_DL_LIB("libnftables.so.1", "libnftables1", nft_syms);
 
 static bool ifname_ok(const char *s)
 {
@@ -62,25 +84,28 @@ int wgl_nat_format(const struct wgl_nat *nat, char *buf, size_t len)
 int wgl_nft_run(struct wgl_ns *ns, const char *script)
 {
 	struct nft_ctx *ctx;
-	int err = wgl_ns_enter(ns);
+	int err = wgl_dl_load(&nft_lib);
 
 	if (err < 0)
 		return err;
+	err = wgl_ns_enter(ns);
+	if (err < 0)
+		return err;
 	/* The context's netlink socket is opened here, i.e. in the router's namespace. */
-	ctx = nft_ctx_new(NFT_CTX_DEFAULT);
+	ctx = nft.ctx_new(NFT_CTX_DEFAULT);
 	if (!ctx) {
 		wgl_ns_leave();
 		return -ENOMEM;
 	}
-	nft_ctx_buffer_output(ctx);
-	nft_ctx_buffer_error(ctx);
-	if (nft_run_cmd_from_buffer(ctx, script) != 0) {
-		const char *msg = nft_ctx_get_error_buffer(ctx);
+	nft.ctx_buffer_output(ctx);
+	nft.ctx_buffer_error(ctx);
+	if (nft.run_cmd_from_buffer(ctx, script) != 0) {
+		const char *msg = nft.ctx_get_error_buffer(ctx);
 
 		wgl_err("%s: nftables refused the rules: %s", ns->label, msg ? msg : "?");
 		err = -EIO;
 	}
-	nft_ctx_free(ctx);
+	nft.ctx_free(ctx);
 	wgl_ns_leave();
 	return err;
 }

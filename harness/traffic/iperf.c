@@ -20,6 +20,7 @@
 #include <jansson.h>
 
 #include "base/child.h"
+#include "base/dl.h"
 #include "base/log.h"
 #include "harness/traffic/iperf.h"
 #include "netns/netns.h"
@@ -30,6 +31,67 @@
 /* After the client is done the server has already sent its results; it only has to exit. */
 #define SERVER_TAIL_MS 5000
 
+/*
+ * libiperf, loaded on first use (base/dl.h). The slots carry the library's own
+ * prototypes, so the calls below are checked as if it were linked. Every entry
+ * point loads it in the parent before forking, so the children inherit the mapping.
+ */
+static struct {
+	__typeof__(iperf_new_test) *new_test;
+	__typeof__(iperf_defaults) *defaults;
+	__typeof__(iperf_free_test) *free_test;
+	__typeof__(iperf_run_client) *run_client;
+	__typeof__(iperf_run_server) *run_server;
+	__typeof__(iperf_strerror) *errstr;
+	__typeof__(iperf_get_test_json_output_string) *get_test_json_output_string;
+	__typeof__(iperf_set_test_role) *set_test_role;
+	__typeof__(iperf_set_test_server_hostname) *set_test_server_hostname;
+	__typeof__(iperf_set_test_server_port) *set_test_server_port;
+	__typeof__(iperf_set_test_duration) *set_test_duration;
+	__typeof__(iperf_set_test_omit) *set_test_omit;
+	__typeof__(iperf_set_test_num_streams) *set_test_num_streams;
+	__typeof__(iperf_set_test_reverse) *set_test_reverse;
+	__typeof__(iperf_set_test_bidirectional) *set_test_bidirectional;
+	__typeof__(iperf_set_test_connect_timeout) *set_test_connect_timeout;
+	__typeof__(iperf_set_test_get_server_output) *set_test_get_server_output;
+	__typeof__(set_protocol) *set_protocol;
+	__typeof__(iperf_set_test_blksize) *set_test_blksize;
+	__typeof__(iperf_set_test_rate) *set_test_rate;
+	__typeof__(iperf_set_test_json_output) *set_test_json_output;
+	__typeof__(iperf_set_test_logfile) *set_test_logfile;
+	__typeof__(iperf_set_test_bind_address) *set_test_bind_address;
+	int *i_errno; /* libiperf's error code, a global int */
+} ipf;
+
+static const struct wgl_dl_sym iperf_syms[] = {
+	{ "iperf_new_test", &ipf.new_test },
+	{ "iperf_defaults", &ipf.defaults },
+	{ "iperf_free_test", &ipf.free_test },
+	{ "iperf_run_client", &ipf.run_client },
+	{ "iperf_run_server", &ipf.run_server },
+	{ "iperf_strerror", &ipf.errstr },
+	{ "iperf_get_test_json_output_string", &ipf.get_test_json_output_string },
+	{ "iperf_set_test_role", &ipf.set_test_role },
+	{ "iperf_set_test_server_hostname", &ipf.set_test_server_hostname },
+	{ "iperf_set_test_server_port", &ipf.set_test_server_port },
+	{ "iperf_set_test_duration", &ipf.set_test_duration },
+	{ "iperf_set_test_omit", &ipf.set_test_omit },
+	{ "iperf_set_test_num_streams", &ipf.set_test_num_streams },
+	{ "iperf_set_test_reverse", &ipf.set_test_reverse },
+	{ "iperf_set_test_bidirectional", &ipf.set_test_bidirectional },
+	{ "iperf_set_test_connect_timeout", &ipf.set_test_connect_timeout },
+	{ "iperf_set_test_get_server_output", &ipf.set_test_get_server_output },
+	{ "set_protocol", &ipf.set_protocol },
+	{ "iperf_set_test_blksize", &ipf.set_test_blksize },
+	{ "iperf_set_test_rate", &ipf.set_test_rate },
+	{ "iperf_set_test_json_output", &ipf.set_test_json_output },
+	{ "iperf_set_test_logfile", &ipf.set_test_logfile },
+	{ "iperf_set_test_bind_address", &ipf.set_test_bind_address },
+	{ "i_errno", &ipf.i_errno },
+};
+
+static struct wgl_dl_lib iperf_lib = WGL_DL_LIB("libiperf.so.0", "libiperf0", iperf_syms);
+
 struct child_ctx {
 	const struct wgl_iperf_opts *o;
 	bool server;
@@ -39,28 +101,28 @@ struct child_ctx {
 
 static void apply_client_opts(struct iperf_test *t, const struct wgl_iperf_opts *o)
 {
-	iperf_set_test_role(t, 'c');
-	iperf_set_test_server_hostname(t, o->server_addr);
-	iperf_set_test_server_port(t, o->port ? o->port : WGL_IPERF_PORT);
-	iperf_set_test_duration(t, o->duration_s > 0 ? o->duration_s : 10);
-	iperf_set_test_omit(t, o->omit_s);
-	iperf_set_test_num_streams(t, o->streams > 0 ? o->streams : 1);
-	iperf_set_test_reverse(t, o->reverse);
-	iperf_set_test_bidirectional(t, o->bidir);
-	iperf_set_test_connect_timeout(t, wgl_deadline_clamp_ms(CONNECT_TIMEOUT_MS) ?: 1);
+	ipf.set_test_role(t, 'c');
+	ipf.set_test_server_hostname(t, o->server_addr);
+	ipf.set_test_server_port(t, o->port ? o->port : WGL_IPERF_PORT);
+	ipf.set_test_duration(t, o->duration_s > 0 ? o->duration_s : 10);
+	ipf.set_test_omit(t, o->omit_s);
+	ipf.set_test_num_streams(t, o->streams > 0 ? o->streams : 1);
+	ipf.set_test_reverse(t, o->reverse);
+	ipf.set_test_bidirectional(t, o->bidir);
+	ipf.set_test_connect_timeout(t, wgl_deadline_clamp_ms(CONNECT_TIMEOUT_MS) ?: 1);
 	/* The server's JSON carries the sender's RTT in reverse mode. */
-	iperf_set_test_get_server_output(t, 1);
+	ipf.set_test_get_server_output(t, 1);
 	if (o->udp) {
 		/*
 		 * iperf_defaults() leaves the TCP block size and no rate; the UDP
 		 * defaults are only applied by iperf_parse_arguments().
 		 */
-		set_protocol(t, Pudp);
-		iperf_set_test_blksize(t, o->blksize > 0 ? o->blksize : WGL_IPERF_UDP_BLKSIZE);
+		ipf.set_protocol(t, Pudp);
+		ipf.set_test_blksize(t, o->blksize > 0 ? o->blksize : WGL_IPERF_UDP_BLKSIZE);
 	} else if (o->blksize > 0) {
-		iperf_set_test_blksize(t, o->blksize);
+		ipf.set_test_blksize(t, o->blksize);
 	}
-	iperf_set_test_rate(t, o->bitrate);
+	ipf.set_test_rate(t, o->bitrate);
 }
 
 /* JSON of the form iperf writes on failure, for failures before iperf could write any. */
@@ -84,31 +146,31 @@ static int child_body(void *arg)
 
 	close(c->rfd);
 	signal(SIGPIPE, SIG_IGN);
-	t = iperf_new_test();
+	t = ipf.new_test();
 	if (!t) {
 		own = error_json("iperf_new_test failed");
 		return wgl_frame_write(c->wfd, own, strlen(own)) ? 2 : 1;
 	}
-	iperf_defaults(t);
-	iperf_set_test_json_output(t, 1);
+	ipf.defaults(t);
+	ipf.set_test_json_output(t, 1);
 	/* Keeps stdout clean; iperf prints its JSON there too (iperf_json_finish). */
-	iperf_set_test_logfile(t, "/dev/null");
+	ipf.set_test_logfile(t, "/dev/null");
 	if (c->server) {
 		/* The client pushes protocol, streams, direction and time to the server. */
-		iperf_set_test_role(t, 's');
-		iperf_set_test_server_port(t, c->o->port ? c->o->port : WGL_IPERF_PORT);
-		iperf_set_test_bind_address(t, c->o->server_addr);
-		rc = iperf_run_server(t);
+		ipf.set_test_role(t, 's');
+		ipf.set_test_server_port(t, c->o->port ? c->o->port : WGL_IPERF_PORT);
+		ipf.set_test_bind_address(t, c->o->server_addr);
+		rc = ipf.run_server(t);
 	} else {
 		apply_client_opts(t, c->o);
-		rc = iperf_run_client(t);
+		rc = ipf.run_client(t);
 	}
-	js = iperf_get_test_json_output_string(t);
+	js = ipf.get_test_json_output_string(t);
 	if (!js || !*js)
-		js = own = error_json(rc < 0 ? iperf_strerror(i_errno) : "iperf wrote no JSON");
+		js = own = error_json(rc < 0 ? ipf.errstr(*ipf.i_errno) : "iperf wrote no JSON");
 	rc = wgl_frame_write(c->wfd, js, strlen(js));
 	free(own);
-	iperf_free_test(t);
+	ipf.free_test(t);
 	return rc ? 2 : 0;
 }
 
@@ -201,18 +263,22 @@ static void server_failed(struct wgl_iperf_run *run, struct wgl_ns *ns, int why)
 int wgl_iperf_client_start(struct wgl_iperf_proc *p, struct wgl_ns *ns,
 			   const struct wgl_iperf_opts *opts)
 {
+	int ret = wgl_dl_load(&iperf_lib);
+
 	p->pid = 0;
 	p->fd = -1;
-	return spawn(p, ns, "iperf-client", opts, false);
+	return ret < 0 ? ret : spawn(p, ns, "iperf-client", opts, false);
 }
 
 int wgl_iperf_server_start(struct wgl_iperf_proc *p, struct wgl_ns *ns,
 			   const struct wgl_iperf_opts *opts)
 {
-	int ret;
+	int ret = wgl_dl_load(&iperf_lib);
 
 	p->pid = 0;
 	p->fd = -1;
+	if (ret < 0)
+		return ret;
 	ret = spawn(p, ns, "iperf-server", opts, true);
 	if (ret < 0)
 		return ret;
@@ -235,6 +301,9 @@ int wgl_iperf_begin(struct wgl_iperf_run *run, struct wgl_ns *server_ns,
 	memset(run, 0, sizeof(*run));
 	run->server.fd = run->client.fd = -1;
 	run->opts = *opts;
+	ret = wgl_dl_load(&iperf_lib);
+	if (ret < 0)
+		return ret;
 	ret = spawn(&run->server, server_ns, "iperf-server", &run->opts, true);
 	if (ret < 0) {
 		wgl_err("cannot start the iperf server in %s: %s", server_ns->name, strerror(-ret));
