@@ -26,6 +26,7 @@
 
 #include "harness/backends/backend.h"
 #include "harness/backends/uapi.h"
+#include "harness/backends/vcache.h"
 #include "base/child.h"
 #include "base/log.h"
 #include "netns/netns.h"
@@ -162,7 +163,8 @@ static struct version_entry *version_cached(const char *binary, const struct sta
 	return NULL;
 }
 
-static void version_remember(const char *binary, const struct stat *st, const char *version)
+static struct version_entry *version_remember(const char *binary, const struct stat *st,
+					       const char *version)
 {
 	static int next;
 	struct version_entry *e = &version_cache[next++ % VERSION_CACHE];
@@ -172,6 +174,26 @@ static void version_remember(const char *binary, const struct stat *st, const ch
 	e->ino = st->st_ino;
 	e->mtime = st->st_mtim;
 	snprintf(e->version, sizeof(e->version), "%s", version);
+	return e;
+}
+
+/* The entry of this process, else one from the disk cache (vcache.h); NULL: ask the binary. */
+static struct version_entry *version_known(const char *binary, const struct stat *st)
+{
+	struct version_entry *e = version_cached(binary, st);
+	char v[128];
+
+	if (e || !wgl_vcache_get(wgl_vcache_dir(), binary, st, v, sizeof(v)))
+		return e;
+	return version_remember(binary, st, v);
+}
+
+/* What a probe answered, for this process and (an answer, not "unknown") later runs. */
+static void version_learned(const char *binary, const struct stat *st, const char *version)
+{
+	version_remember(binary, st, version);
+	if (strcmp(version, "unknown"))
+		wgl_vcache_put(wgl_vcache_dir(), binary, st, version);
 }
 
 /* Starts `BINARY --version` with its stdout on a pipe (*fd); 0 or -errno. */
@@ -237,13 +259,13 @@ static void probe_version(const char *binary, char *out, size_t len)
 		probe_version_uncached(binary, out, len);
 		return;
 	}
-	e = version_cached(binary, &st);
+	e = version_known(binary, &st);
 	if (e) {
 		snprintf(out, len, "%s", e->version);
 		return;
 	}
 	probe_version_uncached(binary, out, len);
-	version_remember(binary, &st, out);
+	version_learned(binary, &st, out);
 }
 
 /*
@@ -268,7 +290,7 @@ static void version_begin(struct wgl_wgdev *dev)
 		probe_version(dev->impl, dev->impl_version, sizeof(dev->impl_version));
 		return;
 	}
-	e = version_cached(dev->impl, &st);
+	e = version_known(dev->impl, &st);
 	if (e) {
 		snprintf(dev->impl_version, sizeof(dev->impl_version), "%s", e->version);
 		return;
@@ -292,7 +314,7 @@ static void version_settle(void)
 		return;
 	probe_finish(probing.pid, probing.fd, v, sizeof(v));
 	probing.pid = 0;
-	version_remember(probing.binary, &probing.st, v);
+	version_learned(probing.binary, &probing.st, v);
 }
 
 static void version_end(struct wgl_wgdev *dev)
