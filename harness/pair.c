@@ -9,6 +9,7 @@
 #include "harness/pair.h"
 #include "harness/ping.h"
 #include "netns/netns.h"
+#include "pcap/capture.h"
 
 /* Pairs that are up, newest first (wgl_pairs_wind_down()). */
 static struct wgl_pair *pairs_up;
@@ -167,6 +168,33 @@ static int build_links(struct wgl_pair *p, const struct wgl_pair_opts *o)
 	return err;
 }
 
+/* The captures of wgl_pair_opts.capture: their children open while the daemons start. */
+static int spawn_captures(struct wgl_pair *p, const struct wgl_pair_opts *o)
+{
+	for (int i = 0; i < 2; i++) {
+		if (!o->capture[i])
+			continue;
+		p->capture[i] = wgl_capture_spawn(p->ns[i], "veth0", o->capture[i], NULL);
+		if (!p->capture[i])
+			return -errno;
+	}
+	return 0;
+}
+
+static int captures_ready(struct wgl_pair *p)
+{
+	int err = 0;
+
+	for (int i = 0; i < 2 && !err; i++) {
+		if (!p->capture[i])
+			continue;
+		err = wgl_capture_ready(p->capture[i]);
+		if (err)
+			p->capture[i] = NULL; /* freed by wgl_capture_ready() */
+	}
+	return err;
+}
+
 static void list_up(struct wgl_pair *p, bool wg)
 {
 	for (int i = 0; i < 2; i++)
@@ -201,8 +229,13 @@ int wgl_pairs_up(struct wgl_pair *const p[], int n, const struct wgl_pair_opts *
 		err = start_wireguard(p[i], o);
 	for (i = 0; i < n && !err; i++)
 		err = build_links(p[i], o);
+	for (i = 0; i < n && !err; i++)
+		err = spawn_captures(p[i], o);
 	for (i = 0; wg && i < n && !err; i++)
 		err = wait_wireguard(p[i]);
+	/* Before the first config: a keepalive's handshake would go out at once. */
+	for (i = 0; i < n && !err; i++)
+		err = captures_ready(p[i]);
 	for (i = 0; wg && i < n && !err; i++)
 		err = configure_wireguard(p[i], o);
 	if (err) {
@@ -252,6 +285,10 @@ void wgl_pair_down(struct wgl_pair *p)
 	/* Both daemons wind down at once; each destroy then only waits for its own. */
 	unlist(p);
 	wind_down(p);
+	for (int i = 0; i < 2; i++) {
+		wgl_capture_stop(p->capture[i], NULL);
+		p->capture[i] = NULL;
+	}
 	for (int i = 1; i >= 0; i--) {
 		wgl_wg_destroy(p->wg[i]);
 		p->wg[i] = NULL;

@@ -30,6 +30,12 @@ struct wgl_pair_opts {
 	bool visible;             /* namespaces visible to `ip netns` */
 	uint16_t keepalive;       /* persistent keepalive on both, 0 = off */
 	const struct wgl_backend_config *wg;  /* backend settings; NULL = defaults */
+	/*
+	 * Files to capture node i's underlay into (NULL: none), from before the
+	 * first packet: the capture opens while the daemons start. Taken over by
+	 * the caller from wgl_pair.capture[], or stopped by wgl_pair_down().
+	 */
+	const char *capture[2];
 };
 
 struct wgl_pair {
@@ -43,6 +49,7 @@ struct wgl_pair {
 	wgl_key priv[2], pub[2];
 	uint16_t port[2];                 /* WireGuard listen ports */
 	long long configured_ns;          /* wgl_now_ns() when both configs were applied */
+	struct wgl_capture *capture[2];   /* wgl_pair_opts.capture, running */
 	struct wgl_pair *next_up;         /* the list of pairs that are up (wgl_pairs_wind_down) */
 };
 

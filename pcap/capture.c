@@ -29,6 +29,7 @@ struct wgl_capture {
 	int rfd;               /* read end of the report pipe */
 	int linktype;
 	char what[96];         /* "label:ifname" for messages */
+	char path[PATH_MAX];   /* the file, for messages */
 };
 
 /* What the child needs; lives in the parent's memory, copied by fork. */
@@ -254,12 +255,11 @@ static void capture_free(struct wgl_capture *c)
 	free(c);
 }
 
-struct wgl_capture *wgl_capture_start(struct wgl_ns *ns, const char *ifname, const char *path,
+struct wgl_capture *wgl_capture_spawn(struct wgl_ns *ns, const char *ifname, const char *path,
 				      const struct wgl_capture_opts *opts)
 {
 	struct capture_args args = { .ifname = ifname, .path = path };
 	struct wgl_capture *c;
-	char line[PCAP_ERRBUF_SIZE + 64];
 	int rc;
 
 	if (opts)
@@ -269,29 +269,46 @@ struct wgl_capture *wgl_capture_start(struct wgl_ns *ns, const char *ifname, con
 		return NULL;
 	c->rfd = -1;
 	snprintf(c->what, sizeof(c->what), "%s:%s", ns ? ns->label : "host", ifname);
+	snprintf(c->path, sizeof(c->path), "%s", path);
 	rc = spawn_capture(c, ns, &args);
 	if (rc < 0) {
 		wgl_err("capture on %s: cannot start child: %s", c->what, strerror(-rc));
-		goto spawn_failed;
+		capture_free(c);
+		errno = -rc;
+		return NULL;
 	}
-	rc = read_line(c->rfd, line, sizeof(line), wgl_deadline_clamp_ms(READY_TIMEOUT_MS));
+	return c;
+}
+
+int wgl_capture_ready(struct wgl_capture *c)
+{
+	char line[PCAP_ERRBUF_SIZE + 64];
+	int rc = read_line(c->rfd, line, sizeof(line), wgl_deadline_clamp_ms(READY_TIMEOUT_MS));
+
 	if (rc < 0 || line[0] != 'R') {
-		wgl_err("capture on %s into %s: %s", c->what, path,
+		wgl_err("capture on %s into %s: %s", c->what, c->path,
 			rc < 0 ? "capture child exited before it was ready" :
 			line + (line[0] == 'E' ? 2 : 0));
-		rc = rc < 0 ? rc : -EIO;
-		goto not_ready;
+		wgl_child_stop(c->pid, STOP_GRACE_MS);
+		capture_free(c);
+		return rc < 0 ? rc : -EIO;
 	}
 	c->linktype = atoi(line + 2);
-	wgl_dbg("capturing on %s into %s (linktype %d)", c->what, path, c->linktype);
-	return c;
+	wgl_dbg("capturing on %s into %s (linktype %d)", c->what, c->path, c->linktype);
+	return 0;
+}
 
-not_ready:
-	wgl_child_stop(c->pid, STOP_GRACE_MS);
-spawn_failed:
-	capture_free(c);
-	errno = -rc;
-	return NULL;
+struct wgl_capture *wgl_capture_start(struct wgl_ns *ns, const char *ifname, const char *path,
+				      const struct wgl_capture_opts *opts)
+{
+	struct wgl_capture *c = wgl_capture_spawn(ns, ifname, path, opts);
+	int rc = c ? wgl_capture_ready(c) : -errno;
+
+	if (rc < 0) {
+		errno = -rc;
+		return NULL;
+	}
+	return c;
 }
 
 int wgl_capture_stop(struct wgl_capture *c, struct wgl_capture_stats *stats)

@@ -47,6 +47,15 @@ struct wgl_capture;
 struct wgl_capture *wgl_capture_start(struct wgl_ns *ns, const char *ifname, const char *path,
 				      const struct wgl_capture_opts *opts);
 /*
+ * The same in two steps, so that the child opens its handle while the caller
+ * does something else (a pair's daemons start): wgl_capture_spawn() returns
+ * once the child runs, wgl_capture_ready() once it captures. A failed
+ * wgl_capture_ready() has logged why, stopped the child and freed c.
+ */
+struct wgl_capture *wgl_capture_spawn(struct wgl_ns *ns, const char *ifname, const char *path,
+				      const struct wgl_capture_opts *opts);
+int wgl_capture_ready(struct wgl_capture *c);
+/*
  * Stops the capture, waits until the file is complete and frees the handle.
  * Packets already queued in the kernel buffer are written first. stats may
  * be NULL. Returns 0, or -errno if the child failed (stats then unknown).

@@ -33,32 +33,25 @@ local function verify(net, case, tag)
   return ok, elapsed
 end
 
-local function capture_start(net, name)
-  if wglab.capture then
-    return wglab.capture(net.b, "veth0", { file = name .. ".pcap" })
-  end
-end
-
 function run(case)
   local fam = case.family
   local latencies, rtts = {}, {}
   local net
   for rep = 1, case.reps do
-    net = wglab.pair { backends = { case.backend_a, case.backend_b }, outer = fam, inner = fam }
-    local cap = capture_start(net, "connect-" .. rep)
+    -- b's underlay is captured from before the first packet; the capture
+    -- opens while the daemons start.
+    net = wglab.pair { backends = { case.backend_a, case.backend_b }, outer = fam, inner = fam,
+                       capture = { b = "connect-" .. rep .. ".pcap" } }
     -- a's static key lets Wireshark open the capture's handshake (wg.keylog_file)
     wglab.keylog(wglab.artifact("connect-" .. rep .. ".keylog", "keylog"),
                  { local_private = net.private_key[1], remote_public = net.public_key[2] })
     local ok, elapsed = verify(net, case, "")
     if ok then latencies[#latencies + 1] = elapsed end
-    if cap then
-      local w = cap:stop()
-      check_eq("one initiation on the wire (rep " .. rep .. ")", w.initiations, 1)
-      check_eq("one response on the wire (rep " .. rep .. ")", w.responses, 1)
-      check("no plaintext on the underlay (rep " .. rep .. ")", w.leaks == 0,
-            w.leak_example or "")
-      for _, r in ipairs(w.handshake_rtt_ms or {}) do rtts[#rtts + 1] = r end
-    end
+    local w = net.capture.b:stop()
+    check_eq("one initiation on the wire (rep " .. rep .. ")", w.initiations, 1)
+    check_eq("one response on the wire (rep " .. rep .. ")", w.responses, 1)
+    check("no plaintext on the underlay (rep " .. rep .. ")", w.leaks == 0, w.leak_example or "")
+    for _, r in ipairs(w.handshake_rtt_ms or {}) do rtts[#rtts + 1] = r end
     local b = net.wg[2]:get().peers[1]
     check_eq("b learned a's endpoint (rep " .. rep .. ")",
              b and b.endpoint and b.endpoint:match("^%[?([^%]]+)%]?:%d+$"), net.underlay[1])

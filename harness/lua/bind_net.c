@@ -34,6 +34,7 @@ struct lwg {
 struct lpair {
 	struct wgl_pair p;
 	bool up;
+	char capture_path[2][700];  /* pair{capture=}'s files */
 };
 
 struct wgl_ns *wgl_lua_checknode(lua_State *L, int idx)
@@ -639,7 +640,70 @@ static void push_pair_table(lua_State *L, struct lpair *lp, int ud)
 	wgl_lua_field_num(L, "configured_at", (double)p->configured_ns / 1e9);
 }
 
-/* wglab.pair{backends={A,B}, outer=, inner=, mtu=, keepalive=, visible=, count=} -> net, ... */
+/*
+ * Checks pair{capture = {a = FILE, b = FILE}} (arguments at index 1) and
+ * leaves the table on the stack: false (nothing pushed) without one.
+ */
+bool wgl_lua_pair_capture_spec(lua_State *L)
+{
+	int t = lua_getfield(L, 1, "capture");
+
+	if (t == LUA_TNIL) {
+		lua_pop(L, 1);
+		return false;
+	}
+	if (t != LUA_TTABLE)
+		wgl_lua_field_error(L, 1, "capture", "table {a = FILE, b = FILE} expected, got %s",
+				    luaL_typename(L, -1));
+	for (lua_pushnil(L); lua_next(L, -2); lua_pop(L, 1)) {
+		const char *k = lua_type(L, -2) == LUA_TSTRING ? lua_tostring(L, -2) : "?";
+
+		if (strcmp(k, "a") && strcmp(k, "b"))
+			wgl_lua_field_error(L, 1, "capture", "key '%s': only a and b", k);
+		if (lua_type(L, -1) != LUA_TSTRING || strchr(lua_tostring(L, -1), '/'))
+			wgl_lua_field_error(L, 1, "capture", "%s: a plain file name expected", k);
+	}
+	return true;
+}
+
+/* The underlay captures the pair starts with (wgl_pair_opts.capture); paths into path. */
+static void capture_args(lua_State *L, struct wgl_pair_opts *o, char path[2][700], int n)
+{
+	static const char *const label[2] = { "a", "b" };
+
+	if (!wgl_lua_pair_capture_spec(L))
+		return;
+	for (int i = 0; i < 2; i++) {
+		if (lua_getfield(L, -1, label[i]) == LUA_TSTRING) {
+			if (n > 1)
+				wgl_lua_field_error(L, 1, "capture", "one pair at a time (count = %d)",
+						    n);
+			wgl_lua_artifact(L, "pcap", lua_tostring(L, -1), path[i], sizeof(path[i]));
+			o->capture[i] = path[i];
+		}
+		lua_pop(L, 1);
+	}
+	lua_pop(L, 1);
+}
+
+/* net.capture = {a = handle, b = handle}: the pair's running captures, taken over. */
+static void push_pair_captures(lua_State *L, struct lpair *lp, int ud)
+{
+	static const char *const label[2] = { "a", "b" };
+	struct wgl_pair *p = &lp->p;
+
+	lua_newtable(L);
+	for (int i = 0; i < 2; i++) {
+		if (!p->capture[i])
+			continue;
+		wgl_lua_push_capture(L, p->capture[i], lp->capture_path[i], ud);
+		p->capture[i] = NULL;
+		lua_setfield(L, -2, label[i]);
+	}
+	lua_setfield(L, -2, "capture");
+}
+
+/* wglab.pair{backends={A,B}, outer=, inner=, mtu=, keepalive=, visible=, count=, capture=} -> net, ... */
 static int l_pair(lua_State *L)
 {
 	struct wgl_pair_opts o = { .wg = wgl_lua_ctx(L)->wg };
@@ -676,13 +740,16 @@ static int l_pair(lua_State *L)
 		luaL_setmetatable(L, PAIR_CLASS);
 		pp[i] = &lp[i]->p;
 	}
+	capture_args(L, &o, lp[0]->capture_path, n);
 	if (wgl_pairs_up(pp, n, &o) < 0)
 		return luaL_error(L, "pair: could not build the %s:%s pair (see log)",
 				  o.backend[0], o.backend[1]);
 	for (int i = 0; i < n; i++)
 		lp[i]->up = true;
-	for (int i = 0; i < n; i++)
+	for (int i = 0; i < n; i++) {
 		push_pair_table(L, lp[i], base + 1 + i);
+		push_pair_captures(L, lp[i], base + 1 + i);
+	}
 	return n;
 }
 

@@ -160,6 +160,17 @@ static int l_capture(lua_State *L)
 	return 1;
 }
 
+void wgl_lua_push_capture(lua_State *L, struct wgl_capture *cap, const char *path, int owner)
+{
+	struct lcap *c = lua_newuserdatauv(L, sizeof(*c), 1);
+
+	c->cap = cap;
+	snprintf(c->path, sizeof(c->path), "%s", path);
+	luaL_setmetatable(L, CAPTURE_CLASS);
+	lua_pushvalue(L, owner);
+	lua_setiuservalue(L, -2, 1);
+}
+
 static int cap_stop(lua_State *L)
 {
 	struct lcap *c = luaL_checkudata(L, 1, CAPTURE_CLASS);

@@ -558,6 +558,37 @@ static int build(lua_State *L, struct rpair *p, const char *under[2], int outer,
 	return err;
 }
 
+/*
+ * pair{capture = {a = FILE, b = FILE}} on the net table at the top: the
+ * agents' captures of the underlays, started once the pair is up (before any
+ * traffic of the scenario's), as net.capture.a and net.capture.b.
+ */
+static void push_captures(lua_State *L)
+{
+	static const char *const label[2] = { "a", "b" };
+	int net = lua_gettop(L), spec;
+
+	if (!wgl_lua_pair_capture_spec(L))
+		return;
+	spec = lua_gettop(L);
+	lua_newtable(L);
+	for (int i = 0; i < 2; i++) {
+		if (lua_getfield(L, spec, label[i]) == LUA_TSTRING) {
+			lua_pushcfunction(L, wgl_lua_remote_capture);
+			lua_getfield(L, net, label[i]);
+			lua_pushstring(L, "veth0");
+			lua_createtable(L, 0, 1);
+			lua_pushvalue(L, -5);
+			lua_setfield(L, -2, "file");
+			lua_call(L, 3, 1);
+			lua_setfield(L, spec + 1, label[i]);
+		}
+		lua_pop(L, 1);
+	}
+	lua_setfield(L, net, "capture");
+	lua_pop(L, 1);
+}
+
 int wgl_lua_remote_pair(lua_State *L)
 {
 	char b64[2][WGL_KEY_B64_LEN], pub[2][WGL_KEY_B64_LEN];
@@ -597,6 +628,7 @@ int wgl_lua_remote_pair(lua_State *L)
 	push_table(L, ud, under, inner, (const char (*)[WGL_KEY_B64_LEN])b64,
 		   (const char (*)[WGL_KEY_B64_LEN])pub, wgl_now_ns());
 	sodium_memzero(b64, sizeof(b64));
+	push_captures(L);
 	return 1;
 }
 

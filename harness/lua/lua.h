@@ -187,5 +187,16 @@ struct wgl_iperf_result;
 void wgl_lua_push_iperf(lua_State *L, int err, const struct wgl_iperf_result *r);
 /* Analyses the pcap at path (options table at opts_idx) and pushes the summary. */
 int wgl_lua_analyze_push(lua_State *L, const char *path, int opts_idx);
+/*
+ * Pushes the handle of a running capture into path (cap:stop(), cap:path())
+ * that takes cap over; the value at owner (its node or pair) is kept alive.
+ */
+struct wgl_capture;
+void wgl_lua_push_capture(lua_State *L, struct wgl_capture *cap, const char *path, int owner);
+/*
+ * Checks pair{capture = {a = FILE, b = FILE}} (arguments at index 1) and
+ * leaves the table on the stack: false (nothing pushed) without one.
+ */
+bool wgl_lua_pair_capture_spec(lua_State *L);
 
 #endif

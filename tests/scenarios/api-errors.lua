@@ -75,6 +75,15 @@ function run(case)
       "ping: dst '8.8.8.8': outside the allowed ranges" },
     { function() a:ping("198.18.0.0/24") end, "ping: dst '198.18.0.0/24': an address, not a prefix" },
     { function() wglab.router {} end, "bad argument #1 to 'router' (string expected, got table)" },
+    { function() wglab.pair { backends = { case.backend, case.backend }, capture = "b" } end,
+      "field 'capture': table {a = FILE, b = FILE} expected, got string" },
+    { function() wglab.pair { backends = { case.backend, case.backend }, capture = { c = "x.pcap" } } end,
+      "field 'capture': key 'c': only a and b" },
+    { function() wglab.pair { backends = { case.backend, case.backend }, capture = { b = "x/y.pcap" } } end,
+      "field 'capture': b: a plain file name expected" },
+    { function() wglab.pair { backends = { case.backend, case.backend }, count = 2,
+                              capture = { b = "x.pcap" } } end,
+      "field 'capture': one pair at a time (count = 2)" },
   }
   if okw then
     local more = {
