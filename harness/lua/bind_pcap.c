@@ -129,13 +129,24 @@ static int l_analyze(lua_State *L)
 	return analyze_push(L, luaL_checkstring(L, 1), 2);
 }
 
+void wgl_lua_push_capture(lua_State *L, struct wgl_capture *cap, const char *path, int owner)
+{
+	struct lcap *c = lua_newuserdatauv(L, sizeof(*c), 1);
+
+	c->cap = cap;
+	snprintf(c->path, sizeof(c->path), "%s", path);
+	luaL_setmetatable(L, CAPTURE_CLASS);
+	lua_pushvalue(L, owner);
+	lua_setiuservalue(L, -2, 1);
+}
+
 static int l_capture(lua_State *L)
 {
 	struct wgl_ns *ns = wgl_lua_is_remote_node(L, 1) ? NULL : wgl_lua_checknode(L, 1);
 	const char *ifname = luaL_checkstring(L, 2);
 	struct wgl_capture_opts o = WGL_CAPTURE_OPTS_INIT;
-	char name[128];
-	struct lcap *c;
+	struct wgl_capture *cap;
+	char name[128], path[sizeof(((struct lcap *)0)->path)];
 
 	if (!ns)
 		return wgl_lua_remote_capture(L);
@@ -148,27 +159,12 @@ static int l_capture(lua_State *L)
 	if (strchr(name, '/'))
 		return luaL_error(L, "capture: file must be a plain name, got '%s'", name);
 	wgl_lua_check_ifname(L, "capture", ifname);
-	c = lua_newuserdatauv(L, sizeof(*c), 1);
-	c->cap = NULL;
-	luaL_setmetatable(L, CAPTURE_CLASS);
-	lua_pushvalue(L, 1); /* the node outlives its capture */
-	lua_setiuservalue(L, -2, 1);
-	wgl_lua_artifact(L, "pcap", name, c->path, sizeof(c->path));
-	c->cap = wgl_capture_start(ns, ifname, c->path, &o);
-	if (!c->cap)
+	wgl_lua_artifact(L, "pcap", name, path, sizeof(path));
+	cap = wgl_capture_start(ns, ifname, path, &o);
+	if (!cap)
 		return wgl_lua_net_error(L, -errno, "capture", ns, ifname, "link", ifname);
+	wgl_lua_push_capture(L, cap, path, 1); /* the node outlives its capture */
 	return 1;
-}
-
-void wgl_lua_push_capture(lua_State *L, struct wgl_capture *cap, const char *path, int owner)
-{
-	struct lcap *c = lua_newuserdatauv(L, sizeof(*c), 1);
-
-	c->cap = cap;
-	snprintf(c->path, sizeof(c->path), "%s", path);
-	luaL_setmetatable(L, CAPTURE_CLASS);
-	lua_pushvalue(L, owner);
-	lua_setiuservalue(L, -2, 1);
 }
 
 static int cap_stop(lua_State *L)

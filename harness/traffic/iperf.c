@@ -33,8 +33,8 @@
 
 /*
  * libiperf, loaded on first use (base/dl.h). The slots carry the library's own
- * prototypes, so the calls below are checked as if it were linked. Every entry
- * point loads it in the parent before forking, so the children inherit the mapping.
+ * prototypes, so the calls below are checked as if it were linked. spawn() loads
+ * it in the parent before forking, so the children inherit the mapping.
  */
 static struct {
 	__typeof__(iperf_new_test) *new_test;
@@ -179,9 +179,11 @@ static int spawn(struct wgl_iperf_proc *p, struct wgl_ns *ns, const char *name,
 {
 	struct wgl_child_opts co = WGL_CHILD_OPTS_INIT;
 	struct child_ctx ctx = { .o = o, .server = server };
-	int pfd[2];
+	int pfd[2], err = wgl_dl_load(&iperf_lib); /* here, so that the child inherits it */
 	pid_t pid;
 
+	if (err < 0)
+		return err;
 	if (pipe2(pfd, O_CLOEXEC) < 0)
 		return -errno;
 	ctx.rfd = pfd[0];
@@ -263,22 +265,18 @@ static void server_failed(struct wgl_iperf_run *run, struct wgl_ns *ns, int why)
 int wgl_iperf_client_start(struct wgl_iperf_proc *p, struct wgl_ns *ns,
 			   const struct wgl_iperf_opts *opts)
 {
-	int ret = wgl_dl_load(&iperf_lib);
-
 	p->pid = 0;
 	p->fd = -1;
-	return ret < 0 ? ret : spawn(p, ns, "iperf-client", opts, false);
+	return spawn(p, ns, "iperf-client", opts, false);
 }
 
 int wgl_iperf_server_start(struct wgl_iperf_proc *p, struct wgl_ns *ns,
 			   const struct wgl_iperf_opts *opts)
 {
-	int ret = wgl_dl_load(&iperf_lib);
+	int ret;
 
 	p->pid = 0;
 	p->fd = -1;
-	if (ret < 0)
-		return ret;
 	ret = spawn(p, ns, "iperf-server", opts, true);
 	if (ret < 0)
 		return ret;
@@ -301,9 +299,6 @@ int wgl_iperf_begin(struct wgl_iperf_run *run, struct wgl_ns *server_ns,
 	memset(run, 0, sizeof(*run));
 	run->server.fd = run->client.fd = -1;
 	run->opts = *opts;
-	ret = wgl_dl_load(&iperf_lib);
-	if (ret < 0)
-		return ret;
 	ret = spawn(&run->server, server_ns, "iperf-server", &run->opts, true);
 	if (ret < 0) {
 		wgl_err("cannot start the iperf server in %s: %s", server_ns->name, strerror(-ret));
