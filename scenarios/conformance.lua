@@ -43,10 +43,6 @@ local PLAN = {
   ipv6 = { prefix = "2001:2:0:2::", host = "/128" },
 }
 
-local function ep(family, ip, port)
-  return family == "ipv6" and ("[" .. ip .. "]:" .. port) or (ip .. ":" .. port)
-end
-
 local function listed(dev, key)
   for _, p in ipairs(dev:get().peers) do
     if p.public_key == key then return true end
@@ -67,7 +63,7 @@ end
 -- Adds `keys` to b as peers pointed at a's listener, counts what reaches
 -- the listener, removes them again. Returns datagrams, peers listed, refused.
 local function contact(t, keys)
-  local peers, listen_ep = {}, ep(t.fam, t.net.underlay[1], t.listener:port())
+  local peers, listen_ep = {}, endpoint_of(t.fam, t.net.underlay[1], t.listener:port())
   for i, k in ipairs(keys) do
     peers[i] = { public_key = k, endpoint = listen_ep, keepalive = 1 }
   end
@@ -106,7 +102,7 @@ local function key_change(t)
   local sock = net.b:udp { bind = net.underlay[2] }
   local function probe(peer_pub)
     return wglab.probe { socket = sock, private_key = ppriv, peer_public_key = peer_pub,
-                         peer_endpoint = ep(fam, net.underlay[1], net.port) }
+                         peer_endpoint = endpoint_of(fam, net.underlay[1], net.port) }
   end
   local old_pub = net.public_key[1]
   local new_priv, new_pub = wglab.genkey()

@@ -74,8 +74,7 @@ function run(case)
   -- clock, is what fails the checks. Without a twin connect (it failed, and
   -- so did the case) the slowest first connect stands in.
   local host = fam == "ipv6" and "/128" or "/32"
-  local ep = fam == "ipv6" and ("[" .. net.underlay[2] .. "]:" .. net.port)
-             or (net.underlay[2] .. ":" .. net.port)
+  local ep = endpoint_of(fam, net.underlay[2], net.port)
   local function fresh_peers(key_b_knows)
     net.wg[2]:set { replace_peers = true,
                     peers = { peer_of(key_b_knows, nil, { net.tunnel[1] .. host }) } }

@@ -33,17 +33,13 @@ local PLAN = {
   ipv6 = { prefix = "2001:2:0:2::", host = "/128", wide = "2001:2:0:2::/121", outside = "c8" },
 }
 
-local function ep(family, ip, port)
-  return family == "ipv6" and ("[" .. ip .. "]:" .. port) or (ip .. ":" .. port)
-end
-
 local function setup(case)
   local fam, P = case.family, PLAN[case.family]
   local net = wglab.pair { backends = { case.backend, case.backend }, outer = fam, inner = fam }
   local t = { net = net, P = P, fam = fam, addr = {}, probes = {}, caps = 0 }
   for _, k in ipairs { "1", "2", "3", "4", "5" } do t.addr[k] = P.prefix .. k end
   t.addr.outside = P.prefix .. P.outside
-  t.b_target = ep(fam, net.underlay[2], net.port)
+  t.b_target = endpoint_of(fam, net.underlay[2], net.port)
   for _, spec in ipairs { { "N", "3" }, { "W", "4" } } do
     local name, own = spec[1], spec[2]
     local priv, pub = wglab.genkey()

@@ -79,10 +79,7 @@ end
 -- WireGuard on every node; hub = nil: full mesh, else that node is the hub.
 local function wire(case, m, hub)
   local fam = case.family
-  local function ep(j)
-    local a = m.t.addr["n" .. j][fam]
-    return fam == "ipv6" and ("[" .. a .. "]:51820") or (a .. ":51820")
-  end
+  local function ep(j) return endpoint_of(fam, m.t.addr["n" .. j][fam], 51820) end
   for i = 1, case.n do
     local dev = m.node[i]:wg(backend_of(case, i), "wg0")
     m.wg[i] = dev

@@ -27,10 +27,6 @@ scenario {
   timeout = 60,
 }
 
-local function ep(family, ip, port)
-  return family == "ipv6" and ("[" .. ip .. "]:" .. port) or (ip .. ":" .. port)
-end
-
 local function tx_to(dev, key)
   for _, p in ipairs(dev:get().peers) do
     if p.public_key == key then return p.tx_bytes end
@@ -51,7 +47,7 @@ function run(case)
   local net = wglab.pair { backends = { case.backend, case.backend }, outer = fam, inner = fam }
   local a, b_pub = net.wg[1], net.public_key[2]
   check("a reaches b before the loop", (net.a:ping(net.tunnel[2], { timeout = 3 })))
-  a:set { peers = { { public_key = b_pub, endpoint = ep(fam, net.tunnel[2], net.port),
+  a:set { peers = { { public_key = b_pub, endpoint = endpoint_of(fam, net.tunnel[2], net.port),
                       replace_allowed_ips = false } } }
   local cap = wglab.capture(net.a, "wg0", { file = "a-wg0-loop.pcap", snaplen = 64 })
   local before = tx_to(a, b_pub)
@@ -69,7 +65,7 @@ function run(case)
            mid - before, 70000)
   check_eq("transmit has stopped (bytes a sent to b in the next second)", after - mid, 0)
   check("implementation still running", alive(a))
-  a:set { peers = { { public_key = b_pub, endpoint = ep(fam, net.underlay[2], net.port),
+  a:set { peers = { { public_key = b_pub, endpoint = endpoint_of(fam, net.underlay[2], net.port),
                       replace_allowed_ips = false } } }
   local ok, secs = wait_until(function() return net.a:ping(net.tunnel[2], { timeout = 1 }) end,
                               case.recover)

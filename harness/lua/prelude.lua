@@ -117,6 +117,13 @@ function peer_of(public_key, endpoint, allowed, extra)
   return p
 end
 
+-- An endpoint as WireGuard writes it: ip:port, or [ip]:port for "ipv6".
+function endpoint_of(family, ip, port)
+  argtype(family, "string", 1, "endpoint_of")
+  argtype(ip, "string", 2, "endpoint_of")
+  return family == "ipv6" and ("[" .. ip .. "]:" .. port) or (ip .. ":" .. port)
+end
+
 -- The address family string of the case as the pair wants it.
 function family_of(case)
   argtype(case, "table", 1, "family_of")
@@ -305,9 +312,7 @@ function wglab.tunnel(o)
     node:addr("wg0", t6[i] .. "/64")
     node:up("wg0")
   end
-  local function ep(i)
-    return fam == "ipv6" and ("[" .. net.underlay[i] .. "]:" .. port) or (net.underlay[i] .. ":" .. port)
-  end
+  local function ep(i) return endpoint_of(fam, net.underlay[i], port) end
   -- b first: a's first packet (an initiation, at once with a keepalive) must find b listening.
   for _, i in ipairs({ 2, 1 }) do
     local j = 3 - i
